@@ -1,0 +1,326 @@
+"""PLS path modelling and consistent PLS on correlation matrices, batched.
+
+The engine knows no names and no pandas: it takes an indicator correlation matrix
+``S`` of shape ``(..., p, p)`` (any number of leading batch axes: bootstrap
+resamples, groups) and a :class:`Layout` of integer indices, and returns arrays.
+All batch elements are iterated together; an element that has converged is frozen,
+so every element's numbers equal those of a fit on that matrix alone.
+
+Algorithm (METHODS.md 1.1-1.3 and 2): Lohmöller's simultaneous iteration from unit
+weights; inner schemes centroid, factorial and path; Mode A, Mode B and unit
+weights; weights scaled to unit proxy variance; after convergence loadings,
+cross-loadings, PLSc correction (rho_A, Dijkstra & Henseler 2015) for common
+factors, OLS paths on the construct correlations, R² and total effects.
+
+Example
+-------
+>>> import numpy as np
+>>> from satmodel.pls import Layout, estimate
+>>> S = np.array([[1.0, 0.6, 0.3, 0.3], [0.6, 1.0, 0.3, 0.3],
+...               [0.3, 0.3, 1.0, 0.5], [0.3, 0.3, 0.5, 1.0]])
+>>> lay = Layout(block_of=np.array([0, 0, 1, 1]), modes=("A", "A"),
+...              adjacency=np.array([[False, True], [False, False]]),
+...              common_factor=np.array([True, True]))
+>>> round(float(estimate(S, lay).paths[0, 1]), 6)
+0.330719
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+STOP_RULES = ("max_abs", "sum_abs", "sum_sq")
+SCHEMES = ("path", "centroid", "factorial")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Index description of a model, in spec order.
+
+    Attributes
+    ----------
+    block_of : ndarray of int, shape (p,)
+        Construct index of each indicator (every indicator is in exactly one block).
+    modes : tuple of {"A", "B", "unit"}, length J
+    adjacency : ndarray of bool, shape (J, J)
+        ``adjacency[i, j]`` is True for a structural path i -> j (acyclic).
+    common_factor : ndarray of bool, shape (J,)
+        Constructs that PLSc treats as common factors (Mode A, >= 2 items).
+    """
+
+    block_of: np.ndarray
+    modes: tuple[str, ...]
+    adjacency: np.ndarray
+    common_factor: np.ndarray
+
+    @property
+    def n_constructs(self) -> int:
+        return len(self.modes)
+
+    @property
+    def membership(self) -> np.ndarray:
+        """Boolean (p, J) matrix: indicator k belongs to construct j."""
+        return self.block_of[:, None] == np.arange(self.n_constructs)[None, :]
+
+    def block(self, j: int) -> np.ndarray:
+        return np.flatnonzero(self.block_of == j)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Arrays of one (batched) PLS fit; leading axes as those of ``S``.
+
+    ``weights`` and ``loadings`` hold each indicator's value in its own block.
+    ``construct_corr`` is PLSc-corrected when ``consistent``; ``proxy_corr`` never is.
+    ``paths[..., i, j]`` is the path i -> j (0 where none); ``total`` the total effects.
+    """
+
+    weights: np.ndarray  # (..., p)
+    loadings: np.ndarray  # (..., p)
+    cross_loadings: np.ndarray  # (..., p, J)
+    proxy_corr: np.ndarray  # (..., J, J)
+    construct_corr: np.ndarray  # (..., J, J)
+    rho_a: np.ndarray  # (..., J)
+    paths: np.ndarray  # (..., J, J)
+    r2: np.ndarray  # (..., J)
+    total: np.ndarray  # (..., J, J)
+    n_iter: np.ndarray  # (...,) int
+    converged: np.ndarray  # (...,) bool
+    singular_block: np.ndarray  # (..., J) bool: Mode B block or structural system not invertible
+
+
+def _block_quadratic(w: np.ndarray, S: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """diag(W'SW) with W = w * M: the proxy variances, shape (B, J)."""
+    W = w[:, :, None] * M[None]
+    return np.einsum("bpj,bpq,bqj->bj", W, S, W, optimize=True)
+
+
+def _normalize(w: np.ndarray, S: np.ndarray, lay: Layout, M: np.ndarray) -> np.ndarray:
+    var = _block_quadratic(w, S, M)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return w / np.sqrt(var)[:, lay.block_of]
+
+
+def _inner_weights(C: np.ndarray, lay: Layout, scheme: str) -> np.ndarray:
+    """E[b, i, j]: weight of proxy i in the inner proxy of construct j."""
+    A = lay.adjacency
+    adjacent = A | A.T
+    if scheme == "centroid":
+        return np.sign(C) * adjacent
+    if scheme == "factorial":
+        return C * adjacent
+    E = C * A.T  # successors i of j (path j -> i): e_ij = c_ij
+    for j in range(lay.n_constructs):
+        pred = np.flatnonzero(A[:, j])
+        if pred.size:
+            E[:, pred, j] = _solve(C[:, pred][:, :, pred], C[:, pred, j])
+    return E
+
+
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batched solve of A x = b; singular elements give NaN instead of raising."""
+    try:
+        return np.linalg.solve(A, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.full(b.shape, np.nan)
+        for i in range(A.shape[0]):  # rare fallback: find the singular elements
+            try:
+                out[i] = np.linalg.solve(A[i], b[i])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
+def _outer_update(S, w, E, lay: Layout, M, mode_b_blocks) -> np.ndarray:
+    """New (unnormalized) weights: Mode A covariances, Mode B regressions, unit ones."""
+    W = w[:, :, None] * M[None]
+    G = S @ (W @ E)  # (B, p, J): covariances of items with inner proxies
+    new = G[:, np.arange(len(lay.block_of)), lay.block_of]
+    for j, idx in mode_b_blocks:
+        new[:, idx] = _solve(S[:, idx][:, :, idx], new[:, idx])
+    for j, mode in enumerate(lay.modes):
+        if mode == "unit":
+            new[:, lay.block_of == j] = 1.0
+    return new
+
+
+def _stop_value(rule: str, new, old, raw_new, raw_old) -> np.ndarray:
+    if rule == "max_abs":
+        return np.max(np.abs(new - old), axis=-1)
+    if rule == "sum_abs":
+        return np.sum(np.abs(new - old), axis=-1)
+    # plspm: squared change of absolute un-normalized loop weights
+    return np.sum((np.abs(raw_old) - np.abs(raw_new)) ** 2, axis=-1)
+
+
+def _iterate(S, lay: Layout, scheme, tol, max_iter, stop):
+    B, p, _ = S.shape
+    M = lay.membership.astype(float)
+    mode_b_blocks = [(j, lay.block(j)) for j, m in enumerate(lay.modes) if m == "B"]
+    w = _normalize(np.ones((B, p)), S, lay, M)
+    raw = w.copy()
+    n_iter = np.zeros(B, dtype=int)
+    active = np.ones(B, dtype=bool)
+    for it in range(1, max_iter + 1):
+        Sa, wa = S[active], w[active]
+        C = np.einsum("bpj,bpq,bqk->bjk", wa[:, :, None] * M, Sa, wa[:, :, None] * M, optimize=True)
+        E = _inner_weights(C, lay, scheme)
+        raw_new = _outer_update(Sa, wa, E, lay, M, mode_b_blocks)
+        w_new = _normalize(raw_new, Sa, lay, M)
+        crit = _stop_value(stop, w_new, wa, raw_new, raw[active])
+        idx = np.flatnonzero(active)
+        w[idx], raw[idx], n_iter[idx] = w_new, raw_new, it
+        done = crit < tol
+        active[idx[done | ~np.isfinite(crit)]] = False
+        if not active.any():
+            break
+    converged = np.zeros(B, dtype=bool)
+    final_ok = ~active & np.all(np.isfinite(w), axis=-1)
+    converged[final_ok] = True
+    return w, n_iter, converged
+
+
+def _apply_sign_rule(w: np.ndarray, S: np.ndarray, lay: Layout, M: np.ndarray) -> np.ndarray:
+    """Make each block's sum of loadings non-negative (METHODS.md 1.5, documented rule)."""
+    own = np.einsum("bpq,bq,qj,pj->bj", S, w, M, M, optimize=True)
+    sign = np.where(own < 0, -1.0, 1.0)
+    return w * sign[:, lay.block_of]
+
+
+def _consistent(S, w, C, lay: Layout, M):
+    """PLSc correction factors rho_A and corrected loadings (Dijkstra & Henseler 2015)."""
+    B, p = w.shape
+    J = lay.n_constructs
+    rho_a = np.ones((B, J))
+    loadings_c = np.einsum("bpq,bq,qj,pj->bp", S, w, M, M, optimize=True)
+    for j in range(J):
+        idx = lay.block(j)
+        if lay.modes[j] != "A" or idx.size < 2:
+            continue
+        wj = w[:, idx]
+        Sj = S[:, idx][:, :, idx]
+        outer = wj[:, :, None] * wj[:, None, :]
+        off = ~np.eye(idx.size, dtype=bool)
+        num = np.einsum("bk,bkl,bl->b", wj, Sj * off, wj)
+        den = np.sum((outer * outer) * off, axis=(1, 2))
+        c2 = num / den
+        rho_a[:, j] = (np.sum(wj * wj, axis=1) ** 2) * c2
+        if lay.common_factor[j]:
+            with np.errstate(invalid="ignore"):
+                loadings_c[:, idx] = np.sqrt(c2)[:, None] * wj
+    return rho_a, loadings_c
+
+
+def _structural(R: np.ndarray, lay: Layout):
+    B, J, _ = R.shape
+    paths = np.zeros((B, J, J))
+    r2 = np.zeros((B, J))
+    singular = np.zeros((B, J), dtype=bool)
+    for j in range(J):
+        pred = np.flatnonzero(lay.adjacency[:, j])
+        if pred.size:
+            beta = _solve(R[:, pred][:, :, pred], R[:, pred, j])
+            paths[:, pred, j] = beta
+            r2[:, j] = np.einsum("bk,bk->b", beta, R[:, pred, j])
+            singular[:, j] |= ~np.all(np.isfinite(beta), axis=1)
+    eye = np.eye(J)
+    total = _solve_matrix(eye - paths) - eye
+    return paths, r2, total, singular
+
+
+def _solve_matrix(A: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        ok = np.all(np.isfinite(A), axis=(1, 2))
+        out = np.full(A.shape, np.nan)
+        out[ok] = np.linalg.inv(A[ok])  # (I - B) is unit triangular for a recursive model
+    return out
+
+
+def estimate(
+    S: np.ndarray,
+    layout: Layout,
+    *,
+    scheme: str = "path",
+    consistent: bool = False,
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    stop: str = "max_abs",
+) -> Estimate:
+    """Fit PLS-PM (or PLSc) to one or many correlation matrices.
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Indicator correlation matrices; leading axes are a batch.
+    layout : Layout
+    scheme : {"path", "centroid", "factorial"}
+    consistent : bool
+        Apply the PLSc correction to the common-factor constructs.
+    tol, max_iter, stop
+        Stop when the stop quantity is below ``tol``: ``"max_abs"`` max |Δw| (SmartPLS,
+        ADANCO), ``"sum_abs"`` Σ|Δw| (seminr), ``"sum_sq"`` Σ(|w_old| − |w_new|)² of the
+        un-normalized loop weights (R plspm); at most ``max_iter`` iterations.
+
+    Returns
+    -------
+    Estimate
+        ``converged`` is False where ``max_iter`` was reached; nothing is raised here
+        (the caller decides how to report it).
+    """
+    S = np.asarray(S, dtype=float)
+    batch_shape = S.shape[:-2]
+    p = S.shape[-1]
+    Sb = S.reshape((-1, p, p))
+    lay = layout
+    M = lay.membership.astype(float)
+    w, n_iter, converged = _iterate(Sb, lay, scheme, tol, max_iter, stop)
+    w = _apply_sign_rule(w, Sb, lay, M)
+    W = w[:, :, None] * M[None]
+    cross = Sb @ W
+    C = np.einsum("bpj,bpk->bjk", W, cross)
+    rho_a, loadings = _consistent(Sb, w, C, lay, M)
+    if consistent:
+        q = np.where(lay.common_factor[None, :], rho_a, 1.0)
+        with np.errstate(invalid="ignore"):
+            scale = np.sqrt(q)
+            R = C / (scale[:, :, None] * scale[:, None, :])
+            idx = np.arange(lay.n_constructs)
+            R[:, idx, idx] = 1.0
+            # item-construct correlations with the corrected constructs
+            cross = _consistent_cross_loadings(cross, loadings, scale, lay)
+    else:
+        R = C
+        loadings = np.take_along_axis(cross, lay.block_of[None, :, None], axis=2)[:, :, 0]
+    paths, r2, total, singular = _structural(R, lay)
+
+    def shape(a, tail):
+        return a.reshape(batch_shape + tail)
+
+    J = lay.n_constructs
+    return Estimate(
+        weights=shape(w, (p,)),
+        loadings=shape(loadings, (p,)),
+        cross_loadings=shape(cross, (p, J)),
+        proxy_corr=shape(C, (J, J)),
+        construct_corr=shape(R, (J, J)),
+        rho_a=shape(rho_a, (J,)),
+        paths=shape(paths, (J, J)),
+        r2=shape(r2, (J,)),
+        total=shape(total, (J, J)),
+        n_iter=n_iter.reshape(batch_shape),
+        converged=converged.reshape(batch_shape),
+        singular_block=shape(singular, (J,)),
+    )
+
+
+def _consistent_cross_loadings(cross, loadings, scale, lay: Layout):
+    """Correlations of items with PLSc constructs (ADANCO's cross-loadings).
+
+    cov(x_k, proxy_j) / sqrt(rho_A,j): the proxy's measurement error is removed; the
+    own-block entries are the corrected loadings.
+    """
+    out = cross / scale[:, None, :]
+    out[:, lay.membership] = loadings
+    return out
