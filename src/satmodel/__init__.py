@@ -1,0 +1,37 @@
+"""satmodel: customer-satisfaction index models (ACSI, ECSI, CCSI, ...).
+
+Describe a model with pydantic schemas, fit it by PLS path modelling or consistent
+PLS, and read tidy result tables.
+
+>>> import satmodel as sm
+>>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+>>> round(float(res.r2["SAT"]), 3) > 0
+True
+"""
+
+from __future__ import annotations
+
+from . import datasets, templates
+from .errors import (
+    AdmissibilityWarning,
+    ConvergenceWarning,
+    DataError,
+    EstimationError,
+    OptionError,
+    SatModelError,
+    SatModelWarning,
+    SpecError,
+)
+from .fit import fit_pls, fit_pls_moments
+from .options import PLSOptions
+from .results import PLSResult
+from .spec import Construct, Indicator, ModelSpec, Path
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdmissibilityWarning", "Construct", "ConvergenceWarning", "DataError", "EstimationError",
+    "Indicator", "ModelSpec", "OptionError", "PLSOptions", "PLSResult", "Path",
+    "SatModelError", "SatModelWarning", "SpecError", "datasets", "fit_pls",
+    "fit_pls_moments", "templates",
+]

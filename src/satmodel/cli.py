@@ -1,0 +1,98 @@
+"""Command line: ``satmodel fit ...`` (also ``python -m satmodel ...``).
+
+Examples
+--------
+satmodel fit --template ecsi --dataset ecsi_satisfaction
+satmodel fit --spec model.lav --data survey.csv --scheme centroid --consistent --json
+satmodel templates
+satmodel datasets
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path as FilePath
+
+import pandas as pd
+
+from . import datasets, templates
+from .errors import DataError, SatModelError
+from .fit import fit_pls
+from .spec import ModelSpec
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    p = FilePath(path)
+    if not p.exists():
+        raise DataError(f"data file {path!r} does not exist")
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(p)
+    if suffix in (".tsv", ".txt"):
+        return pd.read_csv(p, sep="\t")
+    if suffix == ".parquet":
+        try:
+            return pd.read_parquet(p)
+        except ImportError:
+            raise DataError("reading Parquet needs pyarrow: pip install 'satmodel[parquet]'") from None
+    raise DataError(f"data file {path!r}: unsupported type {suffix!r} (use .csv, .tsv or .parquet)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="satmodel", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    fit = sub.add_parser("fit", help="fit a model by PLS-PM / PLSc and print the summary")
+    spec = fit.add_mutually_exclusive_group(required=True)
+    spec.add_argument("--template", help=f"template name: {', '.join(templates.names())}")
+    spec.add_argument("--spec", help="model file: lavaan-style text (.lav) or ModelSpec JSON (.json)")
+    data = fit.add_mutually_exclusive_group(required=True)
+    data.add_argument("--dataset", help=f"shipped data set: {', '.join(datasets.names())}")
+    data.add_argument("--data", help="survey file: .csv, .tsv or .parquet")
+    fit.add_argument("--scheme", default="path", choices=["path", "centroid", "factorial"])
+    fit.add_argument("--consistent", action="store_true", help="consistent PLS (PLSc)")
+    fit.add_argument("--tol", type=float, default=1e-7)
+    fit.add_argument("--max-iter", type=int, default=300)
+    fit.add_argument("--stop", default="max_abs", choices=["max_abs", "sum_abs", "sum_sq"])
+    fit.add_argument("--json", action="store_true", help="print the result as JSON")
+    sub.add_parser("templates", help="list the model templates")
+    sub.add_parser("datasets", help="list the shipped data sets")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 2 user error)."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "templates":
+            for name in templates.names():
+                print(f"{name}: {templates.get(name).label or ''}")
+            return 0
+        if args.command == "datasets":
+            for name in datasets.names():
+                print(name)
+            return 0
+        spec = templates.get(args.template) if args.template else ModelSpec.from_file(args.spec)
+        df = datasets.load(args.dataset) if args.dataset else _read_table(args.data)
+        res = fit_pls(spec, df, scheme=args.scheme, consistent=args.consistent, tol=args.tol,
+                      max_iter=args.max_iter, stop=args.stop)
+    except SatModelError as err:
+        print(f"satmodel: error: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        rec = res.to_dict()
+        rec["tables"] = {
+            "paths": res.paths.to_dict(orient="records"),
+            "outer": res.outer.to_dict(orient="records"),
+            "r2": res.r2.to_dict(),
+            "effects": res.effects.to_dict(orient="records"),
+        }
+        print(json.dumps(rec, indent=2))
+    else:
+        print(res.summary())
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,415 @@
+"""Survey data in: validate once, against the model, at the boundary.
+
+:func:`prepare` takes the survey data in whatever table type the user has
+(pandas, numpy, a dict of columns, polars, pyarrow), checks them against a
+:class:`~satmodel.spec.ModelSpec` and returns a :class:`SurveyData` holding a
+fresh float64 matrix in the spec's indicator order. Engines downstream take
+that matrix and never check again. The caller's object is never modified.
+
+Every problem raises :class:`~satmodel.errors.DataError` naming the column,
+item or row at fault and saying what to do.
+
+Examples
+--------
+>>> import satmodel as sm
+>>> from satmodel.data import prepare
+>>> survey = prepare(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+>>> survey.X.shape
+(250, 27)
+>>> survey.indicators[:3]
+('IMAG1', 'IMAG2', 'IMAG3')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+from .errors import DataError, OptionError, suggest
+
+if TYPE_CHECKING:
+    from .spec import ModelSpec
+
+__all__ = ["SurveyData", "prepare"]
+
+_SHOW_ROWS = 5  # row labels quoted per problem
+_SHOW_PROBLEMS = 12  # problems listed per error message
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyData:
+    """Validated survey data, ready for an estimator.
+
+    Attributes
+    ----------
+    X : numpy.ndarray
+        float64, shape ``(n, p)``: one row per respondent, one column per
+        indicator, in ``indicators`` order. A fresh copy owned by this object.
+        Every value is finite and no column is constant.
+    index : pandas.Index
+        The input's row labels (a RangeIndex for numpy, dict, polars and
+        pyarrow input); attach it to respondent-level results such as scores.
+    indicators : tuple of str
+        The spec's indicator names, block by block (``spec.indicator_names``).
+    """
+
+    X: np.ndarray
+    index: pd.Index
+    indicators: tuple[str, ...]
+
+    @property
+    def n(self) -> int:
+        """Number of respondents (rows)."""
+        return int(self.X.shape[0])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The matrix as a new DataFrame with ``index`` and ``indicators``."""
+        return pd.DataFrame(self.X.copy(), index=self.index, columns=list(self.indicators))
+
+
+# ---------------------------------------------------------------------------
+# table adapters: every input type becomes (labels, get_column, index)
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Table:
+    labels: list[Any]  # column labels, in input order, duplicates kept
+    column: Callable[[Any], Any]  # label -> pandas Series or 1-D array-like
+    index: pd.Index | None  # None: RangeIndex over the row count
+    kind: str  # for messages: "DataFrame", "dict", ...
+
+
+def _top_module(obj: Any) -> str:
+    return type(obj).__module__.split(".", 1)[0]
+
+
+def _as_table(data: Any, columns: Sequence[str] | None) -> _Table:
+    if columns is not None and not (
+        isinstance(data, np.ndarray) and data.dtype.names is None
+    ):
+        raise DataError(
+            f"columns= is only for a plain 2-D numpy array; a {type(data).__name__} "
+            "names its columns itself. Drop the columns= argument."
+        )
+    if isinstance(data, pd.DataFrame):
+        def column(label: Any, df: pd.DataFrame = data) -> pd.Series:
+            return df[label]
+        return _Table(list(data.columns), column, data.index.copy(), "DataFrame")
+    if isinstance(data, pd.Series):
+        raise DataError(
+            "got a pandas Series, which is one column; pass a DataFrame with one "
+            "column per indicator (e.g. series.to_frame())."
+        )
+    if isinstance(data, np.ndarray):
+        return _numpy_table(data, columns)
+    if isinstance(data, Mapping):
+        return _Table(list(data.keys()), data.__getitem__, None, "dict")
+    module, cls = _top_module(data), type(data).__name__
+    if module == "polars":
+        if cls == "LazyFrame":
+            raise DataError("got a polars LazyFrame; call .collect() on it first.")
+        if cls == "DataFrame":
+            return _Table(
+                list(data.columns), lambda c: data.get_column(c).to_numpy(), None,
+                "polars DataFrame",
+            )
+    if module == "pyarrow" and cls in ("Table", "RecordBatch"):
+        return _Table(
+            list(data.column_names), lambda c: data.column(c).to_numpy(), None,
+            f"pyarrow {cls}",
+        )
+    raise DataError(
+        f"survey data must be a table, got {type(data).__name__}. Pass a pandas "
+        "DataFrame, a dict of columns, a polars DataFrame, a pyarrow Table, a "
+        "numpy structured array, or a 2-D numpy array with columns=[...names...]."
+    )
+
+
+def _numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> _Table:
+    if arr.dtype.names is not None:  # structured or record array
+        if arr.ndim != 1:
+            raise DataError(
+                f"a structured numpy array must be 1-D (one record per respondent), "
+                f"got shape {arr.shape}."
+            )
+        return _Table(list(arr.dtype.names), lambda c: arr[c], None, "structured array")
+    if columns is None:
+        raise DataError(
+            f"a plain numpy array (shape {arr.shape}) has no column names; pass "
+            "columns=[...] with one name per column, or use a DataFrame."
+        )
+    if isinstance(columns, str):
+        raise DataError("columns= must be a sequence of names, not one string.")
+    labels = list(columns)
+    if arr.ndim != 2:
+        raise DataError(
+            f"a numpy array of survey data must be 2-D (respondents x items), got "
+            f"{arr.ndim}-D with shape {arr.shape}."
+        )
+    if len(labels) != arr.shape[1]:
+        raise DataError(
+            f"columns= has {len(labels)} names but the array has {arr.shape[1]} "
+            "columns; give exactly one name per column."
+        )
+    position: dict[Any, int] = {}
+    for j, label in enumerate(labels):
+        position.setdefault(label, j)
+    return _Table(labels, lambda c: arr[:, position[c]], None, "array")
+
+
+# ---------------------------------------------------------------------------
+# checks
+# ---------------------------------------------------------------------------
+
+def _fmt_label(label: Any) -> str:
+    return repr(label) if isinstance(label, str) else str(label)
+
+
+def _fmt_rows(labels: Sequence[Any]) -> str:
+    shown = ", ".join(_fmt_label(x) for x in labels[:_SHOW_ROWS])
+    return shown + (", ..." if len(labels) > _SHOW_ROWS else "")
+
+
+def _raise_all(problems: list[str]) -> None:
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise DataError(problems[0])
+    lines = problems[:_SHOW_PROBLEMS]
+    more = len(problems) - len(lines)
+    text = "\n".join(f"  - {p}" for p in lines)
+    if more:
+        text += f"\n  ... and {more} more"
+    raise DataError(f"the survey data have {len(problems)} problems:\n{text}")
+
+
+def _check_columns(spec: ModelSpec, table: _Table) -> None:
+    counts: dict[Any, int] = {}
+    for label in table.labels:
+        counts[label] = counts.get(label, 0) + 1
+    block_of = {
+        item: construct for construct, items in spec.blocks.items() for item in items
+    }
+    problems = [
+        f"column {name!r} (indicator of {block_of.get(name, '?')}) appears "
+        f"{counts[name]} times in the data; rename or drop the duplicates."
+        for name in spec.indicator_names
+        if counts.get(name, 0) > 1
+    ]
+    _raise_all(problems)
+    available = [str(label) for label in counts]
+    missing = [name for name in spec.indicator_names if name not in counts]
+    if not missing:
+        return
+    # suggest only columns the spec does not already use; an exact match up to
+    # case first (imag1 -> IMAG1), then the closest spelling
+    unused = [str(label) for label in counts if label not in block_of]
+    by_lower = {label.lower(): label for label in unused}
+
+    def hint(name: str) -> str:
+        if name.lower() in by_lower:
+            return f" Did you mean {by_lower[name.lower()]!r}?"
+        return suggest(name, unused)
+
+    listed = "\n".join(
+        f"  - {name} (block {block_of.get(name, '?')}).{hint(name)}"
+        for name in missing[:_SHOW_PROBLEMS]
+    )
+    if len(missing) > _SHOW_PROBLEMS:
+        listed += f"\n  ... and {len(missing) - _SHOW_PROBLEMS} more"
+    shown = ", ".join(available[:15]) + (", ..." if len(available) > 15 else "")
+    raise DataError(
+        f"{len(missing)} indicator(s) of model {spec.name!r} are not columns of the "
+        f"data ({table.kind} with columns: {shown or 'none'}):\n{listed}\n"
+        "Rename the columns to the spec's indicator names (names are "
+        "case-sensitive), or change the spec."
+    )
+
+
+def _example_bad(values: Any) -> Any:
+    """First value that is not a real number (ignoring missing ones)."""
+    for v in values:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
+            return v
+        if isinstance(v, (complex, np.complexfloating)):
+            return v
+    return None
+
+
+def _to_float(name: str, col: Any) -> tuple[np.ndarray | None, str | None]:
+    """Convert one column to float64, or say why it cannot be."""
+    if isinstance(col, (pd.Series, pd.Index)):
+        dtype = col.dtype
+        if pdt.is_bool_dtype(dtype):
+            ok = False
+        else:
+            ok = pdt.is_numeric_dtype(dtype) and not pdt.is_complex_dtype(dtype)
+        if ok:
+            return col.to_numpy(dtype=np.float64, na_value=np.nan), None
+        values = col.to_numpy()
+    else:
+        values = np.asarray(col)
+        if values.ndim != 1:
+            return None, (
+                f"column {name!r} is not one value per respondent (shape "
+                f"{values.shape}); pass a 1-D column."
+            )
+        dtype = values.dtype
+        if values.dtype.kind in "iuf":
+            return values.astype(np.float64), None
+    if pdt.is_bool_dtype(dtype):
+        return None, (
+            f"item {name} is boolean (dtype {dtype}); satmodel needs numeric scale "
+            f"values: convert it to numbers first, e.g. data[{name!r}].astype(int)."
+        )
+    example = _example_bad(values)
+    shown = f", e.g. {example!r}" if example is not None else ""
+    return None, (
+        f"item {name} is not numeric (dtype {dtype}{shown}); satmodel needs numeric "
+        f"scale values: recode the column to numbers (e.g. pandas.to_numeric) or "
+        "remove the indicator from the spec."
+    )
+
+
+def _check_rows(spec: ModelSpec, n: int, min_rows: int | None) -> None:
+    if n < 3:
+        raise DataError(
+            f"the survey data have {n} row(s); at least 3 respondents are needed "
+            "(and more respondents than items in the largest block)."
+        )
+    block, size = max(spec.blocks.items(), key=lambda kv: len(kv[1]))
+    size = len(size)
+    if n <= size:
+        raise DataError(
+            f"the survey data have {n} rows but block {block} has {size} indicators; "
+            f"PLS needs more respondents than items in every block (at least "
+            f"{size + 1} rows). Collect more data or use a smaller block."
+        )
+    if min_rows is not None and n < min_rows:
+        raise DataError(
+            f"the survey data have {n} rows but min_rows={min_rows} were required."
+        )
+
+
+def _check_values(names: Sequence[str], X: np.ndarray, index: pd.Index) -> list[str]:
+    problems = []
+    for j, name in enumerate(names):
+        col = X[:, j]
+        nan = np.isnan(col)
+        if nan.any():
+            rows = index[nan].tolist()
+            problems.append(
+                f"item {name} has {len(rows)} missing value(s) (rows {_fmt_rows(rows)}); "
+                "satmodel does not handle missing data yet: drop or impute them first."
+            )
+            continue
+        inf = np.isinf(col)
+        if inf.any():
+            rows = index[inf].tolist()
+            problems.append(
+                f"item {name} has {len(rows)} infinite value(s) (rows {_fmt_rows(rows)}); "
+                "replace them with valid scale values or drop those rows."
+            )
+            continue
+        if col.size and (col == col[0]).all():
+            problems.append(
+                f"item {name} is constant (every value is {float(col[0])!r}); a "
+                "constant item carries no information: remove it from the spec."
+            )
+    return problems
+
+
+def prepare(
+    spec: ModelSpec,
+    data: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    min_rows: int | None = None,
+) -> SurveyData:
+    """Validate survey data against a model and return them as a float matrix.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The model; every ``spec.indicator_names`` entry must be a column.
+    data : table
+        A pandas DataFrame (its row index is kept), a dict of equal-length
+        1-D columns (taken by position), a polars DataFrame, a pyarrow Table
+        or RecordBatch, a numpy structured/record array, or a 2-D numpy array
+        together with ``columns``. Columns the spec does not use (e.g. a
+        ``gender`` column) are ignored. ``data`` is never modified.
+    columns : sequence of str, optional
+        Column names of a plain 2-D numpy array, one per column; only for
+        that input type.
+    min_rows : int, optional
+        Require at least this many rows, on top of the standing rule (at
+        least 3 rows and more rows than items in the largest block).
+
+    Returns
+    -------
+    SurveyData
+        ``X`` (float64, ``n x p``, columns in ``spec.indicator_names`` order,
+        a fresh copy), ``index`` and ``indicators``.
+
+    Raises
+    ------
+    DataError
+        If ``data`` is not a table; an indicator is not a column (with a
+        close-match suggestion) or appears twice; an indicator column is not
+        numeric (bool, text, categorical, ...); there are too few rows; or an
+        item has missing (NaN) or infinite values or is constant. All items
+        with value problems are reported in one message.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import satmodel as sm
+    >>> from satmodel.data import prepare
+    >>> spec = sm.ModelSpec.from_lavaan("A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A")
+    >>> X = np.array([[1, 2, 3, 4], [2, 2, 4, 5], [3, 1, 5, 5], [4, 3, 6, 7]])
+    >>> survey = prepare(spec, X, columns=["a1", "a2", "b1", "b2"])
+    >>> survey.X.dtype, survey.X.shape, list(survey.index)
+    (dtype('float64'), (4, 4), [0, 1, 2, 3])
+    """
+    if min_rows is not None and (
+        isinstance(min_rows, bool) or not isinstance(min_rows, (int, np.integer))
+    ):
+        raise OptionError(f"min_rows must be an integer or None, got {min_rows!r}.")
+    table = _as_table(data, columns)
+    _check_columns(spec, table)
+    names = tuple(spec.indicator_names)
+
+    problems: list[str] = []
+    converted: list[np.ndarray] = []
+    for name in names:
+        values, problem = _to_float(name, table.column(name))
+        if problem is not None:
+            problems.append(problem)
+        else:
+            converted.append(values)
+    _raise_all(problems)
+
+    lengths = {name: len(v) for name, v in zip(names, converted)}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{k} {v}" for k, v in lengths.items())
+        raise DataError(
+            f"the columns have different lengths ({listed}); every column needs "
+            "one value per respondent."
+        )
+    n = len(converted[0]) if converted else 0
+    index = table.index if table.index is not None else pd.RangeIndex(n)
+
+    _check_rows(spec, n, min_rows)
+
+    X = np.empty((n, len(names)), dtype=np.float64)
+    for j, values in enumerate(converted):
+        X[:, j] = values
+    _raise_all(_check_values(names, X, index))
+    return SurveyData(X=X, index=index, indicators=names)

@@ -1,0 +1,210 @@
+"""Fit a ModelSpec by PLS path modelling or consistent PLS.
+
+:func:`fit_pls` validates data and options at the boundary, computes the moments,
+runs the batched engine on them and attaches names. :func:`fit_pls_moments` fits a
+correlation matrix directly (no respondent scores).
+
+Example
+-------
+>>> import satmodel as sm
+>>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+>>> res.converged
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .data import prepare
+from .errors import AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError
+from .moments import compute_moments, standardize
+from .options import PLSOptions
+from .pls import Layout, estimate
+from .results import PLSResult
+from .spec import ModelSpec
+
+
+def layout_of(spec: ModelSpec) -> Layout:
+    """Translate a spec into the engine's index layout (spec order throughout)."""
+    names = spec.construct_names
+    pos = {c: i for i, c in enumerate(names)}
+    block_of = np.array([pos[c.name] for c in spec.constructs for _ in c.indicators])
+    adjacency = np.zeros((len(names), len(names)), dtype=bool)
+    for p in spec.paths:
+        adjacency[pos[p.source], pos[p.target]] = True
+    modes = tuple("unit" if len(c.indicators) == 1 else c.mode for c in spec.constructs)
+    common = np.array([c.common_factor and c.mode == "A" and len(c.indicators) > 1
+                       for c in spec.constructs])
+    return Layout(block_of=block_of, modes=modes, adjacency=adjacency, common_factor=common)
+
+
+def fit_pls(
+    spec: ModelSpec,
+    data: Any,
+    *,
+    scheme: str = "path",
+    consistent: bool = False,
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    stop: str = "max_abs",
+    columns: Sequence[str] | None = None,
+) -> PLSResult:
+    """Fit ``spec`` to survey ``data`` by PLS-PM (or PLSc with ``consistent=True``).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    data : pandas.DataFrame, polars.DataFrame, dict of columns, or numpy array
+        One row per respondent; every spec indicator must be a numeric column
+        (a 2-D numpy array needs ``columns=``). The caller's object is never modified.
+    scheme, consistent, tol, max_iter, stop
+        See :class:`satmodel.options.PLSOptions` (documented once there).
+
+    Returns
+    -------
+    PLSResult
+
+    Raises
+    ------
+    DataError, OptionError, EstimationError
+        With a message naming the column, option or construct at fault.
+
+    Examples
+    --------
+    >>> import satmodel as sm
+    >>> df = sm.datasets.load("ecsi_satisfaction")
+    >>> res = sm.fit_pls(sm.templates.ecsi(), df, scheme="centroid", consistent=True)
+    >>> res.r2.index.tolist()
+    ['EXPE', 'QUAL', 'VAL', 'SAT', 'LOY']
+    """
+    _check_spec(spec)
+    options = PLSOptions.build(scheme=scheme, consistent=consistent, tol=tol,
+                               max_iter=max_iter, stop=stop)
+    survey = prepare(spec, data, columns=columns)
+    mom = compute_moments(survey.X)
+    res = _fit(spec, options, mom.corr, mom.n, mom.mean, mom.std)
+    W = res.estimate.weights[:, None] * layout_of(spec).membership
+    scores = standardize(survey.X, mom.mean, mom.std) @ W
+    frame = pd.DataFrame(scores, index=survey.index.copy(), columns=list(spec.construct_names))
+    object.__setattr__(res, "_scores", frame)
+    return res
+
+
+def fit_pls_moments(
+    spec: ModelSpec,
+    corr: Any,
+    *,
+    n_obs: int,
+    means: Any = None,
+    stds: Any = None,
+    scheme: str = "path",
+    consistent: bool = False,
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    stop: str = "max_abs",
+) -> PLSResult:
+    """Fit ``spec`` to an indicator correlation matrix (spec indicator order).
+
+    Useful for published correlation matrices, population models and data summarized
+    elsewhere. The result has no respondent scores.
+
+    >>> import numpy as np, satmodel as sm
+    >>> spec = sm.ModelSpec.from_lavaan("X =~ x1 + x2\\nY =~ y1 + y2\\nY ~ X")
+    >>> S = np.full((4, 4), 0.3) + np.diag([0.7] * 4); S[0, 1] = S[1, 0] = S[2, 3] = S[3, 2] = 0.6
+    >>> round(float(sm.fit_pls_moments(spec, S, n_obs=100).paths.estimate[0]), 6)
+    0.375
+    """
+    _check_spec(spec)
+    options = PLSOptions.build(scheme=scheme, consistent=consistent, tol=tol,
+                               max_iter=max_iter, stop=stop)
+    S = np.array(corr, dtype=float)
+    p = len(spec.indicator_names)
+    if S.shape != (p, p):
+        raise DataError(f"corr has shape {S.shape}; the spec has {p} indicators, so it "
+                        f"must be {p} x {p} in spec indicator order")
+    if not np.all(np.isfinite(S)) or not np.allclose(S, S.T, atol=1e-12) or \
+            not np.allclose(np.diag(S), 1.0, atol=1e-12):
+        raise DataError("corr must be a finite symmetric correlation matrix with unit diagonal")
+    if n_obs < 3:
+        raise DataError(f"n_obs = {n_obs}: at least 3 observations are needed")
+    mean = np.zeros(p) if means is None else np.asarray(means, dtype=float)
+    std = np.ones(p) if stds is None else np.asarray(stds, dtype=float)
+    return _fit(spec, options, S, float(n_obs), mean, std)
+
+
+def _check_spec(spec: Any) -> None:
+    if not isinstance(spec, ModelSpec):
+        raise EstimationError(
+            f"spec must be a satmodel.ModelSpec, got {type(spec).__name__}; build one with "
+            "sm.ModelSpec.from_lavaan(text) or take a template such as sm.templates.ecsi()")
+
+
+def _fit(spec, options: PLSOptions, S, n, mean, std) -> PLSResult:
+    lay = layout_of(spec)
+    _check_blocks(spec, lay, S)
+    est = estimate(S, lay, scheme=options.scheme, consistent=options.consistent,
+                   tol=options.tol, max_iter=options.max_iter, stop=options.stop)
+    _check_estimate(spec, lay, est, options)
+    return PLSResult(spec=spec, options=options, n_obs=int(round(float(n))),
+                     indicator_mean=np.asarray(mean, dtype=float).copy(),
+                     indicator_std=np.asarray(std, dtype=float).copy(),
+                     indicator_corr=S.copy(), estimate=est)
+
+
+def _check_blocks(spec: ModelSpec, lay: Layout, S: np.ndarray) -> None:
+    """Mode B blocks must have an invertible correlation matrix."""
+    for j, c in enumerate(spec.constructs):
+        if lay.modes[j] != "B":
+            continue
+        idx = lay.block(j)
+        eig = np.linalg.eigvalsh(S[np.ix_(idx, idx)])
+        if eig[0] <= 1e-10 * max(eig[-1], 1.0):
+            raise EstimationError(
+                f"construct {c.name!r} (Mode B) has a singular indicator correlation matrix: "
+                f"its items {list(c.indicator_names)} are linearly dependent; drop a redundant "
+                "item or use mode 'A'")
+
+
+def _check_estimate(spec: ModelSpec, lay: Layout, est, options: PLSOptions) -> None:
+    names = spec.construct_names
+    if options.consistent:
+        bad = [names[j] for j in range(len(names))
+               if lay.common_factor[j] and not (np.isfinite(est.rho_a[j]) and est.rho_a[j] > 0)]
+        if bad:
+            raise EstimationError(
+                f"PLSc correction is undefined for {bad}: rho_A is not positive (its items "
+                "correlate negatively on balance); check reverse-coded items or declare the "
+                "construct a composite ('<~')")
+    for j in np.flatnonzero(est.singular_block):
+        preds = spec.predecessors(names[j])
+        raise EstimationError(
+            f"the structural regression of {names[j]!r} on {list(preds)} is singular "
+            "(perfectly collinear predictor constructs)")
+    if not np.all(np.isfinite(est.weights)):
+        raise EstimationError("the PLS iteration produced non-finite weights; "
+                              "check the data for collinear or degenerate items")
+    if not est.converged:
+        warnings.warn(
+            f"PLS did not converge in max_iter={options.max_iter} iterations "
+            f"(stop rule {options.stop}, tol={options.tol:g}); results are the last iterate "
+            "and res.converged is False. Raise max_iter or loosen tol.",
+            ConvergenceWarning, stacklevel=3)
+    if options.consistent:
+        over = [names[j] for j in range(len(names))
+                if lay.common_factor[j] and est.rho_a[j] > 1]
+        big = [spec.indicator_names[k] for k in np.flatnonzero(np.abs(est.loadings) > 1)]
+        offdiag = est.construct_corr - np.eye(len(names))
+        corr_big = np.abs(offdiag) > 1
+        if over or big or corr_big.any():
+            warnings.warn(
+                "inadmissible PLSc solution: "
+                + (f"rho_A > 1 for {over}; " if over else "")
+                + (f"|loading| > 1 for {big}; " if big else "")
+                + ("a construct correlation exceeds 1 in absolute value" if corr_big.any() else ""),
+                AdmissibilityWarning, stacklevel=3)

@@ -1,0 +1,261 @@
+"""The result of a PLS fit: a frozen value whose tables are tidy DataFrames.
+
+Names are attached here (the engine works on indices). Column names follow
+DESIGN.md "Tables and options".
+
+Example
+-------
+>>> import satmodel as sm
+>>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+>>> list(res.paths.columns)
+['source', 'target', 'estimate']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import assess
+from .errors import SatModelError
+from .options import PLSOptions
+from .pls import Estimate
+from .spec import ModelSpec
+
+JSON_FORMAT = "satmodel.PLSResult"
+JSON_VERSION = 1
+_ARRAYS = ("weights", "loadings", "cross_loadings", "proxy_corr", "construct_corr",
+           "rho_a", "paths", "r2", "total", "n_iter", "converged", "singular_block")
+
+
+@dataclass(frozen=True, eq=False)
+class PLSResult:
+    """A fitted PLS path model (PLS-PM or PLSc).
+
+    Attributes
+    ----------
+    spec : ModelSpec
+    options : PLSOptions
+    n_obs : int
+    indicator_mean, indicator_std : ndarray
+        Item means and SDs (divisor n - 1), spec indicator order.
+    indicator_corr : ndarray
+        Indicator correlation matrix the model was fitted to.
+    estimate : Estimate
+        The engine's arrays (see :mod:`satmodel.pls`).
+    """
+
+    spec: ModelSpec
+    options: PLSOptions
+    n_obs: int
+    indicator_mean: np.ndarray
+    indicator_std: np.ndarray
+    indicator_corr: np.ndarray
+    estimate: Estimate
+    _scores: pd.DataFrame | None = field(default=None, repr=False)
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def constructs(self) -> tuple[str, ...]:
+        return self.spec.construct_names
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return self.spec.indicator_names
+
+    @property
+    def n_iter(self) -> int:
+        """Iterations the PLS algorithm ran."""
+        return int(self.estimate.n_iter)
+
+    @property
+    def converged(self) -> bool:
+        """True when the stop rule was met before ``max_iter``."""
+        return bool(self.estimate.converged)
+
+    # ----------------------------------------------------------------- tables
+    @cached_property
+    def paths(self) -> pd.DataFrame:
+        """Path coefficients: columns source, target, estimate (spec path order)."""
+        pos = {c: i for i, c in enumerate(self.constructs)}
+        rows = [(p.source, p.target, float(self.estimate.paths[pos[p.source], pos[p.target]]))
+                for p in self.spec.paths]
+        return pd.DataFrame(rows, columns=["source", "target", "estimate"])
+
+    @cached_property
+    def outer(self) -> pd.DataFrame:
+        """Outer model: construct, indicator, weight, loading.
+
+        Weights give unit-variance construct scores (SD divisor n - 1); loadings are
+        PLSc-corrected for common factors when ``consistent=True``.
+        """
+        block = [c.name for c in self.spec.constructs for _ in c.indicators]
+        return pd.DataFrame({
+            "construct": block,
+            "indicator": list(self.indicators),
+            "weight": self.estimate.weights.astype(float),
+            "loading": self.estimate.loadings.astype(float),
+        })
+
+    @cached_property
+    def cross_loadings(self) -> pd.DataFrame:
+        """Correlation of each indicator with each construct: indicator, then constructs."""
+        df = pd.DataFrame(self.estimate.cross_loadings, columns=list(self.constructs))
+        df.insert(0, "indicator", list(self.indicators))
+        return df
+
+    @cached_property
+    def r2(self) -> pd.Series:
+        """R² of the endogenous constructs (Series indexed by construct)."""
+        pos = {c: i for i, c in enumerate(self.constructs)}
+        endo = list(self.spec.endogenous)
+        return pd.Series([float(self.estimate.r2[pos[c]]) for c in endo], index=endo,
+                         name="r2", dtype=float)
+
+    @cached_property
+    def effects(self) -> pd.DataFrame:
+        """Direct, indirect and total effects for every pair joined by a directed route."""
+        A = np.array([[self._has_path(s, t) for t in self.constructs] for s in self.constructs])
+        reach = A.copy()
+        for _ in range(len(self.constructs)):
+            reach = reach | ((reach.astype(int) @ A.astype(int)) > 0)
+        B, T = self.estimate.paths, self.estimate.total
+        rows = []
+        for i, s in enumerate(self.constructs):
+            for j, t in enumerate(self.constructs):
+                if reach[i, j]:
+                    direct = float(B[i, j])
+                    rows.append((s, t, direct, float(T[i, j]) - direct, float(T[i, j])))
+        return pd.DataFrame(rows, columns=["source", "target", "direct", "indirect", "total"])
+
+    @cached_property
+    def construct_correlations(self) -> pd.DataFrame:
+        """Construct correlations (PLSc-corrected when ``consistent=True``)."""
+        names = list(self.constructs)
+        return pd.DataFrame(self.estimate.construct_corr, index=names, columns=names)
+
+    @cached_property
+    def quality(self) -> pd.DataFrame:
+        """Per construct: alpha, rho_a, rho_c, ave, r2, r2_adj.
+
+        alpha is the standardized Cronbach's alpha; rho_c and ave use the ``outer``
+        loadings. r2 and r2_adj are ``<NA>`` (pandas' missing marker, not a number)
+        for exogenous constructs, which have no R².
+        """
+        rows = []
+        S = self.indicator_corr
+        for j, c in enumerate(self.spec.constructs):
+            idx = np.flatnonzero(self.estimate_block_of == j)
+            lam = self.estimate.loadings[idx]
+            preds = self.spec.predecessors(c.name)
+            r2 = float(self.estimate.r2[j]) if preds else None
+            r2_adj = assess.adjusted_r2(r2, self.n_obs, len(preds)) if preds else None
+            rows.append({
+                "construct": c.name,
+                "alpha": assess.cronbach_alpha(S[np.ix_(idx, idx)]),
+                "rho_a": float(self.estimate.rho_a[j]),
+                "rho_c": assess.composite_reliability(lam),
+                "ave": assess.average_variance_extracted(lam),
+                "r2": r2,
+                "r2_adj": r2_adj,
+            })
+        df = pd.DataFrame(rows)
+        return df.astype({k: "float64" for k in ("alpha", "rho_a", "rho_c", "ave")}).astype(
+            {"r2": "Float64", "r2_adj": "Float64"})
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Standardized construct scores (respondents x constructs, input row index).
+
+        Scores are the PLS proxies: standardized items (SD divisor n - 1) times weights.
+        """
+        if self._scores is None:
+            raise SatModelError(
+                "this result has no scores: results read from JSON or fitted on moments "
+                "carry no respondent rows; refit on the data to get scores")
+        return self._scores.copy()
+
+    @cached_property
+    def estimate_block_of(self) -> np.ndarray:
+        pos = {c: i for i, c in enumerate(self.constructs)}
+        return np.array([pos[c.name] for c in self.spec.constructs for _ in c.indicators])
+
+    def _has_path(self, s: str, t: str) -> bool:
+        return any(p.source == s and p.target == t for p in self.spec.paths)
+
+    # ----------------------------------------------------------------- output
+    def summary(self) -> str:
+        """A plain-text report: settings, paths, R², outer model, reliability."""
+        from .report import summary_text
+
+        return summary_text(self)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        kind = "PLSc" if self.options.consistent else "PLS-PM"
+        return (f"<PLSResult {self.spec.name!r}: {kind}, {self.options.scheme} scheme, "
+                f"n={self.n_obs}, {len(self.constructs)} constructs, "
+                f"{'converged' if self.converged else 'NOT converged'} in {self.n_iter} iterations>")
+
+    def _repr_html_(self) -> str:
+        from .report import summary_html
+
+        return summary_html(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready record: spec, options, moments and estimates; no survey rows."""
+        est = {k: np.asarray(getattr(self.estimate, k)).tolist() for k in _ARRAYS}
+        return {
+            "format": JSON_FORMAT,
+            "version": JSON_VERSION,
+            "spec": self.spec.model_dump(mode="json"),
+            "options": self.options.model_dump(mode="json"),
+            "n_obs": self.n_obs,
+            "indicator_mean": self.indicator_mean.tolist(),
+            "indicator_std": self.indicator_std.tolist(),
+            "indicator_corr": self.indicator_corr.tolist(),
+            "estimate": est,
+        }
+
+    def to_json(self, **kwargs) -> str:
+        """Serialize to JSON (versioned); read back with :meth:`from_json`.
+
+        >>> import satmodel as sm
+        >>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+        >>> sm.PLSResult.from_json(res.to_json()).paths.equals(res.paths)
+        True
+        """
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> PLSResult:
+        """Rebuild a result from :meth:`to_json` output (without respondent scores)."""
+        try:
+            rec = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise SatModelError(f"not a satmodel result JSON: {err}") from None
+        if not isinstance(rec, dict) or rec.get("format") != JSON_FORMAT:
+            raise SatModelError(f"not a satmodel result JSON (expected format {JSON_FORMAT!r})")
+        if rec.get("version") != JSON_VERSION:
+            raise SatModelError(
+                f"result JSON version {rec.get('version')!r} is not supported "
+                f"(this satmodel reads version {JSON_VERSION})")
+        raw = rec["estimate"]
+        est = Estimate(**{k: np.asarray(raw[k], dtype=bool if k in ("converged", "singular_block")
+                                        else int if k == "n_iter" else float) for k in _ARRAYS})
+        return cls(
+            spec=ModelSpec.model_validate(rec["spec"]),
+            options=PLSOptions.model_validate(rec["options"]),
+            n_obs=int(rec["n_obs"]),
+            indicator_mean=np.asarray(rec["indicator_mean"], dtype=float),
+            indicator_std=np.asarray(rec["indicator_std"], dtype=float),
+            indicator_corr=np.asarray(rec["indicator_corr"], dtype=float),
+            estimate=est,
+        )

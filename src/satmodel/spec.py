@@ -1,0 +1,535 @@
+"""Model specification: indicators, constructs, structural paths and the model.
+
+A :class:`ModelSpec` is a frozen pydantic model. It is validated once, when it is
+built, by any route (``ModelSpec(...)``, ``model_validate``,
+``model_validate_json``, :meth:`ModelSpec.from_lavaan`); every problem raises
+:class:`~satmodel.errors.SpecError` naming the construct, indicator or path at
+fault. Every ordering (constructs, indicators, blocks, predecessors) is the
+order of the spec, never sorted.
+
+Example
+-------
+>>> from satmodel.spec import ModelSpec
+>>> spec = ModelSpec.from_lavaan('''
+...     EXPE =~ EXPE1 + EXPE2
+...     SAT  =~ SAT1 + SAT2
+...     SAT  ~  EXPE
+... ''')
+>>> spec.construct_names, spec.endogenous
+(('EXPE', 'SAT'), ('SAT',))
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pathlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from .errors import SpecError, suggest
+
+__all__ = ["Indicator", "Construct", "Path", "ModelSpec", "check_name"]
+
+#: Characters a construct or indicator name may not contain (lavaan syntax uses them).
+FORBIDDEN_CHARS = frozenset("+~=<>#!;*:,()|%\"'")
+_MODES = {"a": "A", "b": "B", "unit": "unit"}
+
+
+def check_name(name: str, what: str) -> str:
+    """Return ``name`` if it is a valid construct/indicator name, else raise SpecError.
+
+    A name is non-empty, has no whitespace or control characters and none of
+    ``+ ~ = < > # ! ; * : , ( ) | % " '`` (which lavaan syntax reserves).
+
+    >>> check_name("SAT1", "indicator")
+    'SAT1'
+    """
+    if not name:
+        raise SpecError(f"{what} name is empty; give every {what} a non-empty name")
+    if any(ch.isspace() for ch in name):
+        fixed = "_".join(name.split()) or "_"
+        raise SpecError(f"{what} name {name!r} contains whitespace; use '_' instead (e.g. {fixed!r})")
+    bad = "".join(sorted({ch for ch in name if ch in FORBIDDEN_CHARS or not ch.isprintable()}))
+    if bad:
+        raise SpecError(
+            f"{what} name {name!r} contains {bad!r}, reserved by lavaan syntax; "
+            "use letters, digits, '_', '.' or '-'"
+        )
+    return name
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _child(node: Any, key: str | int) -> Any:
+    if isinstance(key, int):
+        return node[key] if isinstance(node, (list, tuple)) and -len(node) <= key < len(node) else None
+    if isinstance(node, Mapping):
+        return node.get(key)
+    return getattr(node, key, None) if isinstance(node, BaseModel) else None
+
+
+def _name_of(node: Any) -> str | None:
+    if isinstance(node, str):
+        return node
+    name = node.get("name") if isinstance(node, Mapping) else getattr(node, "name", None)
+    if name is None and isinstance(node, (Mapping, BaseModel)):  # a path
+        src, tgt = _child(node, "source"), _child(node, "target")
+        if isinstance(src, str) and isinstance(tgt, str):
+            return f"{src} -> {tgt}"
+    return name if isinstance(name, str) else None
+
+
+def _describe(loc: Sequence[str | int], data: Any) -> tuple[str, str | None]:
+    """Render a pydantic location as ``constructs[1] ('SAT').indicators[0]``."""
+    text, node, last = "", data, None
+    for key in loc:
+        node = _child(node, key)
+        if isinstance(key, int):
+            text += f"[{key}]"
+            last = _name_of(node)
+            if last:
+                text += f" ({last!r})"
+        else:
+            text += f".{key}" if text else str(key)
+    return text, last
+
+
+def _as_spec_error(exc: ValidationError, cls: type, data: Any) -> SpecError:
+    """Turn pydantic's ValidationError into one readable SpecError."""
+    problems: list[str] = []
+    spec_causes = 0
+    for err in exc.errors(include_url=False):
+        loc = tuple(err.get("loc", ()))
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, SpecError):
+            spec_causes += 1
+            where, last = _describe(loc, data)
+            msg = str(cause)
+            if where and not (last and repr(last) in msg):
+                msg += f" (at {where})"
+        elif err.get("type") == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            where, _ = _describe(loc[:-1], data)
+            hint = suggest(loc[-1], _FIELD_NAMES)
+            msg = f"{where + ': ' if where else ''}unknown field {loc[-1]!r}.{hint}"
+        else:
+            where, _ = _describe(loc, data)
+            msg = f"{where + ': ' if where else ''}{err.get('msg', 'invalid value')}"
+        if msg not in problems:
+            problems.append(msg)
+    if len(problems) == 1:
+        return SpecError(problems[0] if spec_causes else f"invalid {cls.__name__}: {problems[0]}")
+    listed = "\n  - ".join(problems)
+    return SpecError(f"invalid {cls.__name__} ({len(problems)} problems):\n  - {listed}")
+
+
+class _SpecModel(BaseModel):
+    """Frozen pydantic base whose every construction route raises SpecError."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _as_spec_error(exc, type(self), data) from None
+
+    # keep pydantic from routing nested validation through the __init__ above
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise _as_spec_error(exc, cls, obj) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            try:
+                data = json.loads(json_data)
+            except ValueError:
+                data = None
+            raise _as_spec_error(exc, cls, data) from None
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        try:
+            return super().model_validate_strings(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise _as_spec_error(exc, cls, obj) from None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """Copy; with ``update`` the result is validated again (raises SpecError)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(update)
+        return type(self).model_validate(data)
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class Indicator(_SpecModel):
+    """A survey item (manifest variable).
+
+    ``scale_min``/``scale_max`` are the theoretical end points of the answer
+    scale (e.g. 1 and 10), used to rescale index scores to 0-100: give both or
+    neither, with ``scale_min < scale_max``.
+
+    >>> Indicator(name="SAT1", wording="Overall satisfaction", scale_min=1, scale_max=10).scale_max
+    10.0
+    """
+
+    name: str
+    label: str | None = None
+    wording: str | None = None
+    scale_min: float | None = None
+    scale_max: float | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_name(value, "indicator")
+
+    @model_validator(mode="after")
+    def _valid_scale(self) -> Indicator:
+        lo, hi = self.scale_min, self.scale_max
+        if (lo is None) != (hi is None):
+            raise SpecError(
+                f"indicator {self.name!r}: give both scale_min and scale_max or neither "
+                f"(got scale_min={lo}, scale_max={hi})"
+            )
+        if lo is not None and hi is not None:
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise SpecError(f"indicator {self.name!r}: scale_min and scale_max must be finite numbers")
+            if lo >= hi:
+                raise SpecError(f"indicator {self.name!r}: scale_min={lo:g} must be below scale_max={hi:g}")
+        return self
+
+
+class Construct(_SpecModel):
+    """A latent construct and its block of indicators.
+
+    ``mode`` is the PLS outer-weighting mode (``"A"`` correlation weights,
+    ``"B"`` regression weights, ``"unit"`` equal weights). ``common_factor``
+    says whether the construct is a common factor (reflective, corrected by
+    PLSc) rather than a composite; it defaults to ``mode == "A"`` and must be
+    False for modes ``"B"`` and ``"unit"``. Plain strings are accepted as
+    indicators.
+
+    >>> Construct(name="SAT", indicators=["SAT1", "SAT2"]).indicator_names
+    ('SAT1', 'SAT2')
+    >>> Construct(name="IMAG", indicators=["IMAG1"], mode="B").common_factor
+    False
+    """
+
+    name: str
+    label: str | None = None
+    indicators: tuple[Indicator, ...]
+    mode: Literal["A", "B", "unit"] = "A"
+    common_factor: bool
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        mode = data.get("mode", "A")
+        if isinstance(mode, str) and mode.lower() in _MODES:
+            mode = data["mode"] = _MODES[mode.lower()]
+        if data.get("common_factor") is None:
+            data["common_factor"] = mode == "A"
+        items = data.get("indicators")
+        if isinstance(items, str):
+            items = [items]
+        if isinstance(items, (list, tuple)):
+            data["indicators"] = tuple({"name": x} if isinstance(x, str) else x for x in items)
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_name(value, "construct")
+
+    @model_validator(mode="after")
+    def _valid_block(self) -> Construct:
+        if not self.indicators:
+            raise SpecError(f"construct {self.name!r} has no indicators; list at least one survey item for it")
+        seen: set[str] = set()
+        for ind in self.indicators:
+            if ind.name in seen:
+                raise SpecError(f"construct {self.name!r} lists indicator {ind.name!r} twice; remove the duplicate")
+            seen.add(ind.name)
+        if self.common_factor and self.mode != "A":
+            raise SpecError(
+                f"construct {self.name!r}: mode {self.mode!r} makes a composite, not a common factor; "
+                "set common_factor=False, or use mode 'A' for a common factor"
+            )
+        return self
+
+    @property
+    def indicator_names(self) -> tuple[str, ...]:
+        """Names of the indicators, in block order."""
+        return tuple(ind.name for ind in self.indicators)
+
+
+class Path(_SpecModel):
+    """A structural path ``source -> target``, optionally with the sign theory expects.
+
+    >>> Path(source="EXPE", target="SAT", expected_sign="+").target
+    'SAT'
+    """
+
+    source: str
+    target: str
+    expected_sign: Literal["+", "-"] | None = None
+
+    @field_validator("source", "target")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_name(value, "construct")
+
+    @model_validator(mode="after")
+    def _no_self_loop(self) -> Path:
+        if self.source == self.target:
+            raise SpecError(f"path {self.source} -> {self.target} is a self-loop; a construct cannot predict itself")
+        return self
+
+
+def find_cycle(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[str] | None:
+    """Return a directed cycle as ``[a, b, ..., a]`` (deterministic), or None.
+
+    >>> find_cycle(["A", "B", "C"], [("A", "B"), ("B", "C"), ("C", "A")])
+    ['A', 'B', 'C', 'A']
+    """
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    for src, tgt in edges:
+        succ.setdefault(src, []).append(tgt)
+        succ.setdefault(tgt, [])
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    for root in succ:
+        if root in state:
+            continue
+        trail, stack = [root], [iter(succ[root])]
+        state[root] = 1
+        while stack:
+            for nxt in stack[-1]:
+                if state.get(nxt) == 1:
+                    return trail[trail.index(nxt):] + [nxt]
+                if nxt not in state:
+                    state[nxt] = 1
+                    trail.append(nxt)
+                    stack.append(iter(succ[nxt]))
+                    break
+            else:
+                state[trail.pop()] = 2
+                stack.pop()
+    return None
+
+
+class ModelSpec(_SpecModel):
+    """A customer-satisfaction model: constructs with their indicators and structural paths.
+
+    ``paths`` also accepts ``(source, target)`` pairs and ``"source -> target"`` strings.
+
+    >>> spec = ModelSpec(
+    ...     constructs=[Construct(name="EXPE", indicators=["E1", "E2"]),
+    ...                 Construct(name="SAT", indicators=["S1", "S2"])],
+    ...     paths=[("EXPE", "SAT")],
+    ... )
+    >>> spec.blocks
+    {'EXPE': ('E1', 'E2'), 'SAT': ('S1', 'S2')}
+    >>> ModelSpec.model_validate_json(spec.model_dump_json()) == spec
+    True
+    """
+
+    name: str = "model"
+    label: str | None = None
+    source: str | None = None
+    constructs: tuple[Construct, ...]
+    paths: tuple[Path, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not value.strip():
+            raise SpecError("model name is empty; give the model a name (e.g. 'ecsi')")
+        return value
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _coerce_paths(cls, value: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            return value
+        out = []
+        for item in value:
+            if isinstance(item, str) and "->" in item:
+                src, _, tgt = item.partition("->")
+                item = {"source": src.strip(), "target": tgt.strip()}
+            elif isinstance(item, (list, tuple)) and len(item) in (2, 3):
+                item = dict(zip(("source", "target", "expected_sign"), item))
+            out.append(item)
+        return out
+
+    @model_validator(mode="after")
+    def _valid_structure(self) -> ModelSpec:
+        if not self.constructs:
+            raise SpecError("the model has no constructs; add at least one construct with its indicators")
+        names: list[str] = []
+        owner: dict[str, str] = {}
+        for con in self.constructs:
+            if con.name in names:
+                raise SpecError(f"construct {con.name!r} is defined twice; give each construct a unique name")
+            names.append(con.name)
+            for ind in con.indicator_names:
+                if ind in owner:
+                    raise SpecError(
+                        f"indicator {ind!r} is in two blocks, {owner[ind]!r} and {con.name!r}; "
+                        "each indicator may measure only one construct"
+                    )
+                owner[ind] = con.name
+        for ind, con_name in owner.items():
+            if ind in names and ind != con_name:
+                raise SpecError(
+                    f"indicator {ind!r} of construct {con_name!r} has the name of construct {ind!r}; "
+                    "rename one of them (higher-order constructs are not supported)"
+                )
+        seen: set[tuple[str, str]] = set()
+        for path in self.paths:
+            for end in (path.source, path.target):
+                if end not in names:
+                    raise SpecError(f"path {path.source} -> {path.target}: {_unknown(end, names, owner)}")
+            if (path.source, path.target) in seen:
+                raise SpecError(f"path {path.source} -> {path.target} is listed twice; remove the duplicate")
+            seen.add((path.source, path.target))
+        cycle = find_cycle(names, [(p.source, p.target) for p in self.paths])
+        if cycle:
+            raise SpecError(
+                f"the structural model has a cycle: {' -> '.join(cycle)}; "
+                "PLS path models must be recursive, so remove one of these paths"
+            )
+        if len(names) >= 2:
+            linked = {p.source for p in self.paths} | {p.target for p in self.paths}
+            for name in names:
+                if name not in linked:
+                    raise SpecError(
+                        f"construct {name!r} has no path in or out; relate it to another construct "
+                        "with a path (or remove it)"
+                    )
+        return self
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def construct_names(self) -> tuple[str, ...]:
+        """Construct names in spec order."""
+        return tuple(c.name for c in self.constructs)
+
+    @property
+    def indicator_names(self) -> tuple[str, ...]:
+        """All indicator names, block by block in spec order."""
+        return tuple(ind for c in self.constructs for ind in c.indicator_names)
+
+    @property
+    def blocks(self) -> dict[str, tuple[str, ...]]:
+        """Construct name -> its indicator names, in spec order."""
+        return {c.name: c.indicator_names for c in self.constructs}
+
+    def construct(self, name: str) -> Construct:
+        """Return the construct called ``name`` (SpecError with a hint if unknown)."""
+        for con in self.constructs:
+            if con.name == name:
+                return con
+        owner = {ind: c.name for c in self.constructs for ind in c.indicator_names}
+        raise SpecError(_unknown(name, self.construct_names, owner))
+
+    def predecessors(self, name: str) -> tuple[str, ...]:
+        """Constructs with a path into ``name``, in spec construct order."""
+        self.construct(name)
+        sources = {p.source for p in self.paths if p.target == name}
+        return tuple(n for n in self.construct_names if n in sources)
+
+    def successors(self, name: str) -> tuple[str, ...]:
+        """Constructs ``name`` has a path into, in spec construct order."""
+        self.construct(name)
+        targets = {p.target for p in self.paths if p.source == name}
+        return tuple(n for n in self.construct_names if n in targets)
+
+    @property
+    def endogenous(self) -> tuple[str, ...]:
+        """Constructs with at least one predecessor, in spec order."""
+        targets = {p.target for p in self.paths}
+        return tuple(n for n in self.construct_names if n in targets)
+
+    @property
+    def exogenous(self) -> tuple[str, ...]:
+        """Constructs without predecessors, in spec order."""
+        targets = {p.target for p in self.paths}
+        return tuple(n for n in self.construct_names if n not in targets)
+
+    # ----------------------------------------------------------------- text and files
+
+    @classmethod
+    def from_lavaan(cls, text: str, name: str = "model") -> ModelSpec:
+        """Read lavaan-style model text (``=~``, ``<~``, ``~``); see :mod:`satmodel.lavaan`.
+
+        >>> ModelSpec.from_lavaan("A =~ a1 + a2; B <~ b1 + b2; B ~ A").construct("B").mode
+        'B'
+        """
+        from .lavaan import parse_lavaan
+
+        return parse_lavaan(text, name=name, cls=cls)
+
+    def to_lavaan(self) -> str:
+        """Write the model as lavaan-style text that :meth:`from_lavaan` reads back.
+
+        Labels, wording, scales and expected signs are not written.
+
+        >>> print(ModelSpec.from_lavaan("A =~ a1; B =~ b1; B ~ A").to_lavaan(), end="")
+        A =~ a1
+        B =~ b1
+        <BLANKLINE>
+        B ~ A
+        """
+        from .lavaan import write_lavaan
+
+        return write_lavaan(self)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> ModelSpec:
+        """Read a spec from ``.json`` (ModelSpec JSON) or ``.lav``/``.lavaan``/``.txt`` (lavaan text).
+
+        A lavaan file's model is named after the file stem.
+
+        >>> ModelSpec.from_file("ecsi.json")  # doctest: +SKIP
+        """
+        file = pathlib.Path(path)
+        suffix = file.suffix.lower()
+        if suffix == ".json":
+            return cls.model_validate_json(file.read_text(encoding="utf-8"))
+        if suffix in (".lav", ".lavaan", ".txt"):
+            return cls.from_lavaan(file.read_text(encoding="utf-8"), name=file.stem or "model")
+        raise SpecError(
+            f"cannot read a model from {file.name!r}: use a .json file (ModelSpec JSON) "
+            "or a .lav/.lavaan/.txt file (lavaan syntax)"
+        )
+
+
+def _unknown(name: str, constructs: Sequence[str], owner: Mapping[str, str]) -> str:
+    if name in owner:
+        return f"{name!r} is an indicator of construct {owner[name]!r}, not a construct; paths relate constructs"
+    shown = ", ".join(constructs[:12]) + (", ..." if len(constructs) > 12 else "")
+    return f"unknown construct {name!r}.{suggest(name, constructs)} The constructs are: {shown}"
+
+
+_FIELD_NAMES = sorted({f for model in (Indicator, Construct, Path, ModelSpec) for f in model.model_fields})

@@ -1,0 +1,185 @@
+"""Helpers for the reference-output tests (``tests/test_reference_*.py``).
+
+The oracle files live in ``tests/oracles/<case>/`` with a ``SOURCE.md`` that
+names their origin, what the tests compare and the tolerance.  Nothing here
+reads anything outside ``tests/``.
+
+The helpers only reshape oracle files and satmodel tables into pandas Series
+keyed the same way, and compare them with ``numpy.testing.assert_allclose``
+(``rtol=0``) so that a failure names the offending keys and the size of the
+largest differences.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.testing import assert_allclose
+
+ORACLES = Path(__file__).resolve().parent / "oracles"
+
+
+def oracle_path(case: str, name: str) -> Path:
+    """Path of an oracle file ``tests/oracles/<case>/<name>``."""
+    return ORACLES / case / name
+
+
+def read_oracle(case: str, name: str, **kwargs) -> pd.DataFrame:
+    """Read an oracle CSV file of ``tests/oracles/<case>/``."""
+    return pd.read_csv(oracle_path(case, name), **kwargs)
+
+
+# --------------------------------------------------------------------------
+# reshaping
+# --------------------------------------------------------------------------
+
+
+def matrix_to_long(
+    matrix: pd.DataFrame, *, drop_zero: bool = True, drop_na: bool = True
+) -> pd.Series:
+    """Stack a matrix (rows x columns) into a Series keyed by (row, column).
+
+    Zero cells (seminr writes 0 outside a block / for absent paths) and empty
+    cells (ADANCO leaves them blank) are dropped unless told otherwise.
+    """
+    long = matrix.stack(future_stack=True)
+    if drop_na:
+        long = long.dropna()
+    if drop_zero:
+        long = long[long != 0]
+    return long.astype(float)
+
+
+def read_r_matrix(case: str, name: str) -> pd.DataFrame:
+    """Read an R ``write.csv`` matrix: first column = row names."""
+    return read_oracle(case, name, index_col=0)
+
+
+def outer_series(res, column: str) -> pd.Series:
+    """``res.outer[column]`` keyed by (construct, indicator)."""
+    outer = res.outer
+    return pd.Series(
+        outer[column].to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays([outer["construct"], outer["indicator"]]),
+        name=column,
+    )
+
+
+def paths_series(res) -> pd.Series:
+    """``res.paths.estimate`` keyed by (source, target)."""
+    paths = res.paths
+    return pd.Series(
+        paths["estimate"].to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays([paths["source"], paths["target"]]),
+        name="estimate",
+    )
+
+
+def effects_series(res, column: str) -> pd.Series:
+    """``res.effects[column]`` keyed by (source, target)."""
+    eff = res.effects
+    return pd.Series(
+        eff[column].to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays([eff["source"], eff["target"]]),
+        name=column,
+    )
+
+
+def cross_loadings_series(res) -> pd.Series:
+    """``res.cross_loadings`` keyed by (indicator, construct)."""
+    cl = res.cross_loadings.set_index("indicator")
+    return matrix_to_long(cl, drop_zero=False)
+
+
+def quality_series(res, column: str) -> pd.Series:
+    """``res.quality[column]`` keyed by construct."""
+    q = res.quality
+    return pd.Series(q[column].to_numpy(dtype=float), index=q["construct"], name=column)
+
+
+# --------------------------------------------------------------------------
+# comparison
+# --------------------------------------------------------------------------
+
+
+def _fmt_key(key) -> str:
+    if isinstance(key, tuple):
+        return " -> ".join(str(k) for k in key)
+    return str(key)
+
+
+def assert_matches(
+    actual: pd.Series,
+    expected: pd.Series,
+    *,
+    atol: float,
+    what: str,
+    keys_must_match: bool = True,
+) -> None:
+    """Compare two Series by key with ``assert_allclose(atol=atol, rtol=0)``.
+
+    ``keys_must_match``: the actual table must hold exactly the expected keys
+    (otherwise only the expected keys are looked up in ``actual``).
+    The error message lists the worst keys with actual, expected and difference.
+    """
+    actual = actual.astype(float)
+    expected = expected.astype(float)
+    missing = [k for k in expected.index if k not in actual.index]
+    assert not missing, f"{what}: satmodel table lacks {[_fmt_key(k) for k in missing]}"
+    if keys_must_match:
+        extra = [k for k in actual.index if k not in expected.index]
+        assert not extra, f"{what}: satmodel table has unexpected rows {[_fmt_key(k) for k in extra]}"
+    assert not actual.index.duplicated().any(), f"{what}: duplicated keys in satmodel table"
+    got = actual.loc[expected.index].to_numpy()
+    want = expected.to_numpy()
+    diff = np.abs(got - want)
+    order = np.argsort(-np.nan_to_num(diff, nan=np.inf))[:8]
+    lines = [
+        f"  {_fmt_key(expected.index[i])}: satmodel {got[i]!r} reference {want[i]!r} |diff| {diff[i]:.3e}"
+        for i in order
+    ]
+    msg = f"{what} (atol {atol:g}); largest differences:\n" + "\n".join(lines)
+    assert_allclose(got, want, atol=atol, rtol=0, err_msg=msg)
+
+
+def assert_frame_values(actual: np.ndarray, expected: np.ndarray, *, atol: float, what: str) -> None:
+    """Compare two equally shaped arrays (e.g. score matrices) and name the worst cell."""
+    actual = np.asarray(actual, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    diff = np.abs(actual - expected)
+    worst = np.unravel_index(np.nanargmax(diff), diff.shape) if diff.size else ()
+    msg = f"{what} (atol {atol:g}); worst cell {worst}: |diff| {diff[worst]:.3e}; max per column {diff.max(axis=0)}"
+    assert_allclose(actual, expected, atol=atol, rtol=0, err_msg=msg)
+
+
+# --------------------------------------------------------------------------
+# population (moment) input as data
+# --------------------------------------------------------------------------
+
+
+def data_with_correlation(sigma: pd.DataFrame, n: int = 200, seed: int = 20240601) -> pd.DataFrame:
+    """A data matrix whose sample correlation matrix equals ``sigma`` exactly.
+
+    The same device as ``MASS::mvrnorm(..., empirical = TRUE)`` used by cSEM:
+    draw any n x p matrix, centre it, whiten its sample covariance (divisor
+    n - 1) to the identity, then multiply by ``chol(sigma).T``.  The sample
+    covariance is then ``sigma`` (unit diagonal), so the sample correlation
+    equals ``sigma`` to rounding (~1e-15) and the standardized items are the
+    columns themselves.  Used because the PLS estimator is a function of the
+    correlation matrix alone (DESIGN.md, "The one idea").
+    """
+    s = sigma.to_numpy(dtype=float)
+    p = s.shape[0]
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, p))
+    x -= x.mean(axis=0)
+    cov = x.T @ x / (n - 1)
+    x = x @ np.linalg.inv(np.linalg.cholesky(cov)).T
+    x = x @ np.linalg.cholesky(s).T
+    out = pd.DataFrame(x, columns=list(sigma.columns))
+    check = np.corrcoef(out.to_numpy().T)
+    assert np.abs(check - s).max() < 1e-13, "synthetic data do not reproduce Sigma"
+    return out
