@@ -137,7 +137,7 @@ def assert_matches(
     diff = np.abs(got - want)
     order = np.argsort(-np.nan_to_num(diff, nan=np.inf))[:8]
     lines = [
-        f"  {_fmt_key(expected.index[i])}: satmodel {got[i]!r} reference {want[i]!r} |diff| {diff[i]:.3e}"
+        f"  {_fmt_key(expected.index[i])}: satmodel {float(got[i])!r} reference {float(want[i])!r} |diff| {diff[i]:.3e}"
         for i in order
     ]
     msg = f"{what} (atol {atol:g}); largest differences:\n" + "\n".join(lines)

@@ -429,3 +429,11 @@ def test_property_routes_agree_and_input_untouched(case):
     shuffled = prepare(spec, df.iloc[perm])
     np.testing.assert_array_equal(shuffled.X, out.X[perm])
     pd.testing.assert_index_equal(shuffled.index, out.index[perm])
+
+
+def test_type_and_value_problems_reported_together(toy):
+    df = toy_frame()
+    df["a2"] = df["a2"].astype(str)
+    df["b1"] = 4
+    msg = raises(toy, df, "2 problems", "item a2 is not numeric", "item b1 is constant")
+    assert msg.index("item a2") < msg.index("item b1")

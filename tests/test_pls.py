@@ -111,7 +111,8 @@ def test_mode_b_weights_are_regression_weights():
 
 
 def test_non_convergence_is_flagged():
-    S, lay = _two_blocks()
+    S, _ = _population([[0.9, 0.5, 0.7], [0.8, 0.6]], np.array([[1, 0.5], [0.5, 1.0]]))
+    lay = _layout([0, 0, 0, 1, 1], [[0, 1], [0, 0]])
     e = estimate(S, lay, max_iter=1, tol=1e-15)
     assert not e.converged and e.n_iter == 1
 

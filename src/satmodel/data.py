@@ -298,32 +298,28 @@ def _check_rows(spec: ModelSpec, n: int, min_rows: int | None) -> None:
         )
 
 
-def _check_values(names: Sequence[str], X: np.ndarray, index: pd.Index) -> list[str]:
-    problems = []
-    for j, name in enumerate(names):
-        col = X[:, j]
-        nan = np.isnan(col)
-        if nan.any():
-            rows = index[nan].tolist()
-            problems.append(
-                f"item {name} has {len(rows)} missing value(s) (rows {_fmt_rows(rows)}); "
-                "satmodel does not handle missing data yet: drop or impute them first."
-            )
-            continue
-        inf = np.isinf(col)
-        if inf.any():
-            rows = index[inf].tolist()
-            problems.append(
-                f"item {name} has {len(rows)} infinite value(s) (rows {_fmt_rows(rows)}); "
-                "replace them with valid scale values or drop those rows."
-            )
-            continue
-        if col.size and (col == col[0]).all():
-            problems.append(
-                f"item {name} is constant (every value is {float(col[0])!r}); a "
-                "constant item carries no information: remove it from the spec."
-            )
-    return problems
+def _value_problem(name: str, col: np.ndarray, index: pd.Index) -> str | None:
+    """Missing, infinite or constant values in one numeric column, or None."""
+    nan = np.isnan(col)
+    if nan.any():
+        rows = index[nan].tolist()
+        return (
+            f"item {name} has {len(rows)} missing value(s) (rows {_fmt_rows(rows)}); "
+            "satmodel does not handle missing data yet: drop or impute them first."
+        )
+    inf = np.isinf(col)
+    if inf.any():
+        rows = index[inf].tolist()
+        return (
+            f"item {name} has {len(rows)} infinite value(s) (rows {_fmt_rows(rows)}); "
+            "replace them with valid scale values or drop those rows."
+        )
+    if col.size and (col == col[0]).all():
+        return (
+            f"item {name} is constant (every value is {float(col[0])!r}); a "
+            "constant item carries no information: remove it from the spec."
+        )
+    return None
 
 
 def prepare(
@@ -386,30 +382,36 @@ def prepare(
     _check_columns(spec, table)
     names = tuple(spec.indicator_names)
 
-    problems: list[str] = []
-    converted: list[np.ndarray] = []
+    problems: dict[str, str] = {}  # item -> what is wrong with it
+    converted: dict[str, np.ndarray] = {}
     for name in names:
         values, problem = _to_float(name, table.column(name))
         if problem is not None:
-            problems.append(problem)
+            problems[name] = problem
         else:
-            converted.append(values)
-    _raise_all(problems)
+            converted[name] = values
+    if not converted:
+        _raise_all(list(problems.values()))
 
-    lengths = {name: len(v) for name, v in zip(names, converted)}
+    lengths = {name: len(v) for name, v in converted.items()}
     if len(set(lengths.values())) > 1:
         listed = ", ".join(f"{k} {v}" for k, v in lengths.items())
         raise DataError(
             f"the columns have different lengths ({listed}); every column needs "
             "one value per respondent."
         )
-    n = len(converted[0]) if converted else 0
+    n = next(iter(lengths.values()))
     index = table.index if table.index is not None else pd.RangeIndex(n)
-
     _check_rows(spec, n, min_rows)
 
+    for name, values in converted.items():
+        problem = _value_problem(name, values, index)
+        if problem is not None:
+            problems[name] = problem
+    # one message for every item at fault, in spec order
+    _raise_all([problems[name] for name in names if name in problems])
+
     X = np.empty((n, len(names)), dtype=np.float64)
-    for j, values in enumerate(converted):
-        X[:, j] = values
-    _raise_all(_check_values(names, X, index))
+    for j, name in enumerate(names):
+        X[:, j] = converted[name]
     return SurveyData(X=X, index=index, indicators=names)

@@ -90,7 +90,8 @@ def _split(text: str) -> tuple[list[list[_Tok]], list[tuple[int, str]]]:
             toks = _tokenize(segment, lineno)
             if not toks:
                 continue
-            if k == 0 and current and (current[-1].text in joiners or toks[0].text in joiners):
+            dangling = current and (current[-1].text in joiners or toks[0].text in joiners)
+            if k == 0 and dangling and not (_has_op(current) and _has_op(toks[1:])):
                 current.extend(toks)
             else:
                 if current:
@@ -99,6 +100,10 @@ def _split(text: str) -> tuple[list[list[_Tok]], list[tuple[int, str]]]:
     if current:
         statements.append(current)
     return statements, directives
+
+
+def _has_op(toks: list[_Tok]) -> bool:
+    return any(t.text in _OPS or t.text in _UNSUPPORTED for t in toks)
 
 
 def _show(toks: list[_Tok]) -> str:
@@ -217,6 +222,12 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
             f"from_lavaan expects the model text, got {type(text).__name__}; "
             "to read a file use ModelSpec.from_file(path)"
         )
+    stripped = text.strip()
+    if "\n" not in stripped and stripped.lower().endswith((".lav", ".lavaan", ".txt", ".json")) and "~" not in stripped:
+        raise SpecError(
+            f"from_lavaan expects the model text, got what looks like a file name ({stripped!r}); "
+            "to read a file use ModelSpec.from_file(path)"
+        )
     statements, directives = _split(text)
     blocks: dict[str, _Block] = {}
     owner: dict[str, tuple[str, int]] = {}
@@ -246,12 +257,9 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
             owner[tok.text] = (lhs.text, tok.line)
             block.indicators.append(tok.text)
     if not blocks:
-        hint = ""
-        if "\n" not in text.strip() and text.strip().lower().endswith((".lav", ".lavaan", ".txt", ".json")):
-            hint = " (to read a file use ModelSpec.from_file(path))"
         raise SpecError(
             "the lavaan text has no measurement statement; define constructs with "
-            f"'NAME =~ item1 + item2' (reflective) or 'NAME <~ item1 + item2' (composite){hint}"
+            "'NAME =~ item1 + item2' (reflective) or 'NAME <~ item1 + item2' (composite)"
         )
     for line, content in directives:
         _apply_directive(line, content, blocks)
@@ -266,9 +274,9 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
             if tok.text == lhs.text:
                 raise SpecError(f"line {tok.line}: {lhs.text} ~ {tok.text}: a construct cannot predict itself")
             if key in edges:
+                where = f"lines {edges[key]} and {tok.line}" if edges[key] != tok.line else f"both on line {tok.line}"
                 raise SpecError(
-                    f"line {tok.line}: path {tok.text} -> {lhs.text} is given twice "
-                    f"(lines {edges[key]} and {tok.line}); remove the duplicate"
+                    f"line {tok.line}: path {tok.text} -> {lhs.text} is given twice ({where}); remove the duplicate"
                 )
             edges[key] = tok.line
     cycle = find_cycle(list(blocks), edges)

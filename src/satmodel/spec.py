@@ -65,70 +65,52 @@ def check_name(name: str, what: str) -> str:
 # --------------------------------------------------------------------------- errors
 
 
-def _child(node: Any, key: str | int) -> Any:
-    if isinstance(key, int):
-        return node[key] if isinstance(node, (list, tuple)) and -len(node) <= key < len(node) else None
-    if isinstance(node, Mapping):
-        return node.get(key)
-    return getattr(node, key, None) if isinstance(node, BaseModel) else None
-
-
-def _name_of(node: Any) -> str | None:
-    if isinstance(node, str):
-        return node
-    name = node.get("name") if isinstance(node, Mapping) else getattr(node, "name", None)
-    if name is None and isinstance(node, (Mapping, BaseModel)):  # a path
-        src, tgt = _child(node, "source"), _child(node, "target")
-        if isinstance(src, str) and isinstance(tgt, str):
-            return f"{src} -> {tgt}"
-    return name if isinstance(name, str) else None
-
-
 def _describe(loc: Sequence[str | int], data: Any) -> tuple[str, str | None]:
-    """Render a pydantic location as ``constructs[1] ('SAT').indicators[0]``."""
+    """Render a pydantic location as ``constructs[1] ('SAT').indicators[0]`` (+ last name seen)."""
     text, node, last = "", data, None
     for key in loc:
-        node = _child(node, key)
         if isinstance(key, int):
-            text += f"[{key}]"
-            last = _name_of(node)
-            if last:
-                text += f" ({last!r})"
+            ok = isinstance(node, (list, tuple)) and -len(node) <= key < len(node)
+            node = node[key] if ok else None
+            name = node if isinstance(node, str) else _child(node, "name")
+            if name is None and isinstance(_child(node, "target"), str):  # a path
+                name = f"{_child(node, 'source')} -> {_child(node, 'target')}"
+            last = name if isinstance(name, str) else None
+            text += f"[{key}]" + (f" ({last!r})" if last else "")
         else:
+            node = _child(node, key)
             text += f".{key}" if text else str(key)
     return text, last
+
+
+def _child(node: Any, key: str) -> Any:
+    return node.get(key) if isinstance(node, Mapping) else getattr(node, key, None)
 
 
 def _as_spec_error(exc: ValidationError, cls: type, data: Any) -> SpecError:
     """Turn pydantic's ValidationError into one readable SpecError."""
     problems: list[str] = []
-    spec_causes = 0
     for err in exc.errors(include_url=False):
-        loc = tuple(err.get("loc", ()))
-        cause = (err.get("ctx") or {}).get("error")
+        loc, cause = tuple(err.get("loc", ())), (err.get("ctx") or {}).get("error")
         if isinstance(cause, SpecError):
-            spec_causes += 1
             where, last = _describe(loc, data)
-            msg = str(cause)
-            if where and not (last and repr(last) in msg):
-                msg += f" (at {where})"
+            msg = str(cause) + (f" (at {where})" if where and not (last and last in str(cause)) else "")
         elif err.get("type") == "extra_forbidden" and loc and isinstance(loc[-1], str):
-            where, _ = _describe(loc[:-1], data)
-            hint = suggest(loc[-1], _FIELD_NAMES)
-            msg = f"{where + ': ' if where else ''}unknown field {loc[-1]!r}.{hint}"
+            where = _describe(loc[:-1], data)[0]
+            msg = f"{where + ': ' if where else ''}unknown field {loc[-1]!r}.{suggest(loc[-1], _FIELD_NAMES)}"
         else:
-            where, _ = _describe(loc, data)
-            msg = f"{where + ': ' if where else ''}{err.get('msg', 'invalid value')}"
+            where = _describe(loc, data)[0]
+            msg = f"invalid {cls.__name__}: {where + ': ' if where else ''}{err.get('msg', 'invalid value')}"
         if msg not in problems:
             problems.append(msg)
     if len(problems) == 1:
-        return SpecError(problems[0] if spec_causes else f"invalid {cls.__name__}: {problems[0]}")
-    listed = "\n  - ".join(problems)
+        return SpecError(problems[0])
+    listed = "\n  - ".join(p.removeprefix(f"invalid {cls.__name__}: ") for p in problems)
     return SpecError(f"invalid {cls.__name__} ({len(problems)} problems):\n  - {listed}")
 
 
 class _SpecModel(BaseModel):
-    """Frozen pydantic base whose every construction route raises SpecError."""
+    """Frozen pydantic base: every construction route raises SpecError, never ValidationError."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -140,6 +122,9 @@ class _SpecModel(BaseModel):
 
     # keep pydantic from routing nested validation through the __init__ above
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise SpecError(f"{type(self).__name__} is frozen: use .model_copy(update={{{name!r}: ...}})")
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
@@ -159,20 +144,11 @@ class _SpecModel(BaseModel):
                 data = None
             raise _as_spec_error(exc, cls, data) from None
 
-    @classmethod
-    def model_validate_strings(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
-        try:
-            return super().model_validate_strings(obj, *args, **kwargs)
-        except ValidationError as exc:
-            raise _as_spec_error(exc, cls, obj) from None
-
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
-        """Copy; with ``update`` the result is validated again (raises SpecError)."""
+        """Copy; with ``update`` the copy is validated again (raises SpecError)."""
         if not update:
             return super().model_copy(deep=deep)
-        data = {name: getattr(self, name) for name in type(self).model_fields}
-        data.update(update)
-        return type(self).model_validate(data)
+        return type(self).model_validate({**{k: getattr(self, k) for k in type(self).model_fields}, **update})
 
 
 # --------------------------------------------------------------------------- schemas

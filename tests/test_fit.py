@@ -1,0 +1,205 @@
+"""fit_pls end to end: invariance properties, result JSON, errors and warnings."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import satmodel as sm
+
+SPEC = sm.templates.ecsi()
+DF = sm.datasets.load("ecsi_satisfaction")
+BASE = sm.fit_pls(SPEC, DF)
+BASE_C = sm.fit_pls(SPEC, DF, scheme="centroid", consistent=True)
+
+
+def _standardized_tables(res):
+    return {
+        "paths": res.paths.estimate.to_numpy(),
+        "weights": res.outer.weight.to_numpy(),
+        "loadings": res.outer.loading.to_numpy(),
+        "r2": res.r2.to_numpy(),
+        "total": res.effects.total.to_numpy(),
+        "corr": res.construct_correlations.to_numpy(),
+        "rho_a": res.quality.rho_a.to_numpy(),
+    }
+
+
+def _assert_same(a, b, atol=1e-10):
+    ta, tb = _standardized_tables(a), _standardized_tables(b)
+    for k in ta:
+        np.testing.assert_allclose(ta[k], tb[k], atol=atol, rtol=0, err_msg=k)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_row_and_column_order_do_not_matter(seed):
+    rng = np.random.default_rng(seed)
+    shuffled = DF.iloc[rng.permutation(len(DF))]
+    shuffled = shuffled[list(rng.permutation(DF.columns))]
+    res = sm.fit_pls(SPEC, shuffled)
+    _assert_same(res, BASE)
+    # scores follow their respondents (row index kept)
+    pd.testing.assert_frame_equal(res.scores.loc[DF.index], BASE.scores, atol=1e-10, rtol=0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(item=st.sampled_from(SPEC.indicator_names), scale=st.floats(0.01, 100.0),
+       shift=st.floats(-1000.0, 1000.0), consistent=st.booleans())
+def test_positive_affine_rescaling_of_an_item_changes_nothing(item, scale, shift, consistent):
+    df = DF.copy()
+    df[item] = df[item] * scale + shift
+    res = sm.fit_pls(SPEC, df, scheme="centroid", consistent=consistent)
+    _assert_same(res, BASE_C if consistent else sm.fit_pls(SPEC, DF, scheme="centroid"), atol=1e-9)
+
+
+def test_callers_dataframe_is_unchanged():
+    df = DF.copy()
+    df.index = [f"r{i}" for i in range(len(df))]
+    before = df.copy(deep=True)
+    res = sm.fit_pls(SPEC, df, consistent=True)
+    pd.testing.assert_frame_equal(df, before)
+    assert list(res.scores.index) == list(df.index)
+
+
+def test_scores_are_standardized_proxies():
+    s = BASE.scores
+    np.testing.assert_allclose(s.mean(), 0, atol=1e-12)
+    np.testing.assert_allclose(s.std(ddof=1), 1, atol=1e-12)
+    np.testing.assert_allclose(s.corr().to_numpy(), BASE.construct_correlations.to_numpy(),
+                               atol=1e-12)
+
+
+def test_effects_indirect_is_total_minus_direct_on_every_chain():
+    """METHODS.md 7: indirect effects of 0 for a chain with non-zero paths must be impossible."""
+    e = BASE.effects.set_index(["source", "target"])
+    B = {(p.source, p.target): p.estimate for p in BASE.paths.itertuples()}
+    # IMAG -> EXPE -> QUAL has no direct path: its total is the product of the two paths
+    np.testing.assert_allclose(e.loc[("IMAG", "QUAL"), "total"],
+                               B[("IMAG", "EXPE")] * B[("EXPE", "QUAL")], atol=1e-14)
+    np.testing.assert_allclose(e.indirect, e.total - e.direct, atol=1e-14)
+    # enumerate every chain explicitly and compare with the matrix inverse
+    def chains(s, t):
+        if (s, t) in B:
+            yield B[(s, t)]
+        for (a, b), v in B.items():
+            if a == s and b != t:
+                for rest in chains(b, t):
+                    yield v * rest
+    for (s, t), row in e.iterrows():
+        np.testing.assert_allclose(row.total, sum(chains(s, t)), atol=1e-13)
+
+
+def test_result_json_round_trip():
+    for res in (BASE, BASE_C):
+        back = sm.PLSResult.from_json(res.to_json())
+        for name in ("paths", "outer", "effects", "quality", "cross_loadings"):
+            pd.testing.assert_frame_equal(getattr(back, name), getattr(res, name))
+        pd.testing.assert_series_equal(back.r2, res.r2)
+        assert back.spec == res.spec and back.options == res.options
+        with pytest.raises(sm.SatModelError, match="no scores"):
+            back.scores
+    # no survey rows inside: no list in the record is as long as the number of respondents
+    def lengths(x):
+        if isinstance(x, dict):
+            for v in x.values():
+                yield from lengths(v)
+        elif isinstance(x, list):
+            yield len(x)
+            for v in x:
+                yield from lengths(v)
+    assert BASE.n_obs not in set(lengths(BASE.to_dict()))
+    with pytest.raises(sm.SatModelError, match="version"):
+        sm.PLSResult.from_json(BASE.to_json().replace('"version": 1', '"version": 99'))
+
+
+def test_result_is_frozen_and_tables_are_copies():
+    with pytest.raises(Exception):
+        BASE.n_obs = 3
+    s = BASE.scores
+    s.iloc[0, 0] = 1e6
+    assert BASE.scores.iloc[0, 0] != 1e6
+
+
+def test_constructs_follow_spec_order_not_alphabetical():
+    spec = sm.ModelSpec.from_lavaan("""
+        SAT  =~ SAT1 + SAT2 + SAT3 + SAT4
+        EXPE =~ EXPE1 + EXPE2 + EXPE3
+        SAT ~ EXPE
+    """)
+    res = sm.fit_pls(spec, DF)
+    assert list(res.construct_correlations.columns) == ["SAT", "EXPE"]
+    assert list(res.outer.indicator[:4]) == ["SAT1", "SAT2", "SAT3", "SAT4"]
+
+
+def test_bad_options_name_the_option():
+    with pytest.raises(sm.OptionError, match="scheme"):
+        sm.fit_pls(SPEC, DF, scheme="pathway")
+    with pytest.raises(sm.OptionError, match="tol"):
+        sm.fit_pls(SPEC, DF, tol=-1)
+    with pytest.raises(sm.OptionError, match="stop"):
+        sm.fit_pls(SPEC, DF, stop="relative")
+
+
+def test_non_convergence_warns_and_flags():
+    with pytest.warns(sm.ConvergenceWarning, match="max_iter=2"):
+        res = sm.fit_pls(SPEC, DF, max_iter=2, tol=1e-15)
+    assert res.converged is False and res.n_iter == 2
+    assert "NOT CONVERGED" in res.summary()
+
+
+def test_singular_mode_b_block_names_the_construct():
+    df = DF.copy()
+    df["DUP"] = df["SAT1"] + df["SAT2"]
+    spec = sm.ModelSpec.from_lavaan("""
+        IMAG =~ IMAG1 + IMAG2
+        SAT <~ SAT1 + SAT2 + DUP
+        SAT ~ IMAG
+    """)
+    with pytest.raises(sm.EstimationError, match="'SAT'.*singular"):
+        sm.fit_pls(spec, df)
+
+
+def test_plsc_undefined_rho_a_names_the_construct():
+    """Two items that both follow the neighbour but correlate negatively with each other
+    (a = f + e, b = f - e, var e > var f): c² < 0, so rho_A and PLSc are undefined."""
+    rng = np.random.default_rng(1)
+    f, e = rng.normal(size=300), 2 * rng.normal(size=300)
+    df = pd.DataFrame({"a": f + e, "b": f - e, "y1": f + rng.normal(size=300),
+                       "y2": f + rng.normal(size=300)})
+    spec = sm.ModelSpec.from_lavaan("ODD =~ a + b\nY =~ y1 + y2\nY ~ ODD")
+    with pytest.raises(sm.EstimationError, match="ODD"):
+        sm.fit_pls(spec, df, consistent=True)
+    sm.fit_pls(spec, df)  # plain PLS is defined
+
+
+def test_plsc_inadmissible_solution_warns():
+    """A weak block (items correlate 0.1) strongly related to a reliable one: the corrected
+    construct correlation is 0.7107/sqrt(0.889 * 0.182) ~ 1.77 > 1 -> AdmissibilityWarning."""
+    S = np.array([[1, .8, .5, .5], [.8, 1, .5, .5], [.5, .5, 1, .1], [.5, .5, .1, 1]])
+    spec = sm.ModelSpec.from_lavaan("A =~ a1 + a2\nB =~ b1 + b2\nB ~ A")
+    with pytest.warns(sm.AdmissibilityWarning, match="exceeds 1"):
+        res = sm.fit_pls_moments(spec, S, n_obs=100, consistent=True)
+    assert res.construct_correlations.loc["A", "B"] > 1
+
+
+def test_spec_type_checked():
+    with pytest.raises(sm.SatModelError, match="ModelSpec"):
+        sm.fit_pls("EXPE =~ EXPE1", DF)
+
+
+def test_fit_pls_moments_equals_fit_on_data():
+    res = sm.fit_pls_moments(SPEC, BASE.indicator_corr, n_obs=250)
+    _assert_same(res, BASE, atol=1e-14)
+    with pytest.raises(sm.DataError, match="27 x 27"):
+        sm.fit_pls_moments(SPEC, np.eye(3), n_obs=250)
+
+
+def test_summary_and_html():
+    text = BASE_C.summary()
+    assert "consistent PLS" in text and "SAT" in text and "rho_a" in text
+    assert "<table" in BASE._repr_html_()
+    assert "converged in" in repr(BASE)
