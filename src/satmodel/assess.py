@@ -20,7 +20,7 @@ def cronbach_alpha(S_block: np.ndarray) -> float:
     k = S_block.shape[0]
     if k < 2:
         return 1.0
-    return k / (k - 1) * (1.0 - k / S_block.sum())
+    return float(k / (k - 1) * (1.0 - k / S_block.sum()))
 
 
 def composite_reliability(loadings: np.ndarray) -> float:

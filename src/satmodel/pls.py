@@ -21,8 +21,8 @@ Example
 >>> lay = Layout(block_of=np.array([0, 0, 1, 1]), modes=("A", "A"),
 ...              adjacency=np.array([[False, True], [False, False]]),
 ...              common_factor=np.array([True, True]))
->>> round(float(estimate(S, lay).paths[0, 1]), 6)
-0.330719
+>>> round(float(estimate(S, lay).paths[0, 1]), 6)  # 4(0.3) / sqrt((2 + 1.2)(2 + 1.0))
+0.387298
 """
 
 from __future__ import annotations
