@@ -212,7 +212,7 @@ def test_wrong_types_and_unknown_fields_are_spec_errors():
         ModelSpec.model_validate_json("{not json")
     with pytest.raises(SpecError):
         ModelSpec.model_validate(5)
-    with pytest.raises(SpecError, match="'expected_sign'"):
+    with pytest.raises(SpecError, match="expected_sign"):
         Path(source="A", target="B", expected_sign="positive")
 
 
@@ -235,7 +235,7 @@ def test_spec_error_is_satmodel_and_value_error():
         ({"constructs": [con("A", ["a", "a"]), con("B", ["b"])], "paths": [["A", "B"]]}, ["'A'", "'a'", "twice"]),
         ({"constructs": [con("A", ["a", "x"]), con("B", ["x"])], "paths": [["A", "B"]]}, ["'x'", "'A'", "'B'"]),
         (two(paths=[("A", "BB")]), ["'BB'", "Did you mean 'B'"]),
-        (two(paths=[("AAA", "B")]), ["'AAA'", "Did you mean 'A'"]),
+        (two(paths=[("Ax", "B")]), ["'Ax'", "Did you mean 'A'"]),
         (two(paths=[("a1", "B")]), ["'a1'", "indicator of construct 'A'"]),
         (two(paths=[("A", "A")]), ["A -> A", "self-loop"]),
         (two(paths=[("A", "B"), ("A", "B")]), ["A -> B", "twice"]),
@@ -476,7 +476,7 @@ def test_back_edge_makes_a_cycle(spec, data):
         return
     path = data.draw(st.sampled_from(spec.paths))
     bad = spec.model_dump()
-    bad["paths"].append({"source": path.target, "target": path.source})
+    bad["paths"] = [*bad["paths"], {"source": path.target, "target": path.source}]
     with pytest.raises(SpecError, match="cycle") as info:
         ModelSpec.model_validate(bad)
     assert f"{path.target} -> {path.source}" in str(info.value) or f"{path.source} -> {path.target}" in str(info.value)

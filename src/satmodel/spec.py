@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from typing_extensions import Self
 
 from .errors import SpecError, suggest
 
@@ -127,14 +128,14 @@ class _SpecModel(BaseModel):
         raise SpecError(f"{type(self).__name__} is frozen: use .model_copy(update={{{name!r}: ...}})")
 
     @classmethod
-    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:  # noqa: D102
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
             raise _as_spec_error(exc, cls, obj) from None
 
     @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:  # noqa: D102
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except ValidationError as exc:
@@ -144,7 +145,7 @@ class _SpecModel(BaseModel):
                 data = None
             raise _as_spec_error(exc, cls, data) from None
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """Copy; with ``update`` the copy is validated again (raises SpecError)."""
         if not update:
             return super().model_copy(deep=deep)
