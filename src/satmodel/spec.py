@@ -21,16 +21,15 @@ Example
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import pathlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
-from typing_extensions import Self
+from pydantic import field_validator, model_validator
 
+from ._specbase import SpecModel
 from .errors import SpecError, suggest
 
 __all__ = ["Indicator", "Construct", "Path", "ModelSpec", "check_name"]
@@ -63,99 +62,10 @@ def check_name(name: str, what: str) -> str:
     return name
 
 
-# --------------------------------------------------------------------------- errors
-
-
-def _describe(loc: Sequence[str | int], data: Any) -> tuple[str, str | None]:
-    """Render a pydantic location as ``constructs[1] ('SAT').indicators[0]`` (+ last name seen)."""
-    text, node, last = "", data, None
-    for key in loc:
-        if isinstance(key, int):
-            ok = isinstance(node, (list, tuple)) and -len(node) <= key < len(node)
-            node = node[key] if ok else None
-            name = node if isinstance(node, str) else _child(node, "name")
-            if name is None and isinstance(_child(node, "target"), str):  # a path
-                name = f"{_child(node, 'source')} -> {_child(node, 'target')}"
-            last = name if isinstance(name, str) else None
-            text += f"[{key}]" + (f" ({last!r})" if last else "")
-        else:
-            node = _child(node, key)
-            text += f".{key}" if text else str(key)
-    return text, last
-
-
-def _child(node: Any, key: str) -> Any:
-    return node.get(key) if isinstance(node, Mapping) else getattr(node, key, None)
-
-
-def _as_spec_error(exc: ValidationError, cls: type, data: Any) -> SpecError:
-    """Turn pydantic's ValidationError into one readable SpecError."""
-    problems: list[str] = []
-    for err in exc.errors(include_url=False):
-        loc, cause = tuple(err.get("loc", ())), (err.get("ctx") or {}).get("error")
-        if isinstance(cause, SpecError):
-            where, last = _describe(loc, data)
-            msg = str(cause) + (f" (at {where})" if where and not (last and last in str(cause)) else "")
-        elif err.get("type") == "extra_forbidden" and loc and isinstance(loc[-1], str):
-            where = _describe(loc[:-1], data)[0]
-            msg = f"{where + ': ' if where else ''}unknown field {loc[-1]!r}.{suggest(loc[-1], _FIELD_NAMES)}"
-        else:
-            where = _describe(loc, data)[0]
-            msg = f"invalid {cls.__name__}: {where + ': ' if where else ''}{err.get('msg', 'invalid value')}"
-        if msg not in problems:
-            problems.append(msg)
-    if len(problems) == 1:
-        return SpecError(problems[0])
-    listed = "\n  - ".join(p.removeprefix(f"invalid {cls.__name__}: ") for p in problems)
-    return SpecError(f"invalid {cls.__name__} ({len(problems)} problems):\n  - {listed}")
-
-
-class _SpecModel(BaseModel):
-    """Frozen pydantic base: every construction route raises SpecError, never ValidationError."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise _as_spec_error(exc, type(self), data) from None
-
-    # keep pydantic from routing nested validation through the __init__ above
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise SpecError(f"{type(self).__name__} is frozen: use .model_copy(update={{{name!r}: ...}})")
-
-    @classmethod
-    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:  # noqa: D102
-        try:
-            return super().model_validate(obj, *args, **kwargs)
-        except ValidationError as exc:
-            raise _as_spec_error(exc, cls, obj) from None
-
-    @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:  # noqa: D102
-        try:
-            return super().model_validate_json(json_data, *args, **kwargs)
-        except ValidationError as exc:
-            try:
-                data = json.loads(json_data)
-            except ValueError:
-                data = None
-            raise _as_spec_error(exc, cls, data) from None
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """Copy; with ``update`` the copy is validated again (raises SpecError)."""
-        if not update:
-            return super().model_copy(deep=deep)
-        return type(self).model_validate({**{k: getattr(self, k) for k in type(self).model_fields}, **update})
-
-
 # --------------------------------------------------------------------------- schemas
 
 
-class Indicator(_SpecModel):
+class Indicator(SpecModel):
     """A survey item (manifest variable).
 
     ``scale_min``/``scale_max`` are the theoretical end points of the answer
@@ -193,7 +103,7 @@ class Indicator(_SpecModel):
         return self
 
 
-class Construct(_SpecModel):
+class Construct(SpecModel):
     """A latent construct and its block of indicators.
 
     ``mode`` is the PLS outer-weighting mode (``"A"`` correlation weights,
@@ -260,7 +170,7 @@ class Construct(_SpecModel):
         return tuple(ind.name for ind in self.indicators)
 
 
-class Path(_SpecModel):
+class Path(SpecModel):
     """A structural path ``source -> target``, optionally with the sign theory expects.
 
     >>> Path(source="EXPE", target="SAT", expected_sign="+").target
@@ -314,7 +224,7 @@ def find_cycle(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[s
     return None
 
 
-class ModelSpec(_SpecModel):
+class ModelSpec(SpecModel):
     """A customer-satisfaction model: constructs with their indicators and structural paths.
 
     ``paths`` also accepts ``(source, target)`` pairs and ``"source -> target"`` strings.
@@ -509,4 +419,3 @@ def _unknown(name: str, constructs: Sequence[str], owner: Mapping[str, str]) -> 
     return f"unknown construct {name!r}.{suggest(name, constructs)} The constructs are: {shown}"
 
 
-_FIELD_NAMES = sorted({f for model in (Indicator, Construct, Path, ModelSpec) for f in model.model_fields})
