@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import assess
-from .errors import SatModelError
+from .errors import SatModelError, suggest
 from .options import PLSOptions
-from .pls import Estimate
+from .pls import Estimate, Layout
 from .spec import ModelSpec
+from .tables import TABLES, Context
 
 JSON_FORMAT = "satmodel.PLSResult"
 JSON_VERSION = 1
@@ -58,6 +58,7 @@ class PLSResult:
     indicator_corr: np.ndarray
     estimate: Estimate
     _scores: pd.DataFrame | None = field(default=None, repr=False)
+    inference: Any = field(default=None, repr=False)  # BootstrapInference after bootstrap()
 
     # ----------------------------------------------------------------- basics
     @property
@@ -80,27 +81,65 @@ class PLSResult:
 
     # ----------------------------------------------------------------- tables
     @cached_property
+    def layout(self) -> Layout:
+        """The engine's index layout of the spec."""
+        from .fit import layout_of
+
+        return layout_of(self.spec)
+
+    @property
+    def context(self) -> Context:
+        """Arrays the table functions of :mod:`satmodel.tables` are evaluated on."""
+        return Context(S=self.indicator_corr, est=self.estimate, layout=self.layout,
+                       spec=self.spec, n_obs=float(self.n_obs))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Any registered table by name (``sm.tables.TABLES``), with inference columns
+        after :meth:`bootstrap`."""
+        if name not in TABLES:
+            raise SatModelError(f"unknown table {name!r}.{suggest(name, TABLES)} "
+                                f"Tables: {', '.join(TABLES)}")
+        df = TABLES[name].frame(self.context)
+        if self.inference is not None:
+            df = self.inference.annotate(name, df)
+        return df
+
+    @property
     def paths(self) -> pd.DataFrame:
         """Path coefficients: columns source, target, estimate (spec path order)."""
-        pos = {c: i for i, c in enumerate(self.constructs)}
-        rows = [(p.source, p.target, float(self.estimate.paths[pos[p.source], pos[p.target]]))
-                for p in self.spec.paths]
-        return pd.DataFrame(rows, columns=["source", "target", "estimate"])
+        return self.table("paths")
 
-    @cached_property
+    @property
     def outer(self) -> pd.DataFrame:
         """Outer model: construct, indicator, weight, loading.
 
         Weights give unit-variance construct scores (SD divisor n - 1); loadings are
         PLSc-corrected for common factors when ``consistent=True``.
         """
-        block = [c.name for c in self.spec.constructs for _ in c.indicators]
-        return pd.DataFrame({
-            "construct": block,
-            "indicator": list(self.indicators),
-            "weight": self.estimate.weights.astype(float),
-            "loading": self.estimate.loadings.astype(float),
-        })
+        return self.table("outer")
+
+    @property
+    def effects(self) -> pd.DataFrame:
+        """Direct, indirect and total effects for every pair joined by a directed route
+        (direct is 0 where there is no path, indirect 0 where there is no longer route)."""
+        return self.table("effects")
+
+    @property
+    def r2(self) -> pd.Series:
+        """R² of the endogenous constructs (Series indexed by construct)."""
+        df = TABLES["r2"].frame(self.context)
+        return pd.Series(df["r2"].to_numpy(), index=list(df["construct"]), name="r2", dtype=float)
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """Per construct: alpha, rho_a, rho_c, ave, r2, r2_adj.
+
+        alpha is the standardized Cronbach's alpha; rho_c and ave use the ``outer``
+        loadings; rho_a is Dijkstra-Henseler's (1 for Mode B, unit and single-item
+        blocks; computed for Mode A composites too, as seminr does). r2 and r2_adj are
+        ``<NA>`` (not defined) for exogenous constructs.
+        """
+        return self.table("quality")
 
     @cached_property
     def cross_loadings(self) -> pd.DataFrame:
@@ -110,63 +149,10 @@ class PLSResult:
         return df
 
     @cached_property
-    def r2(self) -> pd.Series:
-        """R² of the endogenous constructs (Series indexed by construct)."""
-        pos = {c: i for i, c in enumerate(self.constructs)}
-        endo = list(self.spec.endogenous)
-        return pd.Series([float(self.estimate.r2[pos[c]]) for c in endo], index=endo,
-                         name="r2", dtype=float)
-
-    @cached_property
-    def effects(self) -> pd.DataFrame:
-        """Direct, indirect and total effects for every pair joined by a directed route."""
-        A = np.array([[self._has_path(s, t) for t in self.constructs] for s in self.constructs])
-        reach = A.copy()
-        for _ in range(len(self.constructs)):
-            reach = reach | ((reach.astype(int) @ A.astype(int)) > 0)
-        B, T = self.estimate.paths, self.estimate.total
-        rows = []
-        for i, s in enumerate(self.constructs):
-            for j, t in enumerate(self.constructs):
-                if reach[i, j]:
-                    direct = float(B[i, j])
-                    rows.append((s, t, direct, float(T[i, j]) - direct, float(T[i, j])))
-        return pd.DataFrame(rows, columns=["source", "target", "direct", "indirect", "total"])
-
-    @cached_property
     def construct_correlations(self) -> pd.DataFrame:
         """Construct correlations (PLSc-corrected when ``consistent=True``)."""
         names = list(self.constructs)
         return pd.DataFrame(self.estimate.construct_corr, index=names, columns=names)
-
-    @cached_property
-    def quality(self) -> pd.DataFrame:
-        """Per construct: alpha, rho_a, rho_c, ave, r2, r2_adj.
-
-        alpha is the standardized Cronbach's alpha; rho_c and ave use the ``outer``
-        loadings. r2 and r2_adj are ``<NA>`` (pandas' missing marker, not a number)
-        for exogenous constructs, which have no R².
-        """
-        rows = []
-        S = self.indicator_corr
-        for j, c in enumerate(self.spec.constructs):
-            idx = np.flatnonzero(self.estimate_block_of == j)
-            lam = self.estimate.loadings[idx]
-            preds = self.spec.predecessors(c.name)
-            r2 = float(self.estimate.r2[j]) if preds else None
-            r2_adj = assess.adjusted_r2(r2, self.n_obs, len(preds)) if preds else None
-            rows.append({
-                "construct": c.name,
-                "alpha": assess.cronbach_alpha(S[np.ix_(idx, idx)]),
-                "rho_a": float(self.estimate.rho_a[j]),
-                "rho_c": assess.composite_reliability(lam),
-                "ave": assess.average_variance_extracted(lam),
-                "r2": r2,
-                "r2_adj": r2_adj,
-            })
-        df = pd.DataFrame(rows)
-        return df.astype({k: "float64" for k in ("alpha", "rho_a", "rho_c", "ave")}).astype(
-            {"r2": "Float64", "r2_adj": "Float64"})
 
     @property
     def scores(self) -> pd.DataFrame:
@@ -179,14 +165,6 @@ class PLSResult:
                 "this result has no scores: results read from JSON or fitted on moments "
                 "carry no respondent rows; refit on the data to get scores")
         return self._scores.copy()
-
-    @cached_property
-    def estimate_block_of(self) -> np.ndarray:
-        pos = {c: i for i, c in enumerate(self.constructs)}
-        return np.array([pos[c.name] for c in self.spec.constructs for _ in c.indicators])
-
-    def _has_path(self, s: str, t: str) -> bool:
-        return any(p.source == s and p.target == t for p in self.spec.paths)
 
     # ----------------------------------------------------------------- output
     def summary(self) -> str:
