@@ -93,6 +93,7 @@ def fit_pls(
     scores = standardize(survey.X, mom.mean, mom.std) @ W
     frame = pd.DataFrame(scores, index=survey.index.copy(), columns=list(spec.construct_names))
     object.__setattr__(res, "_scores", frame)
+    object.__setattr__(res, "_data", survey)
     return res
 
 

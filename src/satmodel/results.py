@@ -21,6 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._assess_mixin import AssessmentMixin
+from ._index_mixin import IndexMixin
+from .data import SurveyData
 from .errors import SatModelError, suggest
 from .options import PLSOptions
 from .pls import Estimate, Layout
@@ -34,7 +37,7 @@ _ARRAYS = ("weights", "loadings", "cross_loadings", "proxy_corr", "construct_cor
 
 
 @dataclass(frozen=True, eq=False)
-class PLSResult:
+class PLSResult(AssessmentMixin, IndexMixin):
     """A fitted PLS path model (PLS-PM or PLSc).
 
     Attributes
@@ -58,6 +61,7 @@ class PLSResult:
     indicator_corr: np.ndarray
     estimate: Estimate
     _scores: pd.DataFrame | None = field(default=None, repr=False)
+    _data: SurveyData | None = field(default=None, repr=False)  # the validated rows (not in JSON)
     inference: Any = field(default=None, repr=False)  # BootstrapInference after bootstrap()
 
     # ----------------------------------------------------------------- basics
