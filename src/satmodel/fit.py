@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import prepare
+from .data import SurveyData, prepare
 from .errors import AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError
-from .moments import compute_moments, standardize
+from .moments import Moments, compute_moments, standardize
 from .options import PLSOptions
 from .pls import Layout, estimate
 from .results import PLSResult
@@ -87,7 +87,7 @@ def fit_pls(
     options = PLSOptions.build(scheme=scheme, consistent=consistent, tol=tol,
                                max_iter=max_iter, stop=stop)
     survey = prepare(spec, data, columns=columns)
-    mom = compute_moments(survey.X)
+    mom = survey_moments(survey, options)
     res = _fit(spec, options, mom.corr, mom.n, mom.mean, mom.std)
     W = res.estimate.weights[:, None] * layout_of(spec).membership
     scores = standardize(survey.X, mom.mean, mom.std) @ W
@@ -95,6 +95,17 @@ def fit_pls(
     object.__setattr__(res, "_scores", frame)
     object.__setattr__(res, "_data", survey)
     return res
+
+
+def survey_moments(survey: SurveyData, options: PLSOptions,
+                   counts: np.ndarray | None = None) -> Moments:
+    """Moments of validated survey rows under the fit's options.
+
+    ``counts`` of shape ``(..., n)`` reweights the rows (a bootstrap resample is a vector
+    of multinomial counts), giving batched moments. The bootstrap calls this same
+    function, so resamples get exactly the treatment of the original fit.
+    """
+    return compute_moments(survey.X, counts)
 
 
 def fit_pls_moments(
