@@ -75,7 +75,7 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
         n = c.sum(axis=-1)
         mean_s = (c @ Xs) / n[..., None]
         # sum_r c_r (x_r - m)(x_r - m)' = X' diag(c) X - n m m'
-        cross = np.einsum("...r,rp,rq->...pq", c, Xs, Xs, optimize=True)
+        cross = _weighted_cross(c, Xs)
         cov = (cross - n[..., None, None] * mean_s[..., :, None] * mean_s[..., None, :]) / (
             n[..., None, None] - 1.0
         )
@@ -87,6 +87,22 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
     idx = np.arange(X.shape[1])
     corr[..., idx, idx] = 1.0
     return Moments(n=n, mean=mean, std=std, corr=corr)
+
+
+_OUTER_BUDGET = 64 * 2**20  # bytes for the row-wise outer products
+
+
+def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Σ_r c_r x_r x_r' for every weight vector in ``c`` (..., n): shape (..., p, p).
+
+    For small n·p² one GEMM against the row-wise outer products (fast for many weight
+    vectors, e.g. bootstrap counts); otherwise a batched X' diag(c) X.
+    """
+    n, p = X.shape
+    if n * p * p * 8 <= _OUTER_BUDGET:
+        outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+        return (c @ outer).reshape(c.shape[:-1] + (p, p))
+    return np.einsum("...r,rp,rq->...pq", c, X, X, optimize=True)
 
 
 def standardize(X: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:

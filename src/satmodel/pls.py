@@ -91,14 +91,14 @@ class Estimate:
     singular_block: np.ndarray  # (..., J) bool: Mode B block or structural system not invertible
 
 
-def _block_quadratic(w: np.ndarray, S: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """diag(W'SW) with W = w * M: the proxy variances, shape (B, J)."""
-    W = w[:, :, None] * M[None]
-    return np.einsum("bpj,bpq,bqj->bj", W, S, W, optimize=True)
+def _same_block(S: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """S with the between-block entries zeroed: (S_blk w)_k is item k's own-block loading."""
+    return S * ((M @ M.T) > 0)
 
 
-def _normalize(w: np.ndarray, S: np.ndarray, lay: Layout, M: np.ndarray) -> np.ndarray:
-    var = _block_quadratic(w, S, M)
+def _normalize(w: np.ndarray, Sblk: np.ndarray, lay: Layout, M: np.ndarray) -> np.ndarray:
+    """Scale each block's weights to unit proxy variance w_j'S_jj w_j = 1."""
+    var = (w * np.matmul(Sblk, w[..., None])[..., 0]) @ M
     with np.errstate(invalid="ignore", divide="ignore"):
         return w / np.sqrt(var)[:, lay.block_of]
 
@@ -133,10 +133,12 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
         return out
 
 
-def _outer_update(S, w, E, lay: Layout, M, mode_b_blocks) -> np.ndarray:
-    """New (unnormalized) weights: Mode A covariances, Mode B regressions, unit ones."""
-    W = w[:, :, None] * M[None]
-    G = S @ (W @ E)  # (B, p, J): covariances of items with inner proxies
+def _outer_update(S, Y, E, lay: Layout, mode_b_blocks) -> np.ndarray:
+    """New (unnormalized) weights: Mode A covariances, Mode B regressions, unit ones.
+
+    ``Y = S W`` holds the item-proxy covariances, so ``Y E`` are the item–inner-proxy ones.
+    """
+    G = np.matmul(Y, E)
     new = G[:, np.arange(len(lay.block_of)), lay.block_of]
     for j, idx in mode_b_blocks:
         new[:, idx] = _solve(S[:, idx][:, :, idx], new[:, idx])
@@ -155,46 +157,58 @@ def _stop_value(rule: str, new, old, raw_new, raw_old) -> np.ndarray:
     return np.sum((np.abs(raw_old) - np.abs(raw_new)) ** 2, axis=-1)
 
 
-def _iterate(S, lay: Layout, scheme, tol, max_iter, stop):
+def _iterate(S, Sblk, lay: Layout, M, scheme, tol, max_iter, stop):
     B, p, _ = S.shape
-    M = lay.membership.astype(float)
     mode_b_blocks = [(j, lay.block(j)) for j, m in enumerate(lay.modes) if m == "B"]
-    w = _normalize(np.ones((B, p)), S, lay, M)
+    w = _normalize(np.ones((B, p)), Sblk, lay, M)
     raw = w.copy()
     n_iter = np.zeros(B, dtype=int)
     active = np.ones(B, dtype=bool)
     for it in range(1, max_iter + 1):
-        Sa, wa = S[active], w[active]
-        C = np.einsum("bpj,bpq,bqk->bjk", wa[:, :, None] * M, Sa, wa[:, :, None] * M, optimize=True)
+        if active.all():
+            Sa, Sba, wa, raw_a = S, Sblk, w, raw
+        else:  # converged elements are frozen: each equals its single fit
+            Sa, Sba, wa, raw_a = S[active], Sblk[active], w[active], raw[active]
+        W = wa[:, :, None] * M
+        Y = np.matmul(Sa, W)
+        C = np.matmul(W.transpose(0, 2, 1), Y)
         E = _inner_weights(C, lay, scheme)
-        raw_new = _outer_update(Sa, wa, E, lay, M, mode_b_blocks)
-        w_new = _normalize(raw_new, Sa, lay, M)
-        crit = _stop_value(stop, w_new, wa, raw_new, raw[active])
+        raw_new = _outer_update(Sa, Y, E, lay, mode_b_blocks)
+        w_new = _normalize(raw_new, Sba, lay, M)
+        crit = _stop_value(stop, w_new, wa, raw_new, raw_a)
         idx = np.flatnonzero(active)
         w[idx], raw[idx], n_iter[idx] = w_new, raw_new, it
         done = crit < tol
         active[idx[done | ~np.isfinite(crit)]] = False
         if not active.any():
             break
-    converged = np.zeros(B, dtype=bool)
-    final_ok = ~active & np.all(np.isfinite(w), axis=-1)
-    converged[final_ok] = True
+    converged = ~active & np.all(np.isfinite(w), axis=-1)
     return w, n_iter, converged
 
 
-def _apply_sign_rule(w: np.ndarray, S: np.ndarray, lay: Layout, M: np.ndarray) -> np.ndarray:
-    """Make each block's sum of loadings non-negative (METHODS.md 1.5, documented rule)."""
-    own = np.einsum("bpq,bq,qj,pj->bj", S, w, M, M, optimize=True)
-    sign = np.where(own < 0, -1.0, 1.0)
+def _apply_sign_rule(w, Sblk, lay: Layout, M, reference=None) -> np.ndarray:
+    """Orient each block (METHODS.md 1.5 and 4.3).
+
+    Without ``reference``: make the block's sum of loadings non-negative (the documented
+    rule of every fit). With reference loadings λ̂ (shape (p,)): construct-level sign
+    change of Tenenhaus et al. (2005) — reverse block j when |Σ(λ̂ − λ*)| > |Σ(λ̂ + λ*)|.
+    """
+    lam = np.matmul(Sblk, w[..., None])[..., 0]  # loadings in own block
+    if reference is None:
+        flip = (lam @ M) < 0
+    else:
+        ref = np.asarray(reference, dtype=float)[None, :]
+        flip = np.abs((ref - lam) @ M) > np.abs((ref + lam) @ M)
+    sign = np.where(flip, -1.0, 1.0)
     return w * sign[:, lay.block_of]
 
 
-def _consistent(S, w, C, lay: Layout, M):
+def _consistent(S, Sblk, w, lay: Layout):
     """PLSc correction factors rho_A and corrected loadings (Dijkstra & Henseler 2015)."""
     B, p = w.shape
     J = lay.n_constructs
     rho_a = np.ones((B, J))
-    loadings_c = np.einsum("bpq,bq,qj,pj->bp", S, w, M, M, optimize=True)
+    loadings_c = np.matmul(Sblk, w[..., None])[..., 0]
     for j in range(J):
         idx = lay.block(j)
         if lay.modes[j] != "A" or idx.size < 2:
@@ -247,6 +261,7 @@ def estimate(
     tol: float = 1e-7,
     max_iter: int = 300,
     stop: str = "max_abs",
+    sign_reference: np.ndarray | None = None,
 ) -> Estimate:
     """Fit PLS-PM (or PLSc) to one or many correlation matrices.
 
@@ -262,6 +277,10 @@ def estimate(
         Stop when the stop quantity is below ``tol``: ``"max_abs"`` max |Δw| (SmartPLS,
         ADANCO), ``"sum_abs"`` Σ|Δw| (seminr), ``"sum_sq"`` Σ(|w_old| − |w_new|)² of the
         un-normalized loop weights (R plspm); at most ``max_iter`` iterations.
+    sign_reference : ndarray, shape (p,), optional
+        Loadings of an original fit: orient each block by construct-level sign change
+        against them (bootstrap option) instead of the default rule (block loadings sum
+        non-negative).
 
     Returns
     -------
@@ -275,12 +294,13 @@ def estimate(
     Sb = S.reshape((-1, p, p))
     lay = layout
     M = lay.membership.astype(float)
-    w, n_iter, converged = _iterate(Sb, lay, scheme, tol, max_iter, stop)
-    w = _apply_sign_rule(w, Sb, lay, M)
+    Sblk = _same_block(Sb, M)
+    w, n_iter, converged = _iterate(Sb, Sblk, lay, M, scheme, tol, max_iter, stop)
+    w = _apply_sign_rule(w, Sblk, lay, M, sign_reference)
     W = w[:, :, None] * M[None]
-    cross = Sb @ W
-    C = np.einsum("bpj,bpk->bjk", W, cross)
-    rho_a, loadings = _consistent(Sb, w, C, lay, M)
+    cross = np.matmul(Sb, W)
+    C = np.matmul(W.transpose(0, 2, 1), cross)
+    rho_a, loadings = _consistent(Sb, Sblk, w, lay)
     if consistent:
         q = np.where(lay.common_factor[None, :], rho_a, 1.0)
         with np.errstate(invalid="ignore"):

@@ -13,6 +13,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -169,6 +170,85 @@ class PLSResult(AssessmentMixin, IndexMixin):
                 "this result has no scores: results read from JSON or fitted on moments "
                 "carry no respondent rows; refit on the data to get scores")
         return self._scores.copy()
+
+    # ----------------------------------------------------------------- inference
+    def bootstrap(self, n: int = 5000, seed: Any = None, *, ci: str = "percentile",
+                  level: float = 0.95, signs: str = "none", inadmissible: str = "drop",
+                  chunk_size: int | None = None, progress: bool | None = None) -> PLSResult:
+        """Nonparametric bootstrap of every table, batched on moment matrices.
+
+        Returns a new result whose tables carry se, t, p (two-sided, t with B - 1 df),
+        ci_lower, ci_upper (prefixed ``weight_``, ``total_``, ... for tables with several
+        value columns); this result is unchanged.
+
+        Parameters
+        ----------
+        n : int
+            Number of resamples.
+        seed : int, numpy Generator or None
+            Same seed, same draws, whatever ``chunk_size``.
+        ci : {"percentile", "basic", "normal", "bc", "bca"}
+            Interval method; change it later with :meth:`conf_int` without resampling.
+        level : float
+            Confidence level.
+        signs : {"none", "construct", "individual"}
+            Sign-change option (METHODS.md 4.3). "none" (default, as SmartPLS and cSEM):
+            every resample is oriented by the fit's own rule (each block's loadings sum
+            non-negative); "construct": construct-level changes against the original
+            loadings; "individual": each draw takes the sign of the original estimate.
+        inadmissible : {"drop", "keep"}
+            PLSc resamples with rho_A > 1, |loading| > 1 or |construct correlation| > 1
+            are dropped (default) or kept. Non-converged, singular and constant-item
+            resamples are always dropped; every drop is counted in
+            ``inference.dropped`` and announced by a warning.
+        chunk_size : int, optional
+            Resamples fitted per batched call (default: bounded by memory).
+        progress : bool, optional
+            tqdm progress bar; default on only when stderr is a terminal.
+
+        Examples
+        --------
+        >>> import satmodel as sm
+        >>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+        >>> boot = res.bootstrap(n=100, seed=1, progress=False)
+        >>> boot.inference.n_valid
+        100
+        """
+        from .inference import bootstrap
+
+        return bootstrap(self, n, seed, ci=ci, level=level, signs=signs,
+                         inadmissible=inadmissible, chunk_size=chunk_size, progress=progress)
+
+    def conf_int(self, level: float = 0.95, method: str = "percentile") -> PLSResult:
+        """Recompute intervals from the stored draws (no new resampling).
+
+        ``method`` is one of "percentile", "basic", "normal", "bc", "bca" (BCa computes
+        the jackknife once, batched).
+        """
+        from . import ci as ci_methods
+        from .inference import jackknife
+
+        if self.inference is None:
+            raise SatModelError("no bootstrap draws: call res.bootstrap(...) first")
+        ci_methods.check(method, level)
+        inf = self.inference
+        jack = inf.jackknife
+        if method == "bca" and jack is None:
+            jack = jackknife(self)
+        inf = dataclasses.replace(inf, level=level, method=method, jackknife=jack)
+        return dataclasses.replace(self, inference=inf)
+
+    def draws(self, table: str, column: str | None = None) -> pd.DataFrame:
+        """Bootstrap draws of one table column: one row per resample."""
+        if self.inference is None:
+            raise SatModelError("no bootstrap draws: call res.bootstrap(...) first")
+        if table not in self.inference.draws:
+            raise SatModelError(f"no draws for table {table!r}.{suggest(table, self.inference.draws)}")
+        cols = list(self.inference.draws[table])
+        column = column or cols[0]
+        if column not in cols:
+            raise SatModelError(f"table {table!r} has no column {column!r}; columns: {cols}")
+        return self.inference.draws_frame(table, column, TABLES[table].keys(self.spec))
 
     # ----------------------------------------------------------------- output
     def summary(self) -> str:

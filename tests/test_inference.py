@@ -1,0 +1,214 @@
+"""Batched bootstrap: exactness against direct fits, reproducibility, CIs, degenerate cases."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import satmodel as sm
+from satmodel import ci as ci_methods
+from satmodel.inference import _chunk_size, _draw_counts
+from satmodel.tables import TABLES
+
+from _oracles import read_oracle
+
+SPEC = sm.templates.ecsi()
+DF = sm.datasets.load("ecsi_satisfaction")
+RES = sm.fit_pls(SPEC, DF)
+
+
+@pytest.mark.parametrize("consistent", [False, True])
+def test_each_resample_equals_a_direct_fit_on_its_rows(consistent):
+    """The batched path (counts -> weighted moments -> batched engine -> table functions)
+    equals fitting the replicated rows directly, for every table and column, to 1e-10."""
+    res = sm.fit_pls(SPEC, DF, scheme="centroid", consistent=consistent)
+    boot = res.bootstrap(n=6, seed=42, progress=False, inadmissible="keep")
+    assert boot.inference.n_valid == 6
+    counts = _draw_counts(np.random.default_rng(42), 6, len(DF)).astype(int)
+    for b in (0, 3, 5):
+        direct = sm.fit_pls(SPEC, DF.loc[DF.index.repeat(counts[b])], scheme="centroid",
+                            consistent=consistent)
+        ctx = direct.context
+        for table, spec in boot.inference.draws.items():
+            for column, draws in spec.items():
+                # relative 1e-10 too: PLSc resamples can have ill-conditioned structural
+                # systems (EXPE/QUAL ~0.98) with paths near 100, where the last bits scale
+                np.testing.assert_allclose(draws[b], TABLES[table].values(ctx, column),
+                                           atol=1e-10, rtol=1e-10, err_msg=f"{table}.{column}")
+
+
+def test_same_seed_same_draws_whatever_the_chunking():
+    a = RES.bootstrap(n=50, seed=7, progress=False)
+    b = RES.bootstrap(n=50, seed=7, progress=False, chunk_size=7)
+    c = RES.bootstrap(n=50, seed=8, progress=False)
+    pd.testing.assert_frame_equal(a.draws("paths"), b.draws("paths"), atol=1e-13, rtol=0)
+    assert not np.allclose(a.draws("paths"), c.draws("paths"))
+
+
+def test_original_result_unchanged_and_tables_annotated():
+    boot = RES.bootstrap(n=30, seed=1, progress=False)
+    assert RES.inference is None and "se" not in RES.paths.columns
+    assert list(boot.paths.columns) == ["source", "target", "estimate", "se", "t", "p",
+                                        "ci_lower", "ci_upper"]
+    assert {"weight_se", "loading_ci_upper"} <= set(boot.outer.columns)
+    assert {"indirect_se", "total_p"} <= set(boot.effects.columns)
+    assert {"rho_a_se", "ave_ci_lower"} <= set(boot.quality.columns)
+    pd.testing.assert_frame_equal(boot.paths[["source", "target", "estimate"]], RES.paths)
+    # t = estimate / se and the two-sided p of seminr (Student t, B - 1 df)
+    p = boot.paths
+    np.testing.assert_allclose(p.t, p.estimate / p.se, rtol=1e-12)
+    np.testing.assert_allclose(p.p, 2 * stats.t.sf(np.abs(p.t), df=29), rtol=1e-12)
+
+
+def test_se_is_sd_of_draws_and_percentile_interval_is_type7():
+    boot = RES.bootstrap(n=200, seed=3, progress=False)
+    d = boot.draws("paths").to_numpy()
+    np.testing.assert_allclose(boot.paths.se, d.std(axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(boot.paths.ci_lower, np.quantile(d, 0.025, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(boot.paths.ci_upper, np.quantile(d, 0.975, axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["percentile", "BCa", "basic"])
+def test_intervals_agree_with_scipy_given_the_same_draws(method):
+    """scipy.stats.bootstrap resamples with rng.integers(0, n, (B, n)); feed ours the same
+    draws and the same jackknife and the intervals must agree."""
+    x = np.random.default_rng(11).gamma(2.0, size=40)
+    B = 999
+    ref = stats.bootstrap((x,), np.mean, n_resamples=B, method=method, confidence_level=0.9,
+                          rng=np.random.default_rng(5))
+    idx = np.random.default_rng(5).integers(0, 40, (B, 40))
+    draws = x[idx].mean(axis=1)[:, None]
+    jack = np.array([np.delete(x, i).mean() for i in range(40)])[:, None]
+    ours = ci_methods.summarize(np.array([x.mean()]), draws, level=0.9,
+                                method=method.lower(), jackknife=jack)
+    np.testing.assert_allclose([ours["ci_lower"][0], ours["ci_upper"][0]],
+                               [ref.confidence_interval.low, ref.confidence_interval.high],
+                               rtol=1e-10)
+    np.testing.assert_allclose(ours["se"][0], ref.standard_error, rtol=1e-12)
+
+
+def test_conf_int_recomputes_without_resampling():
+    boot = RES.bootstrap(n=100, seed=2, progress=False)
+    bca = boot.conf_int(level=0.9, method="bca")
+    assert bca.inference.draws is boot.inference.draws
+    assert bca.inference.jackknife["paths"]["estimate"].shape == (250, 10)
+    assert not np.allclose(bca.paths.ci_lower, boot.paths.ci_lower)
+    np.testing.assert_allclose(bca.paths.se, boot.paths.se)
+    normal = boot.conf_int(method="normal")
+    z = stats.norm.ppf(0.975)
+    np.testing.assert_allclose(normal.paths.ci_upper, normal.paths.estimate + z * normal.paths.se)
+    with pytest.raises(NotImplementedError, match="studentized"):
+        boot.conf_int(method="studentized")
+    with pytest.raises(sm.OptionError, match="level"):
+        boot.conf_int(level=95)
+
+
+def test_agrees_with_seminr_seeded_bootstrap_within_sampling_error():
+    """seminr 500 resamples, seed 123 (different RNG): original estimates exactly, bootstrap SDs
+    within 15 % and percentile bounds within one SD (tests/oracles/seminr_bootstrap_seeded)."""
+    spec = sm.ModelSpec(constructs=[
+        sm.Construct(name="Image", indicators=[f"IMAG{i}" for i in range(1, 6)], common_factor=False),
+        sm.Construct(name="Expectation", indicators=["CUEX1", "CUEX2", "CUEX3"], common_factor=False),
+        sm.Construct(name="Value", indicators=["PERV1", "PERV2"], common_factor=False),
+        sm.Construct(name="Satisfaction", indicators=["CUSA1", "CUSA2", "CUSA3"], common_factor=False),
+    ], paths=[("Image", "Satisfaction"), ("Expectation", "Satisfaction"), ("Value", "Satisfaction")])
+    res = sm.fit_pls(spec, sm.datasets.load("ecsi_mobi"), stop="sum_abs", tol=1e-7, max_iter=300)
+    boot = res.bootstrap(n=2000, seed=123, progress=False)
+    ref = read_oracle("seminr_bootstrap_seeded", "boot_report_paths.csv", index_col=0)
+    ours = boot.paths.set_index(boot.paths.source + "  ->  " + boot.paths.target).loc[ref.index]
+    np.testing.assert_allclose(ours.estimate, ref["Original Est."], atol=1e-8, rtol=0)
+    np.testing.assert_allclose(ours.se, ref["Bootstrap SD"], rtol=0.15)
+    np.testing.assert_allclose(ours.ci_lower, ref["2.5% CI"], atol=float(ref["Bootstrap SD"].max()))
+    np.testing.assert_allclose(ours.ci_upper, ref["97.5% CI"], atol=float(ref["Bootstrap SD"].max()))
+    w = read_oracle("seminr_bootstrap_seeded", "boot_report_weights", index_col=0)
+    mine = boot.outer.set_index(boot.outer.indicator + "  ->  " + boot.outer.construct).loc[w.index]
+    np.testing.assert_allclose(mine.weight, w["Original Est."], atol=1e-8, rtol=0)
+    np.testing.assert_allclose(mine.weight_se, w["Bootstrap SD"], rtol=0.2)
+
+
+def _tiny_with_rare_value(n=30):
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=n)
+    df = pd.DataFrame({"a1": f + rng.normal(size=n), "a2": f + rng.normal(size=n),
+                       "b1": f + rng.normal(size=n), "b2": np.zeros(n)})
+    df.loc[0, "b2"] = 1.0  # constant in every resample that misses row 0 (~36 %)
+    return df
+
+
+def test_constant_item_resamples_are_dropped_and_counted():
+    spec = sm.ModelSpec.from_lavaan("A =~ a1 + a2\nB =~ b1 + b2\nB ~ A")
+    res = sm.fit_pls(spec, _tiny_with_rare_value())
+    with pytest.warns(sm.SatModelWarning, match="dropped"):
+        boot = res.bootstrap(n=300, seed=1, progress=False)
+    inf = boot.inference
+    assert 60 < inf.dropped["constant_item"] < 160
+    assert inf.n_valid == 300 - sum(inf.dropped.values())
+    assert np.isfinite(boot.paths.se).all()
+
+
+def test_non_converged_resamples_are_dropped_and_counted():
+    import dataclasses
+
+    res = sm.fit_pls(SPEC, DF)
+    strict = dataclasses.replace(res, options=res.options.model_copy(update={"max_iter": 2}))
+    with pytest.warns(sm.SatModelWarning, match="not_converged"):
+        with pytest.raises(sm.SatModelError, match="only 0 of 20"):
+            strict.bootstrap(n=20, seed=1, progress=False)
+
+
+def test_plsc_inadmissible_resamples_drop_or_keep():
+    """Satisfaction PLSc: EXPE and QUAL correlate ~0.98 after correction, so some resamples
+    exceed 1: dropped by default, kept on request, counted either way."""
+    res = sm.fit_pls(SPEC, DF, scheme="centroid", consistent=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.SatModelWarning)
+        dropped = res.bootstrap(n=300, seed=4, progress=False)
+        kept = res.bootstrap(n=300, seed=4, progress=False, inadmissible="keep")
+    n_bad = dropped.inference.dropped.get("inadmissible", 0)
+    assert n_bad > 0
+    assert dropped.inference.n_valid == 300 - n_bad
+    assert kept.inference.n_valid == 300 and "inadmissible" not in kept.inference.dropped
+
+
+def test_sign_options():
+    boot = RES.bootstrap(n=100, seed=5, progress=False, signs="individual")
+    est = RES.outer.loading.to_numpy()
+    d = boot.draws("outer", "loading").to_numpy()
+    assert np.all(np.sign(d) == np.sign(est))
+    cons = RES.bootstrap(n=100, seed=5, progress=False, signs="construct")
+    none = RES.bootstrap(n=100, seed=5, progress=False, signs="none")
+    # with positively correlated items no block flips: the options agree here
+    pd.testing.assert_frame_equal(cons.draws("paths"), none.draws("paths"))
+    with pytest.raises(sm.OptionError, match="signs"):
+        RES.bootstrap(n=10, signs="flip")
+
+
+def test_construct_level_sign_change_reorients_a_flipped_block():
+    """A block whose items are coded opposite to the reference: the engine rule orients it
+    one way, the construct-level option re-orients it to the original loadings."""
+    lam_ref = RES.outer.loading.to_numpy()
+    S = RES.indicator_corr
+    est_ref = sm.pls.estimate(S, RES.layout, sign_reference=-lam_ref)
+    est_def = sm.pls.estimate(S, RES.layout)
+    np.testing.assert_allclose(est_ref.weights, -est_def.weights, atol=1e-14)
+
+
+def test_bad_options_and_results_without_rows():
+    with pytest.raises(sm.OptionError, match="n="):
+        RES.bootstrap(n=1)
+    with pytest.raises(sm.OptionError, match="ci="):
+        RES.bootstrap(n=10, ci="magic")
+    back = sm.PLSResult.from_json(RES.to_json())
+    with pytest.raises(sm.SatModelError, match="respondent rows"):
+        back.bootstrap(n=10)
+    with pytest.raises(sm.SatModelError, match="bootstrap"):
+        RES.draws("paths")
+
+
+def test_memory_is_bounded_by_chunking():
+    """A 100-item model with B = 10 000 never holds more than ~256 MB of resample arrays."""
+    size = _chunk_size(n_rows=250, p=100, requested=None)
+    assert 1 <= size < 10_000
+    assert size * 8 * (2 * 250 + 6 * 100 * 100) <= 256 * 2**20
