@@ -23,6 +23,7 @@ from .errors import (
     SpecError,
 )
 from .fit import fit_pls, fit_pls_moments
+from .groups import permutation_test
 from .options import PLSOptions
 from .results import PLSResult
 from .spec import Construct, Indicator, ModelSpec, Path
@@ -33,5 +34,5 @@ __all__ = [
     "AdmissibilityWarning", "Construct", "ConvergenceWarning", "DataError", "EstimationError",
     "Indicator", "ModelSpec", "OptionError", "PLSOptions", "PLSResult", "Path",
     "SatModelError", "SatModelWarning", "SpecError", "datasets", "fit_pls",
-    "fit_pls_moments", "templates",
+    "fit_pls_moments", "permutation_test", "templates",
 ]
