@@ -96,13 +96,6 @@ def _same_block(S: np.ndarray, M: np.ndarray) -> np.ndarray:
     return S * ((M @ M.T) > 0)
 
 
-def _normalize(w: np.ndarray, Sblk: np.ndarray, lay: Layout, M: np.ndarray) -> np.ndarray:
-    """Scale each block's weights to unit proxy variance w_j'S_jj w_j = 1."""
-    var = (w * np.matmul(Sblk, w[..., None])[..., 0]) @ M
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return w / np.sqrt(var)[:, lay.block_of]
-
-
 def _inner_weights(C: np.ndarray, lay: Layout, scheme: str) -> np.ndarray:
     """E[b, i, j]: weight of proxy i in the inner proxy of construct j."""
     A = lay.adjacency
@@ -157,27 +150,34 @@ def _stop_value(rule: str, new, old, raw_new, raw_old) -> np.ndarray:
     return np.sum((np.abs(raw_old) - np.abs(raw_new)) ** 2, axis=-1)
 
 
-def _iterate(S, Sblk, lay: Layout, M, scheme, tol, max_iter, stop):
+def _scaled(raw, S, lay: Layout, M):
+    """Normalize raw weights; also return Y = S W of the normalized weights (one matmul)."""
+    Yraw = np.matmul(S, raw[:, :, None] * M)
+    var = np.sum(raw[:, :, None] * M * Yraw, axis=1)  # w_j'S_jj w_j
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = 1.0 / np.sqrt(var)
+    return raw * scale[:, lay.block_of], Yraw * scale[:, None, :]
+
+
+def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop):
     B, p, _ = S.shape
     mode_b_blocks = [(j, lay.block(j)) for j, m in enumerate(lay.modes) if m == "B"]
-    w = _normalize(np.ones((B, p)), Sblk, lay, M)
+    w, Y = _scaled(np.ones((B, p)), S, lay, M)
     raw = w.copy()
     n_iter = np.zeros(B, dtype=int)
     active = np.ones(B, dtype=bool)
     for it in range(1, max_iter + 1):
         if active.all():
-            Sa, Sba, wa, raw_a = S, Sblk, w, raw
+            Sa, wa, Ya, raw_a = S, w, Y, raw
         else:  # converged elements are frozen: each equals its single fit
-            Sa, Sba, wa, raw_a = S[active], Sblk[active], w[active], raw[active]
-        W = wa[:, :, None] * M
-        Y = np.matmul(Sa, W)
-        C = np.matmul(W.transpose(0, 2, 1), Y)
+            Sa, wa, Ya, raw_a = S[active], w[active], Y[active], raw[active]
+        C = np.matmul((wa[:, :, None] * M).transpose(0, 2, 1), Ya)
         E = _inner_weights(C, lay, scheme)
-        raw_new = _outer_update(Sa, Y, E, lay, mode_b_blocks)
-        w_new = _normalize(raw_new, Sba, lay, M)
+        raw_new = _outer_update(Sa, Ya, E, lay, mode_b_blocks)
+        w_new, Y_new = _scaled(raw_new, Sa, lay, M)
         crit = _stop_value(stop, w_new, wa, raw_new, raw_a)
         idx = np.flatnonzero(active)
-        w[idx], raw[idx], n_iter[idx] = w_new, raw_new, it
+        w[idx], Y[idx], raw[idx], n_iter[idx] = w_new, Y_new, raw_new, it
         done = crit < tol
         active[idx[done | ~np.isfinite(crit)]] = False
         if not active.any():
@@ -295,7 +295,7 @@ def estimate(
     lay = layout
     M = lay.membership.astype(float)
     Sblk = _same_block(Sb, M)
-    w, n_iter, converged = _iterate(Sb, Sblk, lay, M, scheme, tol, max_iter, stop)
+    w, n_iter, converged = _iterate(Sb, lay, M, scheme, tol, max_iter, stop)
     w = _apply_sign_rule(w, Sblk, lay, M, sign_reference)
     W = w[:, :, None] * M[None]
     cross = np.matmul(Sb, W)
