@@ -212,3 +212,15 @@ def test_memory_is_bounded_by_chunking():
     size = _chunk_size(n_rows=250, p=100, requested=None)
     assert 1 <= size < 10_000
     assert size * 8 * (2 * 250 + 6 * 100 * 100) <= 256 * 2**20
+
+
+def test_one_and_two_sided_tests():
+    boot = RES.bootstrap(n=200, seed=6, progress=False)
+    two = boot.test("paths")
+    np.testing.assert_allclose(two.p, boot.paths.p, rtol=1e-12)
+    less = boot.test("quality", "rho_a", value=1.0, alternative="less")
+    greater = boot.test("quality", "rho_a", value=1.0, alternative="greater")
+    np.testing.assert_allclose(less.p + greater.p, 1.0, rtol=1e-12)
+    assert (less.p < 0.001).all()  # every rho_A is clearly below 1 here
+    with pytest.raises(sm.OptionError, match="alternative"):
+        boot.test("paths", alternative="both")

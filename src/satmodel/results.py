@@ -25,7 +25,7 @@ import pandas as pd
 from ._assess_mixin import AssessmentMixin
 from ._index_mixin import IndexMixin
 from .data import SurveyData
-from .errors import SatModelError, suggest
+from .errors import OptionError, SatModelError, suggest
 from .options import PLSOptions
 from .pls import Estimate, Layout
 from .spec import ModelSpec
@@ -237,6 +237,33 @@ class PLSResult(AssessmentMixin, IndexMixin):
             jack = jackknife(self)
         inf = dataclasses.replace(inf, level=level, method=method, jackknife=jack)
         return dataclasses.replace(self, inference=inf)
+
+    def test(self, table: str, column: str | None = None, *, value: float = 0.0,
+             alternative: str = "two-sided") -> pd.DataFrame:
+        """Bootstrap t-test of a table column against ``value``.
+
+        t = (estimate − value) / se with Student t (B − 1 df); ``alternative`` is
+        "two-sided", "less" (H1: parameter < value) or "greater". E.g. HTMT against 1:
+        ``boot.test("htmt_pairs", value=1.0, alternative="less")``.
+        """
+        from scipy import stats
+
+        if self.inference is None:
+            raise SatModelError("no bootstrap draws: call res.bootstrap(...) first")
+        if alternative not in ("two-sided", "less", "greater"):
+            raise OptionError(f"alternative={alternative!r}: 'two-sided', 'less' or 'greater'")
+        d = self.draws(table, column).to_numpy()
+        column = column or next(iter(self.inference.draws[table]))
+        est = self.inference.original[table][column]
+        se = d.std(axis=0, ddof=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (est - value) / se
+        dist = stats.t(df=d.shape[0] - 1)
+        p = {"two-sided": 2 * dist.sf(np.abs(t)), "less": dist.cdf(t),
+             "greater": dist.sf(t)}[alternative]
+        out = TABLES[table].keys(self.spec)
+        out["estimate"], out["se"], out["t"], out["p"] = est, se, t, p
+        return out
 
     def draws(self, table: str, column: str | None = None) -> pd.DataFrame:
         """Bootstrap draws of one table column: one row per resample."""
