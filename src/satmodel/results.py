@@ -265,6 +265,23 @@ class PLSResult(AssessmentMixin, IndexMixin):
         out["estimate"], out["se"], out["t"], out["p"] = est, se, t, p
         return out
 
+    def fit_test(self, n: int = 1000, seed: Any = None, *, quantiles=(0.95, 0.99),
+                 log: str = "log10", inadmissible: str = "drop",
+                 chunk_size: int | None = None, progress: bool | None = None) -> pd.DataFrame:
+        """Bootstrap test of exact fit (Bollen-Stine): HI95/HI99 of SRMR, d_ULS, d_G.
+
+        See :func:`satmodel.fittest.fit_test`.
+
+        >>> import satmodel as sm
+        >>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+        >>> res.fit_test(n=50, seed=1, progress=False).shape
+        (6, 6)
+        """
+        from .fittest import fit_test
+
+        return fit_test(self, n, seed, quantiles=quantiles, log=log, inadmissible=inadmissible,
+                        chunk_size=chunk_size, progress=progress)
+
     def draws(self, table: str, column: str | None = None) -> pd.DataFrame:
         """Bootstrap draws of one table column: one row per resample."""
         if self.inference is None:
