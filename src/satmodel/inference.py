@@ -140,7 +140,8 @@ def _evaluate(res: PLSResult, counts: np.ndarray, sign_ref, tables) -> tuple[dic
     o = res.options
     est = estimate(S, res.layout, scheme=o.scheme, consistent=o.consistent, tol=o.tol,
                    max_iter=o.max_iter, stop=o.stop, sign_reference=sign_ref)
-    ctx = Context(S=S, est=est, layout=res.layout, spec=res.spec, n_obs=mom.n)
+    ctx = Context(S=S, est=est, layout=res.layout, spec=res.spec, n_obs=mom.n, mean=mom.mean,
+                  std=mom.std)
     values = {t: {c: TABLES[t].values(ctx, c) for c in TABLES[t].columns} for t in tables}
     reasons = _valid_mask(S, est, o.consistent, res.layout)
     reasons["constant_item"] = degenerate

@@ -96,7 +96,8 @@ class PLSResult(AssessmentMixin, IndexMixin):
     def context(self) -> Context:
         """Arrays the table functions of :mod:`satmodel.tables` are evaluated on."""
         return Context(S=self.indicator_corr, est=self.estimate, layout=self.layout,
-                       spec=self.spec, n_obs=float(self.n_obs))
+                       spec=self.spec, n_obs=float(self.n_obs), mean=self.indicator_mean,
+                       std=self.indicator_std)
 
     def table(self, name: str) -> pd.DataFrame:
         """Any registered table by name (``sm.tables.TABLES``), with inference columns

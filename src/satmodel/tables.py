@@ -35,6 +35,8 @@ class Context:
     layout: Layout
     spec: ModelSpec
     n_obs: float | np.ndarray
+    mean: np.ndarray | None = None  # (..., p) item means (original metric)
+    std: np.ndarray | None = None  # (..., p) item SDs, divisor n - 1
 
     @property
     def pos(self) -> dict[str, int]:
