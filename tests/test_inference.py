@@ -224,3 +224,14 @@ def test_one_and_two_sided_tests():
     assert (less.p < 0.001).all()  # every rho_A is clearly below 1 here
     with pytest.raises(sm.OptionError, match="alternative"):
         boot.test("paths", alternative="both")
+
+
+def test_table_selection():
+    only = RES.bootstrap(n=20, seed=1, progress=False, tables=["paths"])
+    assert list(only.inference.draws) == ["paths"]
+    assert "se" in only.paths.columns and "weight_se" not in only.outer.columns
+    full = RES.bootstrap(n=20, seed=1, progress=False, tables="all")
+    assert set(full.inference.draws) == set(sm.tables.TABLES)
+    pd.testing.assert_frame_equal(only.draws("paths"), full.draws("paths"))
+    with pytest.raises(sm.OptionError, match="nope"):
+        RES.bootstrap(n=20, tables=["nope"])

@@ -151,6 +151,24 @@ def _evaluate(res: PLSResult, counts: np.ndarray, sign_ref, tables) -> tuple[dic
     return values, reasons
 
 
+#: Tables left out of the default bootstrap: costly per resample (eigenvalues, log
+#: determinants) and usually judged by the Bollen-Stine test (``res.fit_test``) instead.
+NOT_BY_DEFAULT = ("fit",)
+
+
+def _select_tables(tables: Any) -> list[str]:
+    if tables is None:
+        return [t for t in TABLES if t not in NOT_BY_DEFAULT]
+    if tables == "all":
+        return list(TABLES)
+    names = [tables] if isinstance(tables, str) else list(tables)
+    unknown = [t for t in names if t not in TABLES]
+    if unknown or not names:
+        raise OptionError(f"tables={tables!r}: unknown {unknown}; registered tables: "
+                          f"{', '.join(TABLES)}")
+    return names
+
+
 def _progress(total: int, enabled: bool | None):
     if enabled is False or (enabled is None and not sys.stderr.isatty()):
         return None
@@ -172,8 +190,9 @@ def bootstrap(
     inadmissible: str = "drop",
     chunk_size: int | None = None,
     progress: bool | None = None,
+    tables: Any = None,
 ) -> PLSResult:
-    """Bootstrap every table of a PLS result; see :meth:`PLSResult.bootstrap`."""
+    """Bootstrap the tables of a PLS result; see :meth:`PLSResult.bootstrap`."""
     if res._data is None:
         raise SatModelError("bootstrap needs the respondent rows: this result was read from "
                             "JSON or fitted on moments; refit it with sm.fit_pls(spec, data)")
@@ -187,7 +206,7 @@ def bootstrap(
     rng = np.random.default_rng(seed)
     rows, p = res._data.X.shape
     size = _chunk_size(rows, p, chunk_size)
-    tables = [t for t in TABLES if t != "r2"] + ["r2"]
+    tables = _select_tables(tables)
     sign_ref = None
     if signs == "construct":
         sign_ref = (res.indicator_corr @ (res.estimate.weights[:, None] * res.layout.membership))[

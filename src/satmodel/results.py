@@ -175,7 +175,8 @@ class PLSResult(AssessmentMixin, IndexMixin):
     # ----------------------------------------------------------------- inference
     def bootstrap(self, n: int = 5000, seed: Any = None, *, ci: str = "percentile",
                   level: float = 0.95, signs: str = "none", inadmissible: str = "drop",
-                  chunk_size: int | None = None, progress: bool | None = None) -> PLSResult:
+                  chunk_size: int | None = None, progress: bool | None = None,
+                  tables: Any = None) -> PLSResult:
         """Nonparametric bootstrap of every table, batched on moment matrices.
 
         Returns a new result whose tables carry se, t, p (two-sided, t with B - 1 df),
@@ -206,6 +207,10 @@ class PLSResult(AssessmentMixin, IndexMixin):
             Resamples fitted per batched call (default: bounded by memory).
         progress : bool, optional
             tqdm progress bar; default on only when stderr is a terminal.
+        tables : None, "all", or list of str
+            Registered tables (``satmodel.tables.TABLES``) to bootstrap. None: all except
+            the model-fit table (its ML-type figures need eigenvalues and determinants per
+            resample; test exact fit with :meth:`fit_test`). Fewer tables, faster runs.
 
         Examples
         --------
@@ -218,7 +223,8 @@ class PLSResult(AssessmentMixin, IndexMixin):
         from .inference import bootstrap
 
         return bootstrap(self, n, seed, ci=ci, level=level, signs=signs,
-                         inadmissible=inadmissible, chunk_size=chunk_size, progress=progress)
+                         inadmissible=inadmissible, chunk_size=chunk_size, progress=progress,
+                         tables=tables)
 
     def conf_int(self, level: float = 0.95, method: str = "percentile") -> PLSResult:
         """Recompute intervals from the stored draws (no new resampling).
