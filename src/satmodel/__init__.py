@@ -17,11 +17,15 @@ from .errors import (
     ConvergenceWarning,
     DataError,
     EstimationError,
+    HeywoodWarning,
     OptionError,
     SatModelError,
     SatModelWarning,
     SpecError,
 )
+from .cbsem import fit_cbsem
+from .cbsem_results import CBSEMResult
+from .compare import compare
 from .fit import fit_pls, fit_pls_moments
 from .groups import permutation_test
 from .options import PLSOptions
@@ -35,4 +39,5 @@ __all__ = [
     "Indicator", "ModelSpec", "OptionError", "PLSOptions", "PLSResult", "Path",
     "SatModelError", "SatModelWarning", "SpecError", "datasets", "fit_pls",
     "fit_pls_moments", "permutation_test", "templates",
+    "CBSEMResult", "HeywoodWarning", "compare", "fit_cbsem",
 ]

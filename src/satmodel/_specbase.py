@@ -1,4 +1,5 @@
-"""Frozen pydantic base of the spec schemas: every construction route raises SpecError.
+"""Frozen pydantic base of the spec schemas (every construction route raises SpecError),
+and the name and cycle checks the schemas and the lavaan reader share.
 
 pydantic wraps errors raised inside validators into ``ValidationError``; users get a
 :class:`~satmodel.errors.SpecError` naming the location instead, e.g.
@@ -8,13 +9,73 @@ pydantic wraps errors raised inside validators into ``ValidationError``; users g
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from typing_extensions import Self
 
 from .errors import SpecError, suggest
+
+
+#: Characters a construct or indicator name may not contain (lavaan syntax uses them).
+FORBIDDEN_CHARS = frozenset("+~=<>#!;*:,()|%\"'")
+
+
+def check_name(name: str, what: str) -> str:
+    """Return ``name`` if it is a valid construct/indicator name, else raise SpecError.
+
+    A name is non-empty, has no whitespace or control characters and none of
+    ``+ ~ = < > # ! ; * : , ( ) | % " '`` (which lavaan syntax reserves).
+
+    >>> check_name("SAT1", "indicator")
+    'SAT1'
+    """
+    if not name:
+        raise SpecError(f"{what} name is empty; give every {what} a non-empty name")
+    if any(ch.isspace() for ch in name):
+        fixed = "_".join(name.split()) or "_"
+        raise SpecError(f"{what} name {name!r} contains whitespace; use '_' instead (e.g. {fixed!r})")
+    bad = "".join(sorted({ch for ch in name if ch in FORBIDDEN_CHARS or not ch.isprintable()}))
+    if bad:
+        raise SpecError(
+            f"{what} name {name!r} contains {bad!r}, reserved by lavaan syntax; "
+            "use letters, digits, '_', '.' or '-'"
+        )
+    return name
+
+
+
+
+def find_cycle(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[str] | None:
+    """Return a directed cycle as ``[a, b, ..., a]`` (deterministic), or None.
+
+    >>> find_cycle(["A", "B", "C"], [("A", "B"), ("B", "C"), ("C", "A")])
+    ['A', 'B', 'C', 'A']
+    """
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    for src, tgt in edges:
+        succ.setdefault(src, []).append(tgt)
+        succ.setdefault(tgt, [])
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    for root in succ:
+        if root in state:
+            continue
+        trail, stack = [root], [iter(succ[root])]
+        state[root] = 1
+        while stack:
+            for nxt in stack[-1]:
+                if state.get(nxt) == 1:
+                    return trail[trail.index(nxt):] + [nxt]
+                if nxt not in state:
+                    state[nxt] = 1
+                    trail.append(nxt)
+                    stack.append(iter(succ[nxt]))
+                    break
+            else:
+                state[trail.pop()] = 2
+                stack.pop()
+    return None
 
 
 def _field_names(cls: type) -> list[str]:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from . import _coding
 from .errors import DataError, OptionError, suggest
 
 if TYPE_CHECKING:
@@ -56,11 +57,25 @@ class SurveyData:
         pyarrow input); attach it to respondent-level results such as scores.
     indicators : tuple of str
         The spec's indicator names, block by block (``spec.indicator_names``).
+    weights : numpy.ndarray or None
+        Sampling weights of the rows, rescaled to sum to ``n``; None when unweighted.
+    missing : str
+        The missing-data treatment (``PLSOptions.missing``). With ``"mean"``,
+        ``"pairwise"`` and ``"em"`` the missing cells of ``X`` stay NaN and
+        :func:`satmodel.fit.survey_moments` applies the treatment.
+    rows : numpy.ndarray
+        Positions of the kept rows in the input (casewise deletion drops some).
+    report : pandas.DataFrame or None
+        The missing-data report (see ``PLSResult.missing_report``).
     """
 
     X: np.ndarray
     index: pd.Index
     indicators: tuple[str, ...]
+    weights: np.ndarray | None = None
+    missing: str = "error"
+    rows: np.ndarray | None = None
+    report: pd.DataFrame | None = None
 
     @property
     def n(self) -> int:
@@ -298,15 +313,22 @@ def _check_rows(spec: ModelSpec, n: int, min_rows: int | None) -> None:
         )
 
 
-def _value_problem(name: str, col: np.ndarray, index: pd.Index) -> str | None:
+def _value_problem(name: str, col: np.ndarray, index: pd.Index,
+                   missing: str = "error") -> str | None:
     """Missing, infinite or constant values in one numeric column, or None."""
     nan = np.isnan(col)
-    if nan.any():
+    if nan.any() and missing == "error":
         rows = index[nan].tolist()
         return (
             f"item {name} has {len(rows)} missing value(s) (rows {_fmt_rows(rows)}); "
-            "satmodel does not handle missing data yet: drop or impute them first."
+            "with missing='error' (the default) satmodel does not handle missing data: "
+            "drop or impute them first, or pass missing='casewise', 'mean', 'pairwise' "
+            "or 'em' (and na_values= for codes such as -99)."
         )
+    if nan.all():
+        return f"item {name} has no observed value (every answer is missing); remove it from the spec."
+    if (~nan).sum() < 2:
+        return f"item {name} has only one observed value; remove it from the spec."
     inf = np.isinf(col)
     if inf.any():
         rows = index[inf].tolist()
@@ -314,9 +336,10 @@ def _value_problem(name: str, col: np.ndarray, index: pd.Index) -> str | None:
             f"item {name} has {len(rows)} infinite value(s) (rows {_fmt_rows(rows)}); "
             "replace them with valid scale values or drop those rows."
         )
-    if col.size and (col == col[0]).all():
+    obs = col[~nan]
+    if obs.size and (obs == obs[0]).all():
         return (
-            f"item {name} is constant (every value is {float(col[0])!r}); a "
+            f"item {name} is constant (every value is {float(obs[0])!r}); a "
             "constant item carries no information: remove it from the spec."
         )
     return None
@@ -328,6 +351,11 @@ def prepare(
     *,
     columns: Sequence[str] | None = None,
     min_rows: int | None = None,
+    na_values: Any = (),
+    reverse: Sequence[str] = (),
+    missing: str = "error",
+    weights: Any = None,
+    missing_warn: float = 1.0,
 ) -> SurveyData:
     """Validate survey data against a model and return them as a float matrix.
 
@@ -347,6 +375,14 @@ def prepare(
     min_rows : int, optional
         Require at least this many rows, on top of the standing rule (at
         least 3 rows and more rows than items in the largest block).
+    na_values, reverse, missing, weights, missing_warn
+        Missing codes, reverse-coded items, missing-data treatment, sampling
+        weights (a column name or one value per row) and the warning share;
+        see :class:`satmodel.options.PLSOptions`. In this order: codes become
+        missing, observed values are checked against each item's declared
+        scale (``Indicator.scale_min``/``scale_max``), reverse items are
+        recoded, then the treatment is applied (casewise drops rows; the
+        others keep NaN cells for the moments).
 
     Returns
     -------
@@ -404,14 +440,58 @@ def prepare(
     index = table.index if table.index is not None else pd.RangeIndex(n)
     _check_rows(spec, n, min_rows)
 
+    if missing not in _coding.ACTIONS:
+        raise OptionError(f"missing={missing!r}: choose one of {', '.join(_coding.ACTIONS)}")
+    coded = _coding.apply_codes(converted, _coding.codes_per_item(spec, na_values))
+    w = None
+    if weights is not None:
+        w, _ = _coding.read_weights(weights, table, n, names)
+        _coding.check_weights(w, index)
     for name, values in converted.items():
-        problem = _value_problem(name, values, index)
+        problem = _value_problem(name, values, index, missing)
         if problem is not None:
             problems[name] = problem
     # one message for every item at fault, in spec order
     _raise_all([problems[name] for name in names if name in problems])
+    _raise_all(_coding.scale_problems(spec, converted, index))
+    _coding.reverse_items(spec, converted, tuple(reverse))
 
     X = np.empty((n, len(names)), dtype=np.float64)
     for j, name in enumerate(names):
         X[:, j] = converted[name]
-    return SurveyData(X=X, index=index, indicators=names)
+    report = _coding.missing_report(spec, X, coded, missing, 0, n)
+    rows = np.arange(n)
+    if missing == "casewise":
+        keep = ~np.isnan(X).any(axis=1)
+        if w is not None:
+            keep &= w > 0
+        rows = np.flatnonzero(keep)
+        X, index = X[keep], index[keep]
+        report.attrs["rows_dropped"] = int(n - keep.sum())
+        _check_rows(spec, len(rows), min_rows)
+        _raise_all([p for name, col in zip(names, X.T)
+                    if (p := _value_problem(name, col, index, missing)) is not None])
+        if w is not None:
+            w = w[keep]
+    elif missing in ("pairwise", "em", "mean"):
+        _check_pairs(spec, X, missing)
+    _coding.warn_shares(report, missing_warn)
+    if w is not None:
+        w = w * (len(w) / w.sum())
+    return SurveyData(X=X, index=index, indicators=names, weights=w, missing=missing,
+                      rows=rows, report=report)
+
+
+def _check_pairs(spec: ModelSpec, X: np.ndarray, missing: str) -> None:
+    """Pairwise moments need every pair of items answered together by >= 3 respondents."""
+    if missing != "pairwise" or not np.isnan(X).any():
+        return
+    O = (~np.isnan(X)).astype(float)
+    joint = O.T @ O
+    k, l = np.unravel_index(np.argmin(joint), joint.shape)
+    if joint[k, l] < 3:
+        names = spec.indicator_names
+        raise DataError(
+            f"items {names[k]} and {names[l]} are answered together by only "
+            f"{int(joint[k, l])} respondent(s); pairwise deletion needs at least 3. "
+            "Use missing='em' or 'mean', or drop one of the items.")

@@ -52,6 +52,23 @@ class AdmissibilityWarning(SatModelWarning):
     """An estimate is outside its admissible range (e.g. PLSc loading > 1)."""
 
 
+class MissingDataWarning(SatModelWarning):
+    """An item's share of missing answers exceeds ``missing_warn`` (see PLSOptions)."""
+
+
+class SignWarning(SatModelWarning):
+    """A path estimate has the opposite sign of the spec's ``expected_sign``."""
+
+
+class IndexWarning(SatModelWarning):
+    """An index score is not computed (negative weight, no declared scale)."""
+
+
+class HeywoodWarning(SatModelWarning):
+    """A CB-SEM solution is a Heywood case: a (residual) variance at or below 0, or a
+    standardized loading of 1 or more; the message names the item or construct."""
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'X'?"`` for the closest choice, or ``""``.
 

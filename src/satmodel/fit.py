@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 
 from .data import SurveyData, prepare
-from .errors import AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError
+from . import missing as _missing
+from .errors import (
+    AdmissibilityWarning,
+    ConvergenceWarning,
+    DataError,
+    EstimationError,
+    SatModelWarning,
+    SignWarning,
+)
 from .moments import Moments, compute_moments, standardize
 from .options import PLSOptions
 from .pls import Layout, estimate
@@ -53,6 +61,11 @@ def fit_pls(
     tol: float = 1e-7,
     max_iter: int = 300,
     stop: str = "max_abs",
+    missing: str = "error",
+    na_values: Any = (),
+    reverse: Sequence[str] = (),
+    weights: Any = None,
+    missing_warn: float = 0.05,
     columns: Sequence[str] | None = None,
 ) -> PLSResult:
     """Fit ``spec`` to survey ``data`` by PLS-PM (or PLSc with ``consistent=True``).
@@ -63,8 +76,9 @@ def fit_pls(
     data : pandas.DataFrame, polars.DataFrame, dict of columns, or numpy array
         One row per respondent; every spec indicator must be a numeric column
         (a 2-D numpy array needs ``columns=``). The caller's object is never modified.
-    scheme, consistent, tol, max_iter, stop
-        See :class:`satmodel.options.PLSOptions` (documented once there).
+    scheme, consistent, tol, max_iter, stop, missing, na_values, reverse, weights, missing_warn
+        See :class:`satmodel.options.PLSOptions` (documented once there);
+        ``weights`` is a column name of ``data`` or an array with one weight per row.
 
     Returns
     -------
@@ -84,13 +98,19 @@ def fit_pls(
     ['EXPE', 'QUAL', 'VAL', 'SAT', 'LOY']
     """
     _check_spec(spec)
+    label = weights if isinstance(weights, str) or weights is None else "<array>"
     options = PLSOptions.build(scheme=scheme, consistent=consistent, tol=tol,
-                               max_iter=max_iter, stop=stop)
-    survey = prepare(spec, data, columns=columns)
+                               max_iter=max_iter, stop=stop, missing=missing,
+                               na_values=na_values, reverse=reverse, weights=label,
+                               missing_warn=missing_warn)
+    survey = prepare(spec, data, columns=columns, na_values=options.na_values,
+                     reverse=options.reverse, missing=options.missing, weights=weights,
+                     missing_warn=options.missing_warn)
     mom = survey_moments(survey, options)
+    _check_moments(spec, mom)
     res = _fit(spec, options, mom.corr, mom.n, mom.mean, mom.std)
     W = res.estimate.weights[:, None] * layout_of(spec).membership
-    scores = standardize(survey.X, mom.mean, mom.std) @ W
+    scores = standardize(complete_rows(survey, mom), mom.mean, mom.std) @ W
     frame = pd.DataFrame(scores, index=survey.index.copy(), columns=list(spec.construct_names))
     object.__setattr__(res, "_scores", frame)
     object.__setattr__(res, "_data", survey)
@@ -103,9 +123,53 @@ def survey_moments(survey: SurveyData, options: PLSOptions,
 
     ``counts`` of shape ``(..., n)`` reweights the rows (a bootstrap resample is a vector
     of multinomial counts), giving batched moments. The bootstrap calls this same
-    function, so resamples get exactly the treatment of the original fit.
+    function, so resamples get exactly the treatment of the original fit: the row
+    weights are ``counts`` times the sampling weights, and mean replacement, pairwise
+    moments or EM are recomputed on each resample (see ``PLSOptions.missing``).
+
+    >>> import numpy as np, satmodel as sm
+    >>> from satmodel.data import prepare
+    >>> spec = sm.templates.ecsi()
+    >>> survey = prepare(spec, sm.datasets.load("ecsi_satisfaction"))
+    >>> counts = np.random.default_rng(1).multinomial(250, np.full(250, 1 / 250), size=3)
+    >>> survey_moments(survey, sm.PLSOptions(), counts).corr.shape
+    (3, 27, 27)
     """
-    return compute_moments(survey.X, counts)
+    rw = survey.weights
+    if counts is not None:
+        c = np.asarray(counts, dtype=float)
+        rw = c if rw is None else c * rw
+    X = survey.X
+    if survey.missing in ("mean", "pairwise", "em") and np.isnan(X).any():
+        fn = {"mean": _missing.mean_imputed_moments, "pairwise": _missing.pairwise_moments,
+              "em": _missing.em_moments}[survey.missing]
+        return fn(X, rw)
+    return compute_moments(X, rw)
+
+
+def complete_rows(survey: SurveyData, mom: Moments) -> np.ndarray:
+    """The survey matrix with missing cells filled as the treatment says (for scores).
+
+    ``"mean"`` and ``"pairwise"``: the item mean; ``"em"``: the conditional expectation
+    given the respondent's answers under the EM means and covariances.
+    """
+    X = survey.X
+    if not np.isnan(X).any():
+        return X
+    if survey.missing == "em":
+        cov = mom.corr * np.outer(mom.std, mom.std)
+        return _missing.impute_conditional(X, mom.mean, cov)
+    return _missing.impute_means(X, mom.mean)
+
+
+def _check_moments(spec: ModelSpec, mom: Moments) -> None:
+    if not np.all(np.isfinite(mom.corr)):
+        raise DataError("the indicator correlations are not all finite (an item without "
+                        "variance among the respondents used?); check the data")
+    if np.linalg.eigvalsh(mom.corr)[0] < -1e-10:
+        warnings.warn("the pairwise indicator correlation matrix is not positive semi-definite; "
+                      "PLS still runs on it, but consider missing='em'", SatModelWarning,
+                      stacklevel=3)
 
 
 def fit_pls_moments(
@@ -163,6 +227,7 @@ def _fit(spec, options: PLSOptions, S, n, mean, std) -> PLSResult:
     est = estimate(S, lay, scheme=options.scheme, consistent=options.consistent,
                    tol=options.tol, max_iter=options.max_iter, stop=options.stop)
     _check_estimate(spec, lay, est, options)
+    _check_signs(spec, est)
     return PLSResult(spec=spec, options=options, n_obs=int(round(float(n))),
                      indicator_mean=np.asarray(mean, dtype=float).copy(),
                      indicator_std=np.asarray(std, dtype=float).copy(),
@@ -220,3 +285,18 @@ def _check_estimate(spec: ModelSpec, lay: Layout, est, options: PLSOptions) -> N
                 + (f"|loading| > 1 for {big}; " if big else "")
                 + ("a construct correlation exceeds 1 in absolute value" if corr_big.any() else ""),
                 AdmissibilityWarning, stacklevel=3)
+
+
+def _check_signs(spec: ModelSpec, est) -> None:
+    """Warn when a path estimate contradicts the spec's expected sign."""
+    pos = {c: i for i, c in enumerate(spec.construct_names)}
+    wrong = []
+    for p in spec.paths:
+        if p.expected_sign is None:
+            continue
+        value = float(est.paths[pos[p.source], pos[p.target]])
+        if (value < 0 and p.expected_sign == "+") or (value > 0 and p.expected_sign == "-"):
+            wrong.append(f"{p.source} -> {p.target} = {value:.3f} (expected {p.expected_sign})")
+    if wrong:
+        warnings.warn("path estimates with the opposite of the expected sign: "
+                      + "; ".join(wrong), SignWarning, stacklevel=4)

@@ -5,6 +5,8 @@ Supported statements::
     NAME =~ x1 + x2 + x3     # reflective construct: mode A, common factor
     NAME <~ x1 + x2          # composite construct: mode B
     Y ~ X1 + X2              # structural paths X1 -> Y, X2 -> Y
+    y1 ~~ y5                 # residual covariance (CB-SEM only; also between constructs)
+    F =~ 1*x1 + x2; Y ~ 0.5*X; A ~~ 0*B   # fixed values (CB-SEM only)
 
 Comments start with ``#`` or ``!``; a statement may span lines (a line ending
 with ``+`` or an operator, or a line starting with ``+``, continues it), and
@@ -16,8 +18,9 @@ is carried by directive comments, which :func:`parse_lavaan` reads::
     VAL  =~ VAL1 + VAL2      # satmodel: VAL composite
 
 A directive is ``# satmodel: NAME`` followed by ``mode=A|B|unit``,
-``composite`` and/or ``common_factor``. Other lavaan operators (``~~``, ``:=``,
-``==``, ...) and fixed or labelled parameters (``0.5*x1``) raise SpecError.
+``composite`` and/or ``common_factor``. Other lavaan operators (``:=``,
+``==``, ``~*~``, ...), labelled parameters (``a*x1``) and fixed weights in
+``<~`` raise SpecError.
 
 Example
 -------
@@ -37,15 +40,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import SpecError, suggest
-from .spec import Construct, Path, check_name, find_cycle
+from .spec import Construct, Covariance, Path, check_name, find_cycle
 
 if TYPE_CHECKING:
     from .spec import ModelSpec
 
 __all__ = ["parse_lavaan", "write_lavaan"]
 
-_OPS = {"=~": ("A", True), "<~": ("B", False), "~": None}
-_UNSUPPORTED = {"~~", "~*~", ":=", "==", "<", ">", "<=", ">=", "|", "%"}
+_OPS = {"=~": ("A", True), "<~": ("B", False), "~": None, "~~": None}
+_UNSUPPORTED = {"~*~", ":=", "==", "<", ">", "<=", ">=", "|", "%"}
 _TOKEN = re.compile(
     r"""(?P<op>=~|<~|~~|~\*~|:=|==|<=|>=|[+~=<>*:,()|%"'])|(?P<name>[^\s+~=<>#!;*:,()|%"']+)"""
 )
@@ -69,6 +72,7 @@ class _Block:
     mode: str
     common_factor: bool
     indicators: list[str] = field(default_factory=list)
+    fixed: dict[str, float] = field(default_factory=dict)
 
 
 def _tokenize(segment: str, line: int) -> list[_Tok]:
@@ -117,26 +121,20 @@ def _name(tok: _Tok) -> str:
         raise SpecError(f"line {tok.line}: {err}") from None
 
 
-def _parse_statement(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[_Tok]]:
-    """Return (operator, left-hand name, right-hand names) of one statement."""
+def _parse_statement(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[tuple[_Tok, float | None]]]:
+    """Return (operator, left-hand name, right-hand ``(name, fixed value or None)``) of one statement."""
     for tok in toks:
         if tok.text in _UNSUPPORTED:
             raise SpecError(
                 f"line {tok.line}: operator {tok.text!r} is not supported yet; satmodel reads "
-                "'=~' (reflective), '<~' (composite) and '~' (regression)"
+                "'=~' (reflective), '<~' (composite), '~' (regression) and '~~' (covariance)"
             )
     for tok in toks:
-        if tok.text == "*":
-            raise SpecError(
-                f"line {tok.line}: fixed/labelled parameters are not supported ({_show(toks)!r}); "
-                "write plain names, e.g. 'SAT =~ SAT1 + SAT2'"
-            )
-    for tok in toks:
-        if not tok.is_name and tok.text != "+" and tok.text not in _OPS:
+        if not tok.is_name and tok.text not in ("+", "*") and tok.text not in _OPS:
             raise SpecError(f"line {tok.line}: unexpected {tok.text!r} in {_show(toks)!r}")
     ops = [i for i, tok in enumerate(toks) if tok.text in _OPS]
     if not ops:
-        raise SpecError(f"line {toks[0].line}: expected '=~', '<~' or '~' in {_show(toks)!r}")
+        raise SpecError(f"line {toks[0].line}: expected '=~', '<~', '~' or '~~' in {_show(toks)!r}")
     if len(ops) > 1:
         raise SpecError(
             f"line {toks[ops[1]].line}: two operators in one statement ({_show(toks)!r}); "
@@ -144,27 +142,50 @@ def _parse_statement(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[_Tok]]:
         )
     op = toks[ops[0]]
     lhs, rhs = toks[: ops[0]], toks[ops[0] + 1 :]
+    if any(t.text == "*" for t in lhs):
+        raise SpecError(f"line {op.line}: fixed/labelled parameters go on the right of {op.text!r} "
+                        f"({_show(toks)!r}), e.g. 'F =~ 1*x1 + x2'")
     if len(lhs) != 1 or not lhs[0].is_name:
         raise SpecError(
             f"line {op.line}: the left of {op.text!r} must be one construct name, got {_show(lhs)!r}"
         )
     if not rhs:
         raise SpecError(f"line {op.line}: nothing after {op.text!r}; list the names after it joined by '+'")
-    names: list[_Tok] = []
-    for i, tok in enumerate(rhs):
-        if i % 2 == 0 and not tok.is_name:
-            after = repr(rhs[i - 1].text) if i else repr(op.text)
-            raise SpecError(f"line {tok.line}: expected a name after {after}, got {tok.text!r}")
-        if i % 2 == 1 and tok.text != "+":
-            raise SpecError(f"line {tok.line}: expected '+' between {rhs[i - 1].text!r} and {tok.text!r}")
-        if i % 2 == 0:
-            names.append(tok)
     if rhs[-1].text == "+":
         raise SpecError(f"line {rhs[-1].line}: the statement ends with '+'; add the missing name")
+    terms: list[tuple[_Tok, float | None]] = []
+    for term in _terms(rhs, op):
+        if len(term) == 3 and term[0].is_name and term[1].text == "*" and term[2].is_name:
+            if not _NUMBER.match(term[0].text):
+                raise SpecError(
+                    f"line {term[0].line}: labelled parameters are not supported ({_show(toks)!r}); "
+                    "only numeric fixed values such as '0.5*x1' are")
+            terms.append((term[2], float(term[0].text)))
+        elif len(term) == 1 and term[0].is_name:
+            terms.append((term[0], None))
+        else:
+            raise SpecError(f"line {term[0].line}: expected a name or 'value*name', got {_show(term)!r} "
+                            f"in {_show(toks)!r}")
     _name(lhs[0])
-    for tok in names:
+    for tok, _ in terms:
         _name(tok)
-    return op, lhs[0], names
+    return op, lhs[0], terms
+
+
+def _terms(rhs: list[_Tok], op: _Tok) -> list[list[_Tok]]:
+    """Split the right-hand side at '+' into terms (each 'name' or 'value * name')."""
+    terms: list[list[_Tok]] = [[]]
+    for i, tok in enumerate(rhs):
+        if tok.text == "+":
+            if not terms[-1]:
+                after = repr(rhs[i - 1].text) if i else repr(op.text)
+                raise SpecError(f"line {tok.line}: expected a name after {after}, got '+'")
+            terms.append([])
+        elif terms[-1] and terms[-1][-1].is_name and tok.is_name:
+            raise SpecError(f"line {tok.line}: expected '+' between {terms[-1][-1].text!r} and {tok.text!r}")
+        else:
+            terms[-1].append(tok)
+    return terms
 
 
 def _apply_directive(line: int, content: str, blocks: dict[str, _Block]) -> None:
@@ -231,11 +252,12 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
     statements, directives = _split(text)
     blocks: dict[str, _Block] = {}
     owner: dict[str, tuple[str, int]] = {}
-    regressions: list[tuple[_Tok, list[_Tok]]] = []
+    regressions: list[tuple[_Tok, list[tuple[_Tok, float | None]]]] = []
+    covariances: list[tuple[_Tok, list[tuple[_Tok, float | None]]]] = []
     for toks in statements:
         op, lhs, names = _parse_statement(toks)
-        if op.text == "~":
-            regressions.append((lhs, names))
+        if op.text in ("~", "~~"):
+            (regressions if op.text == "~" else covariances).append((lhs, names))
             continue
         if lhs.text in blocks:
             first = blocks[lhs.text].line
@@ -245,7 +267,12 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
             )
         mode, common = _OPS[op.text]  # type: ignore[misc]
         block = blocks[lhs.text] = _Block(lhs.text, lhs.line, mode, common)
-        for tok in names:
+        for tok, value in names:
+            if value is not None and op.text == "<~":
+                raise SpecError(f"line {tok.line}: fixed weights in '<~' ({value:g}*{tok.text}) are not "
+                                "supported; fixed values are for '=~', '~' and '~~'")
+            if value is not None:
+                block.fixed[tok.text] = value
             if tok.text in block.indicators:
                 raise SpecError(f"line {tok.line}: indicator {tok.text!r} appears twice in construct {lhs.text!r}")
             if tok.text in owner:
@@ -265,11 +292,14 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
         _apply_directive(line, content, blocks)
 
     edges: dict[tuple[str, str], int] = {}
+    fixed_paths: dict[tuple[str, str], float] = {}
     for lhs, names in regressions:
-        for tok in (lhs, *names):
+        for tok in (lhs, *(t for t, _ in names)):
             if tok.text not in blocks:
                 raise SpecError(f"line {tok.line}: {_unknown(tok.text, blocks, owner)}")
-        for tok in names:
+        for tok, value in names:
+            if value is not None:
+                fixed_paths[(tok.text, lhs.text)] = value
             key = (tok.text, lhs.text)
             if tok.text == lhs.text:
                 raise SpecError(f"line {tok.line}: {lhs.text} ~ {tok.text}: a construct cannot predict itself")
@@ -296,14 +326,42 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
                 )
     constructs = []
     for block in blocks.values():
+        items = [{"name": x, "fixed_loading": block.fixed[x]} if x in block.fixed else x for x in block.indicators]
         try:
             constructs.append(
-                Construct(name=block.name, indicators=block.indicators, mode=block.mode, common_factor=block.common_factor)
+                Construct(name=block.name, indicators=items, mode=block.mode, common_factor=block.common_factor)
             )
         except SpecError as err:
             raise SpecError(f"line {block.line}: {err}") from None
-    paths = [Path(source=src, target=tgt) for src, tgt in edges]
-    return cls(name=name, constructs=constructs, paths=paths)
+    paths = [Path(source=src, target=tgt, fixed=fixed_paths.get((src, tgt))) for src, tgt in edges]
+    covs = _covariances(covariances, blocks, owner)
+    return cls(name=name, constructs=constructs, paths=paths, covariances=covs)
+
+
+def _covariances(statements, blocks: dict[str, _Block], owner: dict[str, tuple[str, int]]) -> list[Covariance]:
+    """Covariances of the '~~' statements, in order (ends checked; the spec checks the rest)."""
+    out: list[Covariance] = []
+    seen: dict[frozenset[str], int] = {}
+    for lhs, names in statements:
+        for tok, value in names:
+            for end in (lhs, tok):
+                if end.text not in blocks and end.text not in owner:
+                    raise SpecError(
+                        f"line {end.line}: {end.text!r} in '{lhs.text} ~~ {tok.text}' is neither an "
+                        f"indicator nor a construct.{suggest(end.text, [*owner, *blocks])}")
+            if (lhs.text in blocks) != (tok.text in blocks):
+                raise SpecError(f"line {tok.line}: covariance {lhs.text} ~~ {tok.text} relates an indicator "
+                                "and a construct; covariances are between two indicators or two constructs")
+            key = frozenset((lhs.text, tok.text))
+            if key in seen:
+                raise SpecError(f"line {tok.line}: covariance {lhs.text} ~~ {tok.text} is given twice "
+                                f"(lines {seen[key]} and {tok.line}); remove the duplicate")
+            seen[key] = tok.line
+            try:
+                out.append(Covariance(lhs=lhs.text, rhs=tok.text, fixed=value))
+            except SpecError as err:
+                raise SpecError(f"line {tok.line}: {err}") from None
+    return out
 
 
 def _unknown(name: str, blocks: dict[str, _Block], owner: dict[str, tuple[str, int]]) -> str:
@@ -323,8 +381,10 @@ def write_lavaan(spec: ModelSpec) -> str:
     Measurement statements come first (``=~`` for common factors, ``<~`` for
     composites, with a ``# satmodel:`` directive for mode ``unit`` and for mode-A
     composites), then one regression per run of consecutive paths with the same
-    target, so the path order survives the round trip. Labels, wording, scales
-    and expected signs are not written.
+    target, so the path order survives the round trip, and likewise one ``~~``
+    statement per run of covariances with the same left-hand name. Fixed values
+    are written as ``value*name``. Labels, wording, scales and expected signs
+    are not written.
 
     >>> from satmodel.spec import ModelSpec
     >>> print(write_lavaan(ModelSpec.from_lavaan("A <~ a1 # satmodel: A mode=unit\\nB =~ b1\\nB ~ A")), end="")
@@ -342,14 +402,27 @@ def write_lavaan(spec: ModelSpec) -> str:
             directive = f"  # satmodel: {con.name} mode=unit"
         elif con.mode == "A" and not con.common_factor:
             directive = f"  # satmodel: {con.name} composite"
-        lines.append(f"{con.name:<{width}} {op} {' + '.join(con.indicator_names)}{directive}")
-    runs: list[tuple[str, list[str]]] = []
-    for path in spec.paths:
-        if runs and runs[-1][0] == path.target:
-            runs[-1][1].append(path.source)
-        else:
-            runs.append((path.target, [path.source]))
-    if runs:
-        lines.append("")
-        lines.extend(f"{target:<{width}} ~ {' + '.join(sources)}" for target, sources in runs)
+        items = " + ".join(_term(i.fixed_loading, i.name) for i in con.indicators)
+        lines.append(f"{con.name:<{width}} {op} {items}{directive}")
+    for title, op, pairs in (
+        ("", "~", [(p.target, _term(p.fixed, p.source)) for p in spec.paths]),
+        ("", "~~", [(c.lhs, _term(c.fixed, c.rhs)) for c in spec.covariances]),
+    ):
+        runs: list[tuple[str, list[str]]] = []
+        for left, right in pairs:
+            if runs and runs[-1][0] == left:
+                runs[-1][1].append(right)
+            else:
+                runs.append((left, [right]))
+        if runs:
+            lines.append(title)
+            lines.extend(f"{left:<{width}} {op} {' + '.join(rights)}" for left, rights in runs)
     return "\n".join(lines) + "\n"
+
+
+def _term(value: float | None, name: str) -> str:
+    """``name`` or ``value*name`` with the shortest text that reads back to the same float."""
+    if value is None:
+        return name
+    text = repr(float(value))
+    return f"{text.removesuffix('.0') if text.endswith('.0') else text}*{name}"

@@ -35,7 +35,24 @@ def _sections(res: PLSResult) -> list[tuple[str, pd.DataFrame]]:
         ("R²", res.r2.rename("r2").to_frame().rename_axis("construct").reset_index()),
         ("Outer model", res.outer),
         ("Reliability and convergent validity", quality),
-    ]
+    ] + _assessment_sections(res)
+
+
+def _assessment_sections(res: PLSResult) -> list[tuple[str, pd.DataFrame]]:
+    """HTMT, fit and the rule-of-thumb assessment (``res.assess()``) in brief."""
+    htmt = res.htmt.rename_axis("construct").reset_index()
+    fit = res.fit
+    fit = fit[fit["measure"].isin(["srmr", "d_uls", "d_g"])]
+    table = res.assess()
+    counts = (table.assign(warn=table["verdict"].eq("warn"))
+              .groupby("criterion", sort=False)
+              .agg(checked=("verdict", "size"), warn=("warn", "sum")).reset_index())
+    warn = table.loc[table["verdict"].eq("warn"), ["criterion", "element", "value", "threshold"]]
+    out = [("Discriminant validity (HTMT)", htmt), ("Model fit", fit),
+           ("Assessment against rules of thumb (res.assess())", counts)]
+    if len(warn):
+        out.append(("Assessment: values outside their usual thresholds", warn))
+    return out
 
 
 def summary_text(res: PLSResult) -> str:

@@ -29,37 +29,13 @@ from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
-from ._specbase import SpecModel
+from ._speccov import Covariance, check_covariances
+from ._specbase import FORBIDDEN_CHARS, SpecModel, check_name, find_cycle
 from .errors import SpecError, suggest
 
-__all__ = ["Indicator", "Construct", "Path", "ModelSpec", "check_name"]
+__all__ = ["Indicator", "Construct", "Path", "Covariance", "ModelSpec", "check_name"]
 
-#: Characters a construct or indicator name may not contain (lavaan syntax uses them).
-FORBIDDEN_CHARS = frozenset("+~=<>#!;*:,()|%\"'")
 _MODES = {"a": "A", "b": "B", "unit": "unit"}
-
-
-def check_name(name: str, what: str) -> str:
-    """Return ``name`` if it is a valid construct/indicator name, else raise SpecError.
-
-    A name is non-empty, has no whitespace or control characters and none of
-    ``+ ~ = < > # ! ; * : , ( ) | % " '`` (which lavaan syntax reserves).
-
-    >>> check_name("SAT1", "indicator")
-    'SAT1'
-    """
-    if not name:
-        raise SpecError(f"{what} name is empty; give every {what} a non-empty name")
-    if any(ch.isspace() for ch in name):
-        fixed = "_".join(name.split()) or "_"
-        raise SpecError(f"{what} name {name!r} contains whitespace; use '_' instead (e.g. {fixed!r})")
-    bad = "".join(sorted({ch for ch in name if ch in FORBIDDEN_CHARS or not ch.isprintable()}))
-    if bad:
-        raise SpecError(
-            f"{what} name {name!r} contains {bad!r}, reserved by lavaan syntax; "
-            "use letters, digits, '_', '.' or '-'"
-        )
-    return name
 
 
 # --------------------------------------------------------------------------- schemas
@@ -70,7 +46,9 @@ class Indicator(SpecModel):
 
     ``scale_min``/``scale_max`` are the theoretical end points of the answer
     scale (e.g. 1 and 10), used to rescale index scores to 0-100: give both or
-    neither, with ``scale_min < scale_max``.
+    neither, with ``scale_min < scale_max``. ``fixed_loading`` fixes the
+    item's unstandardized loading in CB-SEM (lavaan ``F =~ 1*x1``); PLS cannot
+    honour it (see :meth:`ModelSpec.pls_incompatibilities`).
 
     >>> Indicator(name="SAT1", wording="Overall satisfaction", scale_min=1, scale_max=10).scale_max
     10.0
@@ -81,6 +59,7 @@ class Indicator(SpecModel):
     wording: str | None = None
     scale_min: float | None = None
     scale_max: float | None = None
+    fixed_loading: float | None = None
 
     @field_validator("name")
     @classmethod
@@ -95,6 +74,8 @@ class Indicator(SpecModel):
                 f"indicator {self.name!r}: give both scale_min and scale_max or neither "
                 f"(got scale_min={lo}, scale_max={hi})"
             )
+        if self.fixed_loading is not None and not math.isfinite(self.fixed_loading):
+            raise SpecError(f"indicator {self.name!r}: fixed_loading must be a finite number")
         if lo is not None and hi is not None:
             if not (math.isfinite(lo) and math.isfinite(hi)):
                 raise SpecError(f"indicator {self.name!r}: scale_min and scale_max must be finite numbers")
@@ -157,6 +138,11 @@ class Construct(SpecModel):
             if ind.name in seen:
                 raise SpecError(f"construct {self.name!r} lists indicator {ind.name!r} twice; remove the duplicate")
             seen.add(ind.name)
+        fixed = [i.name for i in self.indicators if i.fixed_loading is not None]
+        if fixed and self.mode != "A":
+            raise SpecError(
+                f"construct {self.name!r}: fixed loadings ({', '.join(fixed)}) need mode 'A'; "
+                f"mode {self.mode!r} blocks have weights, not loadings")
         if self.common_factor and self.mode != "A":
             raise SpecError(
                 f"construct {self.name!r}: mode {self.mode!r} makes a composite, not a common factor; "
@@ -173,6 +159,9 @@ class Construct(SpecModel):
 class Path(SpecModel):
     """A structural path ``source -> target``, optionally with the sign theory expects.
 
+    ``fixed`` fixes the unstandardized coefficient in CB-SEM (lavaan
+    ``SAT ~ 0.5*EXPE``); PLS cannot honour it.
+
     >>> Path(source="EXPE", target="SAT", expected_sign="+").target
     'SAT'
     """
@@ -180,6 +169,7 @@ class Path(SpecModel):
     source: str
     target: str
     expected_sign: Literal["+", "-"] | None = None
+    fixed: float | None = None
 
     @field_validator("source", "target")
     @classmethod
@@ -190,44 +180,16 @@ class Path(SpecModel):
     def _no_self_loop(self) -> Path:
         if self.source == self.target:
             raise SpecError(f"path {self.source} -> {self.target} is a self-loop; a construct cannot predict itself")
+        if self.fixed is not None and not math.isfinite(self.fixed):
+            raise SpecError(f"path {self.source} -> {self.target}: fixed must be a finite number")
         return self
-
-
-def find_cycle(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[str] | None:
-    """Return a directed cycle as ``[a, b, ..., a]`` (deterministic), or None.
-
-    >>> find_cycle(["A", "B", "C"], [("A", "B"), ("B", "C"), ("C", "A")])
-    ['A', 'B', 'C', 'A']
-    """
-    succ: dict[str, list[str]] = {n: [] for n in nodes}
-    for src, tgt in edges:
-        succ.setdefault(src, []).append(tgt)
-        succ.setdefault(tgt, [])
-    state: dict[str, int] = {}  # 1: on the current path, 2: finished
-    for root in succ:
-        if root in state:
-            continue
-        trail, stack = [root], [iter(succ[root])]
-        state[root] = 1
-        while stack:
-            for nxt in stack[-1]:
-                if state.get(nxt) == 1:
-                    return trail[trail.index(nxt):] + [nxt]
-                if nxt not in state:
-                    state[nxt] = 1
-                    trail.append(nxt)
-                    stack.append(iter(succ[nxt]))
-                    break
-            else:
-                state[trail.pop()] = 2
-                stack.pop()
-    return None
 
 
 class ModelSpec(SpecModel):
     """A customer-satisfaction model: constructs with their indicators and structural paths.
 
-    ``paths`` also accepts ``(source, target)`` pairs and ``"source -> target"`` strings.
+    ``paths`` also accepts ``(source, target)`` pairs and ``"source -> target"`` strings;
+    ``covariances`` (CB-SEM only) also accepts ``(lhs, rhs)`` pairs and ``"lhs ~~ rhs"`` strings.
 
     >>> spec = ModelSpec(
     ...     constructs=[Construct(name="EXPE", indicators=["E1", "E2"]),
@@ -245,6 +207,7 @@ class ModelSpec(SpecModel):
     source: str | None = None
     constructs: tuple[Construct, ...]
     paths: tuple[Path, ...] = ()
+    covariances: tuple[Covariance, ...] = ()
 
     @field_validator("name")
     @classmethod
@@ -265,6 +228,21 @@ class ModelSpec(SpecModel):
                 item = {"source": src.strip(), "target": tgt.strip()}
             elif isinstance(item, (list, tuple)) and len(item) in (2, 3):
                 item = dict(zip(("source", "target", "expected_sign"), item))
+            out.append(item)
+        return out
+
+    @field_validator("covariances", mode="before")
+    @classmethod
+    def _coerce_covariances(cls, value: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            return value
+        out = []
+        for item in value:
+            if isinstance(item, str) and "~~" in item:
+                lhs, _, rhs = item.partition("~~")
+                item = {"lhs": lhs.strip(), "rhs": rhs.strip()}
+            elif isinstance(item, (list, tuple)) and len(item) in (2, 3):
+                item = dict(zip(("lhs", "rhs", "fixed"), item))
             out.append(item)
         return out
 
@@ -313,6 +291,7 @@ class ModelSpec(SpecModel):
                         f"construct {name!r} has no path in or out; relate it to another construct "
                         "with a path (or remove it)"
                     )
+        check_covariances(self.covariances, names, owner)
         return self
 
     # ----------------------------------------------------------------- queries
@@ -363,6 +342,34 @@ class ModelSpec(SpecModel):
         """Constructs without predecessors, in spec order."""
         targets = {p.target for p in self.paths}
         return tuple(n for n in self.construct_names if n not in targets)
+
+    def pls_incompatibilities(self) -> tuple[str, ...]:
+        """What this spec asks for that PLS path modelling cannot honour (empty if nothing).
+
+        Covariances (``~~``), fixed loadings and fixed paths are CB-SEM parameters.
+
+        >>> ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; B ~ A; a1 ~~ b1").pls_incompatibilities()
+        ('covariance a1 ~~ b1',)
+        """
+        found = [f"{'variance' if c.lhs == c.rhs else 'covariance'} {c.lhs} ~~ {c.rhs}"
+                 for c in self.covariances]
+        found += [f"fixed loading {c.name} =~ {i.fixed_loading:g}*{i.name}"
+                  for c in self.constructs for i in c.indicators if i.fixed_loading is not None]
+        found += [f"fixed path {p.target} ~ {p.fixed:g}*{p.source}" for p in self.paths if p.fixed is not None]
+        return tuple(found)
+
+    def require_pls(self) -> None:
+        """Raise SpecError unless PLS can fit this spec as written (see :meth:`pls_incompatibilities`).
+
+        >>> ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; B ~ A").require_pls()
+        """
+        found = self.pls_incompatibilities()
+        if found:
+            shown = "; ".join(found[:8]) + ("; ..." if len(found) > 8 else "")
+            raise SpecError(
+                f"PLS path modelling cannot honour {len(found)} CB-SEM parameter(s) of model "
+                f"{self.name!r}: {shown}. Fit it with sm.fit_cbsem(spec, data), or remove them "
+                "(spec.model_copy(update={'covariances': ()}) drops the covariances)")
 
     # ----------------------------------------------------------------- text and files
 
