@@ -204,3 +204,14 @@ def test_summary_and_html():
     assert "consistent PLS" in text and "SAT" in text and "rho_a" in text
     assert "<table" in BASE._repr_html_()
     assert "converged in" in repr(BASE)
+
+
+def test_cbsem_only_features_are_refused_by_pls():
+    spec = sm.ModelSpec.from_lavaan("""
+        EXPE =~ EXPE1 + EXPE2 + EXPE3
+        SAT  =~ SAT1 + SAT2 + SAT3
+        SAT ~ EXPE
+        EXPE1 ~~ SAT1
+    """)
+    with pytest.raises(sm.SpecError, match="EXPE1.*fit_cbsem|fit_cbsem.*EXPE1"):
+        sm.fit_pls(spec, DF)

@@ -109,7 +109,7 @@ def test_complete_data_treatments_equal_complete_fit():
         _same(sm.fit_pls(SPEC, DF, missing=missing), BASE, atol=1e-12)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), missing=st.sampled_from(["mean", "pairwise", "em"]))
 def test_bootstrap_moments_repeat_the_treatment(seed, missing):
     """survey_moments(counts) == the treatment applied to the replicated rows."""
@@ -214,7 +214,7 @@ def test_caller_data_unchanged():
 
 
 # ------------------------------------------------------------------ reverse-coded items
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(items=st.lists(st.sampled_from(ITEMS), min_size=1, max_size=4, unique=True),
        missing=st.sampled_from(["error", "mean", "em"]))
 def test_reverse_coded_and_declared_changes_nothing(items, missing):

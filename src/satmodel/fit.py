@@ -219,6 +219,7 @@ def _check_spec(spec: Any) -> None:
         raise EstimationError(
             f"spec must be a satmodel.ModelSpec, got {type(spec).__name__}; build one with "
             "sm.ModelSpec.from_lavaan(text) or take a template such as sm.templates.ecsi()")
+    spec.require_pls()  # residual covariances and fixed parameters are CB-SEM only
 
 
 def _fit(spec, options: PLSOptions, S, n, mean, std) -> PLSResult:

@@ -149,18 +149,19 @@ def em_moments(X: np.ndarray, row_weights: np.ndarray | None = None, *,
                    for rows in groups], axis=1)  # (B, P, p, p)
     mask = obs[:, :, None] & obs[:, None, :]
     eye_m = np.eye(p)[None] * (~obs)[:, None, :]  # identity on the missing coordinates
-    diag_o = np.eye(p)[None] * obs[:, None, :]
     for _ in range(max_iter):
         A = sigma[:, None] * mask + eye_m  # Sigma_oo on the observed block, I elsewhere
-        Q = np.linalg.solve(A, np.broadcast_to(diag_o, A.shape))  # Sigma_oo^-1, zero-padded
+        Q = np.linalg.inv(A) * mask  # Sigma_oo^-1 on the observed block, zero elsewhere
         SQ = sigma[:, None] @ Q  # (B, P, p, p)
-        a = mu[:, None, :] - np.einsum("bgpq,bgq->bgp", SQ, mu[:, None, :] * obs)
-        b = np.einsum("bgpq,bgq->bgp", SQ, S1)
+        a = mu[:, None, :] - (SQ @ (mu[:, None, :] * obs)[..., None])[..., 0]
+        b = (SQ @ S1[..., None])[..., 0]
         cond = sigma[:, None] - SQ @ sigma[:, None]
         T1 = np.einsum("bg,bgp->bp", Cg, a) + b.sum(1)
-        T2 = (np.einsum("bg,bgpq->bpq", Cg, a[..., :, None] * a[..., None, :] + cond)
-              + np.einsum("bgp,bgq->bpq", a, b) + np.einsum("bgp,bgq->bpq", b, a)
-              + np.einsum("bgpr,bgrs,bgqs->bpq", SQ, S2, SQ, optimize=True))
+        Ca = Cg[..., None] * a
+        ab = np.swapaxes(a, 1, 2) @ b  # sum over patterns of a b'
+        T2 = (np.swapaxes(Ca, 1, 2) @ a + np.einsum("bg,bgpq->bpq", Cg, cond)
+              + ab + np.swapaxes(ab, 1, 2)
+              + (SQ @ S2 @ np.swapaxes(SQ, -1, -2)).sum(1))
         mu_new = T1 / N[:, None]
         sigma_new = T2 / N[:, None, None] - mu_new[:, :, None] * mu_new[:, None, :]
         sigma_new = (sigma_new + np.swapaxes(sigma_new, 1, 2)) / 2

@@ -1,0 +1,181 @@
+"""Single-fit benchmark on 1,000,000 rows: satmodel vs semopy vs omnisem vs a numpy floor.
+
+The rows are the 250 ECSI respondents resampled with replacement (seeded) plus small
+Gaussian noise (sd 0.1 on the 1-10 item scale), so the model is the same and every
+tool sees the same 1e6 x 27 float64 matrix. ECSI model, Mode A, path scheme, no PLSc.
+
+- satmodel: ``sm.fit_pls(spec, df)`` on a pandas DataFrame of the rows (validation,
+  one-pass moments, PLS, every result table, and latent scores for 1e6 respondents);
+- numpy floor: correlation matrix by one X'X product, then the PLS iteration
+  (benchmarks/floor.py ``fit_floor``; no scores, no tables);
+- semopy 2.3.11: CB-SEM by ML -- a different estimator (reflective factors), timed
+  because it is what Python users reach for; ``Model(syntax).fit(df)``;
+- omnisem 1.0.0rc2: ``omnisem.plssem(syntax, df)`` (NIPALS on the rows + its summary).
+
+    .venv/bin/python benchmarks/bench_fit.py            # full run (~2-3 min)
+    .venv/bin/python benchmarks/bench_fit.py --quick    # short run
+
+See benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
+import _common  # noqa: E402
+import _runner as R  # noqa: E402
+import floor  # noqa: E402
+
+PEERS = {"semopy": "semopy_fit.py", "omnisem": "omnisem_fit.py"}
+NOISE_SD = 0.1
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="short run: fewer repetitions")
+    p.add_argument("--rows", type=int, default=1_000_000, help="rows of the synthetic data (default 1e6)")
+    p.add_argument("--reps", type=int, help="repetitions for satmodel and the floor (default 5, quick 2)")
+    p.add_argument("--peer-reps", type=int, help="repetitions per peer (default 3, quick 1)")
+    p.add_argument("--peers", default=",".join(PEERS), help=f"subset of {','.join(PEERS)}; '' for none")
+    p.add_argument("--timeout", type=float, help="seconds per peer subprocess (default 600, quick 300)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rebuild-venvs", action="store_true")
+    p.add_argument("--out", type=Path, help="JSON output (default results/fit.json, quick: results/fit.quick.json)")
+    a = p.parse_args()
+    a.reps = a.reps or (2 if a.quick else 5)
+    a.peer_reps = a.peer_reps or (1 if a.quick else 3)
+    a.timeout = a.timeout or (300.0 if a.quick else 600.0)
+    a.out = a.out or R.RESULTS / ("fit.quick.json" if a.quick else "fit.json")
+    a.peers = [x for x in a.peers.split(",") if x]
+    if set(a.peers) - set(PEERS):
+        p.error(f"unknown peers {sorted(set(a.peers) - set(PEERS))}; choose from {list(PEERS)}")
+    return a
+
+
+def big_data(X0: np.ndarray, rows: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = X0[rng.integers(0, X0.shape[0], rows)]
+    X += rng.normal(0.0, NOISE_SD, X.shape)
+    return X
+
+
+def main() -> None:
+    a = parse_args()
+    import pandas as pd
+    import satmodel as sm
+
+    machine = R.machine_info()
+    machine["load_average_start"] = R.load_average()
+    R.log(f"machine: {machine['cores']} cores ({machine['cpu']}), Python {machine['python']}, "
+          f"numpy {machine['numpy']}, satmodel {machine['satmodel']} @ {machine['satmodel_commit']}"
+          f"{' (dirty)' if machine['satmodel_worktree_dirty'] else ''}, load {machine['load_average_start']}")
+    if machine["load_average_start"] and machine["load_average_start"][0] > 0.5:
+        R.log("WARNING: the machine is busy (1-min load average above 0.5): timings will be inflated")
+
+    items = [i for lv in _common.ECSI_BLOCKS.values() for i in lv]
+    X0 = sm.datasets.load("ecsi_satisfaction")[items].to_numpy(dtype=np.float64)
+    X = big_data(X0, a.rows, a.seed)
+    df = pd.DataFrame(X, columns=items)
+    R.log(f"data: {a.rows:,} rows x {len(items)} items (ECSI resampled, seed {a.seed}, + N(0, {NOISE_SD}^2) noise)")
+    spec = sm.templates.ecsi()
+    rows: list[dict] = []
+    estimates: dict[str, dict[str, float]] = {}
+    errors: dict[str, str] = {}
+
+    R.log("\n== satmodel  sm.fit_pls(spec, df)")
+    try:
+        last = {}
+
+        def fit():
+            last["res"] = sm.fit_pls(spec, df)
+
+        times = R.time_calls(fit, a.reps)
+        estimates["satmodel"] = {_common.path_key(r.source, r.target): float(r.estimate)
+                                 for r in last["res"].paths.itertuples()}
+        rows.append({"tool": "satmodel", "version": machine["satmodel"], "times_s": times,
+                     "median_s": R.median(times)})
+        R.log(f"  median {R.median(times):.3f} s ({', '.join(f'{t:.3f}' for t in times)})")
+    except Exception as exc:
+        import traceback
+        traceback.print_exc()
+        errors["satmodel"] = f"{type(exc).__name__}: {exc}"
+        R.log(f"  ERROR satmodel: {errors['satmodel']}")
+
+    R.log("\n== numpy floor  (benchmarks/floor.py fit_floor: X'X -> correlation -> PLS iteration)")
+    model = floor.Model(_common.ECSI_BLOCKS, _common.ECSI_PATHS, items)
+    out = {}
+
+    def ffit():
+        out["r"] = floor.fit_floor(X, model)
+
+    times = R.time_calls(ffit, a.reps)
+    estimates["floor"] = {_common.path_key(s, d): float(v)
+                          for (s, d), v in zip(_common.ECSI_PATHS, out["r"]["paths"])}
+    rows.append({"tool": "numpy floor", "version": f"numpy {np.__version__}", "times_s": times,
+                 "median_s": R.median(times)})
+    R.log(f"  median {R.median(times):.3f} s ({', '.join(f'{t:.3f}' for t in times)})")
+
+    peer_records: dict[str, dict] = {}
+    if a.peers:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp) / "big.npz"
+            np.savez(data, X=X, columns=np.array(items))
+            del df  # the peers load their own copy
+            for name in a.peers:
+                args = ["--data", str(data), "--reps", str(a.peer_reps), "--seed", str(a.seed)]
+                rec = R.peer(name, PEERS[name], args, a.timeout, a.rebuild_venvs)
+                peer_records[name] = rec
+                if rec.get("estimates"):
+                    estimates[name] = rec["estimates"]
+                case = rec.get("cases", {}).get("fit", {})
+                if "median_s" in case:
+                    rows.append({"tool": name, "version": rec.get("version"), "times_s": case["times_s"],
+                                 "median_s": case["median_s"], "notes": rec.get("notes", [])})
+                else:
+                    errors[name] = rec.get("error") or case.get("error") or "; ".join(rec.get("errors", []))
+
+    sat = next((r["median_s"] for r in rows if r["tool"] == "satmodel"), None)
+    for r in rows:
+        r["x_vs_satmodel"] = r["median_s"] / sat if sat else None
+    R.log(f"\nSingle fit, {a.rows:,} rows x 27 items, ECSI; median seconds (warm-up excluded); "
+          f"'x satmodel' = tool time / satmodel time (>1: satmodel faster)")
+    labels = {"semopy": "CB-SEM (ML): different estimator", "omnisem": "PLS-PM, NIPALS on rows",
+              "satmodel": "PLS-PM incl. scores + tables", "numpy floor": "X'X + PLS iteration only"}
+    table = [[r["tool"], R.fmt_s(r["median_s"]), f"{len(r['times_s'])} reps",
+              R.fmt_ratio(r["x_vs_satmodel"]), labels.get(r["tool"], "")] for r in rows]
+    table += [[k, "-", "ERROR: " + v.splitlines()[0][:60], "-", ""] for k, v in errors.items()]
+    R.print_table(["tool", "median s", "how", "x satmodel", "what"], table)
+    fl = next((r["median_s"] for r in rows if r["tool"] == "numpy floor"), None)
+    if sat and fl:
+        R.log(f"satmodel / numpy floor: {sat / fl:.2f}x")
+    R.print_estimates(estimates, [_common.path_key(s, d) for s, d in _common.ECSI_PATHS])
+    for name, msg in errors.items():
+        R.log(f"\nERROR {name}:\n{msg}")
+
+    machine["load_average_end"] = R.load_average()
+    R.write_json(a.out, {
+        "benchmark": "fit",
+        "model": "ECSI (IMAG, EXPE, QUAL, VAL, SAT, LOY), Mode A, path scheme, no PLSc",
+        "data": {"rows": a.rows, "items": len(items), "source": "ecsi_satisfaction resampled with "
+                 f"replacement (seed {a.seed}) + N(0, {NOISE_SD}^2) noise"},
+        "settings": {"quick": a.quick, "reps": a.reps, "peer_reps": a.peer_reps, "seed": a.seed,
+                     "timer": "time.perf_counter, one warm-up run excluded, median"},
+        "machine": machine,
+        "results": rows,
+        "ratios_tool_over_satmodel": {r["tool"]: r["x_vs_satmodel"] for r in rows if r["tool"] != "satmodel"},
+        "satmodel_over_floor": (sat / fl) if sat and fl else None,
+        "estimates": estimates,
+        "errors": errors,
+        "peers": {k: {kk: v.get(kk) for kk in ("version", "requirements", "freeze", "notes", "errors",
+                                               "error", "cases", "wall_s")}
+                  for k, v in peer_records.items()},
+    })
+
+
+if __name__ == "__main__":
+    main()
