@@ -144,7 +144,7 @@ def test_constant_item_resamples_are_dropped_and_counted():
         boot = res.bootstrap(n=300, seed=1, progress=False)
     inf = boot.inference
     assert 60 < inf.dropped["constant_item"] < 160
-    assert inf.n_valid == 300 - sum(inf.dropped.values())
+    assert inf.n_valid == 300 - inf.dropped["constant_item"]  # the only reason here
     assert np.isfinite(boot.paths.se).all()
 
 

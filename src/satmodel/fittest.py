@@ -108,7 +108,7 @@ def fit_test(res: PLSResult, n: int = 1000, seed: Any = None, *,
                            max_iter=o.max_iter, stop=o.stop)
             d = _distances(S, est, res.layout, log)
             bad = np.zeros(c, dtype=bool)
-            for reason, mask in _valid_mask(S, est, o.consistent, res.layout).items():
+            for reason, mask in _valid_mask(est, o.consistent, res.layout).items():
                 if reason != "inadmissible" or inadmissible == "drop":
                     bad |= mask
             if inadmissible == "drop":

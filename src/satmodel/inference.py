@@ -116,7 +116,7 @@ def _draw_counts(rng: np.random.Generator, size: int, n: int) -> np.ndarray:
     return np.bincount(flat, minlength=size * n).reshape(size, n).astype(float)
 
 
-def _valid_mask(S, est, consistent: bool, lay) -> dict[str, np.ndarray]:
+def _valid_mask(est, consistent: bool, lay) -> dict[str, np.ndarray]:
     """Reasons a resample is unusable, each a boolean (B,) mask."""
     J = lay.n_constructs
     finite = np.isfinite(est.weights).all(-1) & np.isfinite(est.paths).all((-1, -2))
@@ -143,7 +143,7 @@ def _evaluate(res: PLSResult, counts: np.ndarray, sign_ref, tables) -> tuple[dic
     ctx = Context(S=S, est=est, layout=res.layout, spec=res.spec, n_obs=mom.n, mean=mom.mean,
                   std=mom.std)
     values = {t: {c: TABLES[t].values(ctx, c) for c in TABLES[t].columns} for t in tables}
-    reasons = _valid_mask(S, est, o.consistent, res.layout)
+    reasons = _valid_mask(est, o.consistent, res.layout)
     reasons["constant_item"] = degenerate
     for key in ("not_converged", "singular", "inadmissible"):
         if key in reasons:
@@ -214,7 +214,7 @@ def bootstrap(
     collected: dict[str, dict[str, list]] = {t: {c: [] for c in TABLES[t].columns} for t in tables}
     dropped: dict[str, int] = {}
     bar = _progress(n, progress)
-    done = 0
+    done = n_bad = 0
     while done < n:
         c = min(size, n - done)
         values, reasons = _evaluate(res, _draw_counts(rng, c, rows), sign_ref, tables)
@@ -227,6 +227,7 @@ def bootstrap(
         for t in tables:
             for col, v in values[t].items():
                 collected[t][col].append(v[~bad])
+        n_bad += int(bad.sum())
         done += c
         if bar is not None:
             bar.update(c)
@@ -236,14 +237,15 @@ def bootstrap(
     original = {t: {c: TABLES[t].values(ctx, c) for c in TABLES[t].columns} for t in tables}
     draws = {t: {c: np.concatenate(v, axis=0) for c, v in cols.items()}
              for t, cols in collected.items()}
-    n_valid = int(next(iter(next(iter(draws.values())).values())).shape[0])
+    n_valid = n - n_bad
     if signs == "individual":
         draws = {t: {c: np.abs(v) * np.sign(original[t][c]) for c, v in cols.items()}
                  for t, cols in draws.items()}
     dropped = {k: v for k, v in dropped.items() if v}
     if dropped:
-        warnings.warn(f"bootstrap dropped {n - n_valid} of {n} resamples ({dropped}); "
-                      "see boot.inference.dropped", SatModelWarning, stacklevel=3)
+        warnings.warn(f"bootstrap dropped {n - n_valid} of {n} resamples (by reason, a "
+                      f"resample may have several: {dropped}); see boot.inference.dropped",
+                      SatModelWarning, stacklevel=3)
     if n_valid < 2:
         raise SatModelError(f"only {n_valid} of {n} resamples were usable ({dropped})")
     inf = BootstrapInference(draws=draws, original=original, n_requested=n, n_valid=n_valid,
