@@ -1,8 +1,8 @@
 """Single-fit benchmark on 1,000,000 rows: satmodel vs semopy vs omnisem vs a numpy floor.
 
 The rows are the 250 ECSI respondents resampled with replacement (seeded) plus small
-Gaussian noise (sd 0.1 on the 1-10 item scale), so the model is the same and every
-tool sees the same 1e6 x 27 float64 matrix. ECSI model, Mode A, path scheme, no PLSc.
+Gaussian noise (sd 0.1 on the 0-10 item scale, clipped to each item's observed
+range), so the model is the same and every tool sees the same 1e6 x 27 float64 matrix. ECSI model, Mode A, path scheme, no PLSc.
 
 - satmodel: ``sm.fit_pls(spec, df)`` on a pandas DataFrame of the rows (validation,
   one-pass moments, PLS, every result table, and latent scores for 1e6 respondents);
@@ -61,6 +61,8 @@ def big_data(X0: np.ndarray, rows: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     X = X0[rng.integers(0, X0.shape[0], rows)]
     X += rng.normal(0.0, NOISE_SD, X.shape)
+    # stay inside the items' observed range (satmodel checks values against the item scales)
+    np.clip(X, X0.min(axis=0), X0.max(axis=0), out=X)
     return X
 
 
@@ -106,7 +108,7 @@ def main() -> None:
         errors["satmodel"] = f"{type(exc).__name__}: {exc}"
         R.log(f"  ERROR satmodel: {errors['satmodel']}")
 
-    R.log("\n== numpy floor  (benchmarks/floor.py fit_floor: X'X -> correlation -> PLS iteration)")
+    R.log("\n== numpy floor  (benchmarks/floor.py fit_floor: chunked X'X -> correlation -> PLS iteration)")
     model = floor.Model(_common.ECSI_BLOCKS, _common.ECSI_PATHS, items)
     out = {}
 

@@ -10,8 +10,8 @@ indicators, stop when the largest absolute weight change is below ``tol``.
   at once (batched matmul / solve over a leading axis; a Python loop only over the
   6 constructs, never over resamples), and ends with the bootstrap standard errors
   and 95 % percentile intervals of the path coefficients.
-* ``fit_floor`` computes one correlation matrix from the rows (one pass, X'X) and
-  runs the same iteration with B = 1.
+* ``fit_floor`` computes one correlation matrix from the rows (one pass over row
+  chunks of centred X'X) and runs the same iteration with B = 1.
 
 What it does NOT do (satmodel does, so satmodel is expected to be somewhat slower):
 input validation, sign handling, outer loadings/effects/HTMT/quality/fit tables for
@@ -114,11 +114,19 @@ def bootstrap_floor(X: np.ndarray, model: Model, B: int, seed: int = 1) -> dict:
     return {"se": paths.std(axis=0, ddof=1), "ci_lower": lo, "ci_upper": hi, "iterations": it}
 
 
-def fit_floor(X: np.ndarray, model: Model) -> dict:
-    """One fit from the rows: correlation matrix in one pass (X'X), then the iteration."""
-    Z = X[:, model.col_index]
-    Zc = Z - Z.mean(axis=0)
-    S = Zc.T @ Zc
+def fit_floor(X: np.ndarray, model: Model, chunk: int = 8192) -> dict:
+    """One fit from the rows: centred cross-products in chunks of rows, then the iteration.
+
+    Chunks keep the temporaries small (no centred copy of a 1e6-row matrix).
+    """
+    cols = model.col_index
+    if np.array_equal(cols, np.arange(X.shape[1])):
+        cols = slice(None)
+    mean = X[:, cols].mean(axis=0) if not isinstance(cols, slice) else X.mean(axis=0)
+    S = np.zeros((mean.size, mean.size))
+    for start in range(0, X.shape[0], chunk):
+        C = X[start:start + chunk, cols] - mean
+        S += C.T @ C
     sd = np.sqrt(np.diag(S))
     R = S / np.outer(sd, sd)
     W, paths, it = pls_batch(R[None], model)

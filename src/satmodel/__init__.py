@@ -11,16 +11,19 @@ True
 
 from __future__ import annotations
 
-from . import datasets, templates
+from . import companion, datasets, index, ipma, templates
 from .errors import (
     AdmissibilityWarning,
     ConvergenceWarning,
     DataError,
     EstimationError,
     HeywoodWarning,
+    IndexWarning,
+    MissingDataWarning,
     OptionError,
     SatModelError,
     SatModelWarning,
+    SignWarning,
     SpecError,
 )
 from .cbsem import fit_cbsem
@@ -40,4 +43,5 @@ __all__ = [
     "SatModelError", "SatModelWarning", "SpecError", "datasets", "fit_pls",
     "fit_pls_moments", "permutation_test", "templates",
     "CBSEMResult", "HeywoodWarning", "compare", "fit_cbsem",
+    "IndexWarning", "MissingDataWarning", "SignWarning", "companion", "index", "ipma",
 ]

@@ -163,3 +163,18 @@ def warn_shares(report: pd.DataFrame, limit: float) -> None:
         listed = ", ".join(f"{r.indicator} {r.share:.1%}" for r in over.itertuples())
         warnings.warn(f"missing answers above missing_warn={limit:g}: {listed}; "
                       f"treatment: {report.attrs['method']}", MissingDataWarning, stacklevel=4)
+
+
+def check_pairs(spec: ModelSpec, X: np.ndarray, missing: str) -> None:
+    """Pairwise moments need every pair of items answered together by >= 3 respondents."""
+    if missing != "pairwise" or not np.isnan(X).any():
+        return
+    O = (~np.isnan(X)).astype(float)
+    joint = O.T @ O
+    k, l = np.unravel_index(np.argmin(joint), joint.shape)
+    if joint[k, l] < 3:
+        names = spec.indicator_names
+        raise DataError(
+            f"items {names[k]} and {names[l]} are answered together by only "
+            f"{int(joint[k, l])} respondent(s); pairwise deletion needs at least 3. "
+            "Use missing='em' or 'mean', or drop one of the items.")

@@ -474,24 +474,10 @@ def prepare(
         if w is not None:
             w = w[keep]
     elif missing in ("pairwise", "em", "mean"):
-        _check_pairs(spec, X, missing)
+        _coding.check_pairs(spec, X, missing)
     _coding.warn_shares(report, missing_warn)
     if w is not None:
         w = w * (len(w) / w.sum())
     return SurveyData(X=X, index=index, indicators=names, weights=w, missing=missing,
                       rows=rows, report=report)
 
-
-def _check_pairs(spec: ModelSpec, X: np.ndarray, missing: str) -> None:
-    """Pairwise moments need every pair of items answered together by >= 3 respondents."""
-    if missing != "pairwise" or not np.isnan(X).any():
-        return
-    O = (~np.isnan(X)).astype(float)
-    joint = O.T @ O
-    k, l = np.unravel_index(np.argmin(joint), joint.shape)
-    if joint[k, l] < 3:
-        names = spec.indicator_names
-        raise DataError(
-            f"items {names[k]} and {names[l]} are answered together by only "
-            f"{int(joint[k, l])} respondent(s); pairwise deletion needs at least 3. "
-            "Use missing='em' or 'mean', or drop one of the items.")
