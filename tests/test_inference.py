@@ -235,3 +235,19 @@ def test_table_selection():
     pd.testing.assert_frame_equal(only.draws("paths"), full.draws("paths"))
     with pytest.raises(sm.OptionError, match="nope"):
         RES.bootstrap(n=20, tables=["nope"])
+
+
+def test_index_gets_a_bootstrap_interval():
+    """The 0-100 index is a registered table: its draws equal res.index() of direct fits on
+    the resampled rows (exactness test above covers every table), and its SE is of the size
+    METHODS.md 6.2 predicts for n = 250 (item SD ~20 points -> SE ~1.3)."""
+    boot = RES.bootstrap(n=300, seed=9, progress=False)
+    idx = boot.table("index").set_index("construct")
+    pd.testing.assert_series_equal(idx["index"].astype(float), RES.index().astype(float),
+                                   check_names=False)
+    assert ((idx.ci_lower < idx["index"]) & (idx["index"] < idx.ci_upper)).all()
+    assert ((idx.se > 0.5) & (idx.se < 2.0)).all()
+    counts = _draw_counts(np.random.default_rng(9), 1, len(DF)).astype(int)[0]
+    direct = sm.fit_pls(SPEC, DF.loc[DF.index.repeat(counts)])
+    np.testing.assert_allclose(boot.draws("index").iloc[0].to_numpy(),
+                               direct.index().to_numpy(dtype=float), atol=1e-10)

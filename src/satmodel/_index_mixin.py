@@ -156,6 +156,8 @@ class IndexMixin:
         Returns
         -------
         Series (construct -> index, ``<NA>`` where no index can be computed) or DataFrame.
+        After :meth:`bootstrap`, ``res.table("index")`` holds the index (declared scales,
+        default convention) with se, ci_lower and ci_upper.
 
         Examples
         --------

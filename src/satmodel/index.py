@@ -246,3 +246,34 @@ def rollup(table: pd.DataFrame, by: str | Sequence[str], weight: str, *,
         row["weight"] = float(part[weight].sum())
         out.append(row)
     return pd.DataFrame(out)
+
+
+# ------------------------------------------------------------------ bootstrap table
+
+def _declared_scales(spec) -> tuple[np.ndarray, np.ndarray]:
+    """Scale end points per indicator from the spec (NaN where none is declared)."""
+    lo = [np.nan if i.scale_min is None else i.scale_min for c in spec.constructs for i in c.indicators]
+    hi = [np.nan if i.scale_max is None else i.scale_max for c in spec.constructs for i in c.indicators]
+    return np.array(lo, dtype=float), np.array(hi, dtype=float)
+
+
+def _index_values(ctx) -> np.ndarray:
+    """Index of every construct, batched; NaN (not defined) where an item has no declared
+    scale or the block has a negative weight (METHODS.md 6.2)."""
+    lo, hi = _declared_scales(ctx.spec)
+    M = ctx.layout.membership.astype(float)
+    u = ctx.est.weights / ctx.std
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = block_index(u, ctx.mean, np.nan_to_num(lo), np.nan_to_num(hi), M)
+    negative = ((u < 0) @ M) > 0
+    undeclared = (np.isnan(lo) @ M) > 0
+    return np.where(negative | undeclared, np.nan, values)
+
+
+def _register() -> None:
+    from .tables import TABLES, TableDef, construct_keys
+
+    TABLES["index"] = TableDef(construct_keys, {"index": _index_values}, nullable=("index",))
+
+
+_register()
