@@ -270,7 +270,8 @@ def write_json(path: Path, payload: dict) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(payload, indent=2, default=_json_default) + "\n")
     tmp.replace(path)
-    log(f"\nwrote {path.relative_to(HERE.parent)}")
+    shown = path.resolve().relative_to(HERE.parent) if path.resolve().is_relative_to(HERE.parent) else path
+    log(f"\nwrote {shown}")
 
 
 def _json_default(o):

@@ -91,6 +91,8 @@ def main() -> None:
     R.log(f"machine: {machine['cores']} cores ({machine['cpu']}), Python {machine['python']}, "
           f"numpy {machine['numpy']}, satmodel {machine['satmodel']} @ {machine['satmodel_commit']}"
           f"{' (dirty)' if machine['satmodel_worktree_dirty'] else ''}, load {machine['load_average_start']}")
+    if machine["load_average_start"] and machine["load_average_start"][0] > 0.5:
+        R.log("WARNING: the machine is busy (1-min load average above 0.5): timings will be inflated")
     R.log(f"B = {a.bs}; satmodel/floor: warm-up + {a.reps} reps; peers: warm-up + {a.peer_reps} reps"
           f"{' (QUICK)' if a.quick else ''}")
 
@@ -191,8 +193,8 @@ def main() -> None:
                 target = f">= {1 / FLOOR_TARGET:.2f}x"
             table.append([r["tool"], str(B), R.fmt_s(r["median_s"]), how,
                           R.fmt_ratio(r["x_vs_satmodel"]), target])
-        for name, msg in errors.items():
-            table.append([name, str(B), "-", "ERROR: " + msg.splitlines()[0][:60], "-", ""])
+    for name, msg in errors.items():
+        table.append([name, "-", "-", "ERROR: " + msg.splitlines()[0][:60], "-", ""])
     R.print_table(["tool", "B", "median s", "how", "x satmodel", "target"], table)
     for B, v in sat_over_floor.items():
         R.log(f"satmodel / numpy floor at B={B}: {v:.2f}x (target <= {FLOOR_TARGET:.0f}x at 5000)")

@@ -251,3 +251,17 @@ def test_index_gets_a_bootstrap_interval():
     direct = sm.fit_pls(SPEC, DF.loc[DF.index.repeat(counts)])
     np.testing.assert_allclose(boot.draws("index").iloc[0].to_numpy(),
                                direct.index().to_numpy(dtype=float), atol=1e-10)
+
+
+def test_unscaled_fits_resample_with_their_own_metric():
+    """plspm's scaled=FALSE variant: each resample is the unstandardized fit of its rows."""
+    res = sm.fit_pls(SPEC, DF, scaled=False, scheme="centroid")
+    boot = res.bootstrap(n=3, seed=5, progress=False)
+    counts = _draw_counts(np.random.default_rng(5), 3, len(DF)).astype(int)
+    direct = sm.fit_pls(SPEC, DF.loc[DF.index.repeat(counts[1])], scaled=False, scheme="centroid")
+    np.testing.assert_allclose(boot.draws("paths").iloc[1], direct.paths.estimate, atol=1e-10)
+    assert not np.allclose(direct.paths.estimate,
+                           sm.fit_pls(SPEC, DF.loc[DF.index.repeat(counts[1])],
+                                      scheme="centroid").paths.estimate, atol=1e-4)
+    with pytest.raises(sm.OptionError, match="scaled"):
+        sm.fit_pls(SPEC, DF, scaled=False, consistent=True)

@@ -4,7 +4,7 @@ A peer script is run by ``bench_bootstrap.py`` / ``bench_fit.py`` as a subproces
 its own venv (``benchmarks/.venvs/<peer>``). It reads the data from an ``.npz``
 file (``X`` float64 rows x items, ``columns`` item names), times its tool with
 ``time.perf_counter`` (one warm-up run excluded, then ``--reps`` runs), and prints
-one line ``BENCH_JSON {...}`` that the runner parses. Anything else it prints is
+``BENCH_JSON {...}`` lines (cumulative, after each case; the runner keeps the last). Anything else it prints is
 shown to the user as the peer's log. An error in one timed case is printed with
 its traceback and recorded in the JSON (never swallowed), and the script goes on.
 """
@@ -99,6 +99,7 @@ def run_cases(record: dict, cases: list[tuple[str, Callable[[], object]]], reps:
         except Exception as exc:  # recorded and printed, never swallowed
             traceback.print_exc()
             record["errors"].append(f"warm-up: {type(exc).__name__}: {exc}")
+    emit(record)
     for label, fn in cases:
         try:
             times, _ = timed(fn, reps)
@@ -109,6 +110,7 @@ def run_cases(record: dict, cases: list[tuple[str, Callable[[], object]]], reps:
             traceback.print_exc()
             record["errors"].append(f"{label}: {type(exc).__name__}: {exc}")
             record["cases"][label] = {"error": f"{type(exc).__name__}: {exc}"}
+        emit(record)  # cumulative: if the runner kills us on a time-out, finished cases survive
 
 
 def fail(record: dict, exc: BaseException) -> None:

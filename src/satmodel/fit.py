@@ -66,6 +66,7 @@ def fit_pls(
     reverse: Sequence[str] = (),
     weights: Any = None,
     missing_warn: float = 0.05,
+    scaled: bool = True,
     columns: Sequence[str] | None = None,
 ) -> PLSResult:
     """Fit ``spec`` to survey ``data`` by PLS-PM (or PLSc with ``consistent=True``).
@@ -76,7 +77,8 @@ def fit_pls(
     data : pandas.DataFrame, polars.DataFrame, dict of columns, or numpy array
         One row per respondent; every spec indicator must be a numeric column
         (a 2-D numpy array needs ``columns=``). The caller's object is never modified.
-    scheme, consistent, tol, max_iter, stop, missing, na_values, reverse, weights, missing_warn
+    scheme, consistent, tol, max_iter, stop, missing, na_values, reverse, weights,
+    missing_warn, scaled
         See :class:`satmodel.options.PLSOptions` (documented once there);
         ``weights`` is a column name of ``data`` or an array with one weight per row.
 
@@ -102,7 +104,7 @@ def fit_pls(
     options = PLSOptions.build(scheme=scheme, consistent=consistent, tol=tol,
                                max_iter=max_iter, stop=stop, missing=missing,
                                na_values=na_values, reverse=reverse, weights=label,
-                               missing_warn=missing_warn)
+                               missing_warn=missing_warn, scaled=scaled)
     survey = prepare(spec, data, columns=columns, na_values=options.na_values,
                      reverse=options.reverse, missing=options.missing, weights=weights,
                      missing_warn=options.missing_warn)
@@ -214,6 +216,18 @@ def fit_pls_moments(
     return _fit(spec, options, S, float(n_obs), mean, std)
 
 
+def engine_options(options: PLSOptions, n: Any, std: Any) -> dict[str, Any]:
+    """Keyword arguments of :func:`satmodel.pls.estimate` for a fit's options and moments
+    (``n`` and ``std`` batched alike); every caller of the engine goes through here."""
+    kwargs: dict[str, Any] = dict(scheme=options.scheme, consistent=options.consistent,
+                                  tol=options.tol, max_iter=options.max_iter, stop=options.stop)
+    if not options.scaled:
+        n = np.asarray(n, dtype=float)
+        kwargs.update(item_scale=np.asarray(std, dtype=float) ** 2,
+                      plspm_k=np.sqrt((n - 1.0) / n))
+    return kwargs
+
+
 def _check_spec(spec: Any) -> None:
     if not isinstance(spec, ModelSpec):
         raise EstimationError(
@@ -225,8 +239,7 @@ def _check_spec(spec: Any) -> None:
 def _fit(spec, options: PLSOptions, S, n, mean, std) -> PLSResult:
     lay = layout_of(spec)
     _check_blocks(spec, lay, S)
-    est = estimate(S, lay, scheme=options.scheme, consistent=options.consistent,
-                   tol=options.tol, max_iter=options.max_iter, stop=options.stop)
+    est = estimate(S, lay, **engine_options(options, n, std))
     _check_estimate(spec, lay, est, options)
     _check_signs(spec, est)
     return PLSResult(spec=spec, options=options, n_obs=int(round(float(n))),

@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import fitmeasures
 from .errors import OptionError, SatModelError
-from .fit import survey_moments
+from .fit import engine_options, survey_moments
 from .inference import _chunk_size, _draw_counts, _progress, _valid_mask
 from .pls import estimate
 
@@ -92,7 +92,11 @@ def fit_test(res: PLSResult, n: int = 1000, seed: Any = None, *,
     root_inv = _sqrt_psd(res.indicator_corr, inverse=True)
     for model in MODELS:
         Sigma = fitmeasures.implied_corr(res.indicator_corr, res.estimate, res.layout, model)
-        rotated[model] = dataclasses.replace(survey, X=Z @ root_inv @ _sqrt_psd(Sigma))
+        # back to the items' metric, so an unstandardized (scaled=False) fit sees the
+        # same item variances; correlations are unaffected
+        Zr = Z @ root_inv @ _sqrt_psd(Sigma)
+        rotated[model] = dataclasses.replace(
+            survey, X=res.indicator_mean + Zr * res.indicator_std)
     rng = np.random.default_rng(seed)
     rows, p = Z.shape
     size = _chunk_size(rows, p, chunk_size)
@@ -103,9 +107,9 @@ def fit_test(res: PLSResult, n: int = 1000, seed: Any = None, *,
         c = min(size, n - done)
         counts = _draw_counts(rng, c, rows)
         for model in MODELS:
-            S = survey_moments(rotated[model], o, counts).corr
-            est = estimate(S, res.layout, scheme=o.scheme, consistent=o.consistent, tol=o.tol,
-                           max_iter=o.max_iter, stop=o.stop)
+            mom = survey_moments(rotated[model], o, counts)
+            S = mom.corr
+            est = estimate(S, res.layout, **engine_options(o, mom.n, mom.std))
             d = _distances(S, est, res.layout, log)
             bad = np.zeros(c, dtype=bool)
             for reason, mask in _valid_mask(est, o.consistent, res.layout).items():

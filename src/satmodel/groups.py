@@ -23,7 +23,7 @@ import pandas as pd
 
 from .data import prepare
 from .errors import DataError, OptionError, SatModelWarning
-from .fit import _check_spec, layout_of, survey_moments
+from .fit import _check_spec, engine_options, layout_of, survey_moments
 from .options import PLSOptions
 from .pls import estimate
 from .spec import ModelSpec
@@ -47,8 +47,7 @@ def _labels(data: Any, group: Any, n: int) -> np.ndarray:
 def _fit_groups(survey, options, lay, spec, masks, table, column):
     """Table values of the groups given by 0/1 row masks (k, n): shape (k, rows)."""
     mom = survey_moments(survey, options, masks)
-    est = estimate(mom.corr, lay, scheme=options.scheme, consistent=options.consistent,
-                   tol=options.tol, max_iter=options.max_iter, stop=options.stop)
+    est = estimate(mom.corr, lay, **engine_options(options, mom.n, mom.std))
     ctx = Context(S=mom.corr, est=est, layout=lay, spec=spec, n_obs=mom.n)
     ok = est.converged & np.isfinite(est.weights).all(-1)
     return TABLES[table].values(ctx, column), ok

@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import ci as ci_methods
 from .errors import OptionError, SatModelError, SatModelWarning
-from .fit import survey_moments
+from .fit import engine_options, survey_moments
 from .pls import estimate
 from .tables import TABLES, Context
 
@@ -138,8 +138,7 @@ def _evaluate(res: PLSResult, counts: np.ndarray, sign_ref, tables) -> tuple[dic
     degenerate = ~np.isfinite(S).all((-1, -2))  # a constant item in the resample
     S = np.where(degenerate[:, None, None], np.eye(S.shape[-1]), S)
     o = res.options
-    est = estimate(S, res.layout, scheme=o.scheme, consistent=o.consistent, tol=o.tol,
-                   max_iter=o.max_iter, stop=o.stop, sign_reference=sign_ref)
+    est = estimate(S, res.layout, **engine_options(o, mom.n, mom.std), sign_reference=sign_ref)
     ctx = Context(S=S, est=est, layout=res.layout, spec=res.spec, n_obs=mom.n, mean=mom.mean,
                   std=mom.std)
     values = {t: {c: TABLES[t].values(ctx, c) for c in TABLES[t].columns} for t in tables}

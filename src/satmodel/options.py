@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import OptionError
 
@@ -66,6 +66,12 @@ class PLSOptions(BaseModel):
         (means, SDs, correlations) are weighted (weighted PLS, Becker & Ismail 2016), so
         scores, index and IPMA are weighted too; the bootstrap resamples respondents
         and carries their weights.
+    scaled : bool
+        True (default): PLS on standardized items, as SmartPLS, seminr, cSEM and ADANCO.
+        False: Mode A weights follow the covariances of the centred raw items (R plspm
+        ``scaled = FALSE``, LVPLS's metric option; METHODS.md 1.2 and 6.1 convention 2).
+        Results stay in the standardized metric (weights on z-scores, loadings as
+        correlations); not with ``consistent=True``.
     missing_warn : float
         Warn (``MissingDataWarning``) when an item's share of missing answers exceeds
         this (default 0.05, the Hair et al. rule of thumb for mean replacement).
@@ -83,6 +89,13 @@ class PLSOptions(BaseModel):
     reverse: tuple[str, ...] = ()
     weights: str | None = None
     missing_warn: float = Field(0.05, ge=0, le=1)
+    scaled: bool = True
+
+    @model_validator(mode="after")
+    def _scaled_needs_pls(self) -> PLSOptions:
+        if not self.scaled and self.consistent:
+            raise ValueError("consistent PLS needs standardized items: use scaled=True")
+        return self
 
     @field_validator("na_values", mode="before")
     @classmethod

@@ -126,13 +126,15 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
         return out
 
 
-def _outer_update(S, Y, E, lay: Layout, mode_b_blocks) -> np.ndarray:
+def _outer_update(S, Y, E, lay: Layout, mode_b_blocks, item_scale) -> np.ndarray:
     """New (unnormalized) weights: Mode A covariances, Mode B regressions, unit ones.
 
     ``Y = S W`` holds the item-proxy covariances, so ``Y E`` are the item–inner-proxy ones.
+    ``item_scale`` (item variances for PLS on unstandardized items, else 1) multiplies the
+    Mode A update: Mode A on raw covariances, written in the standardized metric.
     """
     G = np.matmul(Y, E)
-    new = G[:, np.arange(len(lay.block_of)), lay.block_of]
+    new = G[:, np.arange(len(lay.block_of)), lay.block_of] * item_scale
     for j, idx in mode_b_blocks:
         new[:, idx] = _solve(S[:, idx][:, :, idx], new[:, idx])
     for j, mode in enumerate(lay.modes):
@@ -159,11 +161,15 @@ def _scaled(raw, S, lay: Layout, M):
     return raw * scale[:, lay.block_of], Yraw * scale[:, None, :]
 
 
-def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop):
+def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k):
     B, p, _ = S.shape
     mode_b_blocks = [(j, lay.block(j)) for j, m in enumerate(lay.modes) if m == "B"]
-    w, Y = _scaled(np.ones((B, p)), S, lay, M)
-    raw = w.copy()
+    root = np.sqrt(item_scale)
+    w, Y = _scaled(np.ones((B, p)) * root, S, lay, M)  # unit weights in the items' metric
+    # plspm's loop weights in its own metric (only its stop rule "sum_sq" reads them)
+    loop_factor = np.where(np.array([m == "B" for m in lay.modes])[lay.block_of],
+                           1.0 / plspm_k, plspm_k) / root
+    raw = w / (plspm_k * root)
     n_iter = np.zeros(B, dtype=int)
     active = np.ones(B, dtype=bool)
     for it in range(1, max_iter + 1):
@@ -173,8 +179,11 @@ def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop):
             Sa, wa, Ya, raw_a = S[active], w[active], Y[active], raw[active]
         C = np.matmul((wa[:, :, None] * M).transpose(0, 2, 1), Ya)
         E = _inner_weights(C, lay, scheme)
-        raw_new = _outer_update(Sa, Ya, E, lay, mode_b_blocks)
-        w_new, Y_new = _scaled(raw_new, Sa, lay, M)
+        scale_a = item_scale if item_scale.shape[0] == 1 or active.all() else item_scale[active]
+        factor_a = loop_factor if loop_factor.shape[0] == 1 or active.all() else loop_factor[active]
+        update = _outer_update(Sa, Ya, E, lay, mode_b_blocks, scale_a)
+        w_new, Y_new = _scaled(update, Sa, lay, M)
+        raw_new = update * factor_a
         crit = _stop_value(stop, w_new, wa, raw_new, raw_a)
         idx = np.flatnonzero(active)
         w[idx], Y[idx], raw[idx], n_iter[idx] = w_new, Y_new, raw_new, it
@@ -262,6 +271,8 @@ def estimate(
     max_iter: int = 300,
     stop: str = "max_abs",
     sign_reference: np.ndarray | None = None,
+    item_scale: np.ndarray | None = None,
+    plspm_k: float | np.ndarray = 1.0,
 ) -> Estimate:
     """Fit PLS-PM (or PLSc) to one or many correlation matrices.
 
@@ -281,6 +292,14 @@ def estimate(
         Loadings of an original fit: orient each block by construct-level sign change
         against them (bootstrap option) instead of the default rule (block loadings sum
         non-negative).
+    item_scale : ndarray, shape (..., p), optional
+        Item variances to run Mode A on unstandardized (centred) items — plspm's
+        ``scaled = FALSE`` — while every output stays in the standardized metric
+        (weights on z-scores, loadings as correlations). Default: standardized items.
+    plspm_k : float or ndarray (...,)
+        Scale of plspm's loop weights, used only by ``stop="sum_sq"``:
+        a·sqrt((n − 1)/n) for items scaled by a (plspm standardizes with divisor n,
+        a = sqrt(n/(n − 1)), so 1; centred raw items: sqrt((n − 1)/n)).
 
     Returns
     -------
@@ -295,7 +314,10 @@ def estimate(
     lay = layout
     M = lay.membership.astype(float)
     Sblk = _same_block(Sb, M)
-    w, n_iter, converged = _iterate(Sb, lay, M, scheme, tol, max_iter, stop)
+    scale = np.ones((1, p)) if item_scale is None else \
+        np.broadcast_to(np.asarray(item_scale, dtype=float), batch_shape + (p,)).reshape(-1, p)
+    k = np.broadcast_to(np.asarray(plspm_k, dtype=float), batch_shape).reshape(-1, 1)
+    w, n_iter, converged = _iterate(Sb, lay, M, scheme, tol, max_iter, stop, scale, k)
     w = _apply_sign_rule(w, Sblk, lay, M, sign_reference)
     W = w[:, :, None] * M[None]
     cross = np.matmul(Sb, W)

@@ -149,7 +149,7 @@ def predict_pls(res, *, folds: int = 10, repetitions: int = 10, seed: int | None
     -------
     PredictResult
     """
-    from .fit import survey_moments
+    from .fit import engine_options, survey_moments
 
     data = _check(res, folds, repetitions, approach)
     X = data.X
@@ -165,9 +165,7 @@ def predict_pls(res, *, folds: int = 10, repetitions: int = 10, seed: int | None
     fold_of = assign_folds(n, folds, repetitions, np.random.default_rng(seed))
     train = (fold_of[:, None, :] != np.arange(folds)[None, :, None]).reshape(-1, n)
     mom = survey_moments(data, res.options, train.astype(float))
-    o = res.options
-    est = estimate(mom.corr, lay, scheme=o.scheme, consistent=o.consistent, tol=o.tol,
-                   max_iter=o.max_iter, stop=o.stop)
+    est = estimate(mom.corr, lay, **engine_options(res.options, mom.n, mom.std))
     if not np.all(est.converged):
         raise EstimationError(f"PLS did not converge on {int((~est.converged).sum())} training "
                               "sets; raise max_iter in the fit or use fewer folds")

@@ -24,13 +24,13 @@ from __future__ import annotations
 import math
 import os
 import pathlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
 from ._speccov import Covariance, check_covariances
-from ._specbase import FORBIDDEN_CHARS, SpecModel, check_name, find_cycle
+from ._specbase import SpecModel, check_name, find_cycle
 from .errors import SpecError, suggest
 
 __all__ = ["Indicator", "Construct", "Path", "Covariance", "ModelSpec", "check_name"]

@@ -27,7 +27,6 @@ Expected signs ``+/-`` of the sources (sign open) are stored as ``None``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
