@@ -48,12 +48,11 @@ def main(package: str = "plspm", tool: str = "plspm", dist: str = "plspm") -> No
     procs = max(1, args.cores)
 
     def boot(n: int):
-        if n % procs:
-            raise ValueError(f"B={n} is not a multiple of processes={procs}")
-        if n < 10:
-            raise ValueError(f"B={n} < 10 would silently run 100 resamples")
-
         def run():
+            if n % procs:
+                raise ValueError(f"B={n} is not a multiple of processes={procs}")
+            if n < 10:
+                raise ValueError(f"B={n} < 10 would silently run 100 resamples")
             return Plspm(df, config, **opts, bootstrap=True, bootstrap_iterations=n, processes=procs)
         return run
 
