@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ import pandas as pd
 from pandas.api import types as pdt
 
 from . import _coding
+from ._adapters import _as_table, _Table
 from .errors import DataError, OptionError, suggest
 
 if TYPE_CHECKING:
@@ -85,96 +86,6 @@ class SurveyData:
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a new DataFrame with ``index`` and ``indicators``."""
         return pd.DataFrame(self.X.copy(), index=self.index, columns=list(self.indicators))
-
-
-# ---------------------------------------------------------------------------
-# table adapters: every input type becomes (labels, get_column, index)
-# ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Table:
-    labels: list[Any]  # column labels, in input order, duplicates kept
-    column: Callable[[Any], Any]  # label -> pandas Series or 1-D array-like
-    index: pd.Index | None  # None: RangeIndex over the row count
-    kind: str  # for messages: "DataFrame", "dict", ...
-
-
-def _top_module(obj: Any) -> str:
-    return type(obj).__module__.split(".", 1)[0]
-
-
-def _as_table(data: Any, columns: Sequence[str] | None) -> _Table:
-    if columns is not None and not (
-        isinstance(data, np.ndarray) and data.dtype.names is None
-    ):
-        raise DataError(
-            f"columns= is only for a plain 2-D numpy array; a {type(data).__name__} "
-            "names its columns itself. Drop the columns= argument."
-        )
-    if isinstance(data, pd.DataFrame):
-        def column(label: Any, df: pd.DataFrame = data) -> pd.Series:
-            return df[label]
-        return _Table(list(data.columns), column, data.index.copy(), "DataFrame")
-    if isinstance(data, pd.Series):
-        raise DataError(
-            "got a pandas Series, which is one column; pass a DataFrame with one "
-            "column per indicator (e.g. series.to_frame())."
-        )
-    if isinstance(data, np.ndarray):
-        return _numpy_table(data, columns)
-    if isinstance(data, Mapping):
-        return _Table(list(data.keys()), data.__getitem__, None, "dict")
-    module, cls = _top_module(data), type(data).__name__
-    if module == "polars":
-        if cls == "LazyFrame":
-            raise DataError("got a polars LazyFrame; call .collect() on it first.")
-        if cls == "DataFrame":
-            return _Table(
-                list(data.columns), lambda c: data.get_column(c).to_numpy(), None,
-                "polars DataFrame",
-            )
-    if module == "pyarrow" and cls in ("Table", "RecordBatch"):
-        return _Table(
-            list(data.column_names), lambda c: data.column(c).to_numpy(), None,
-            f"pyarrow {cls}",
-        )
-    raise DataError(
-        f"survey data must be a table, got {type(data).__name__}. Pass a pandas "
-        "DataFrame, a dict of columns, a polars DataFrame, a pyarrow Table, a "
-        "numpy structured array, or a 2-D numpy array with columns=[...names...]."
-    )
-
-
-def _numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> _Table:
-    if arr.dtype.names is not None:  # structured or record array
-        if arr.ndim != 1:
-            raise DataError(
-                f"a structured numpy array must be 1-D (one record per respondent), "
-                f"got shape {arr.shape}."
-            )
-        return _Table(list(arr.dtype.names), lambda c: arr[c], None, "structured array")
-    if columns is None:
-        raise DataError(
-            f"a plain numpy array (shape {arr.shape}) has no column names; pass "
-            "columns=[...] with one name per column, or use a DataFrame."
-        )
-    if isinstance(columns, str):
-        raise DataError("columns= must be a sequence of names, not one string.")
-    labels = list(columns)
-    if arr.ndim != 2:
-        raise DataError(
-            f"a numpy array of survey data must be 2-D (respondents x items), got "
-            f"{arr.ndim}-D with shape {arr.shape}."
-        )
-    if len(labels) != arr.shape[1]:
-        raise DataError(
-            f"columns= has {len(labels)} names but the array has {arr.shape[1]} "
-            "columns; give exactly one name per column."
-        )
-    position: dict[Any, int] = {}
-    for j, label in enumerate(labels):
-        position.setdefault(label, j)
-    return _Table(labels, lambda c: arr[:, position[c]], None, "array")
 
 
 # ---------------------------------------------------------------------------
