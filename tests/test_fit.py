@@ -215,3 +215,16 @@ def test_cbsem_only_features_are_refused_by_pls():
     """)
     with pytest.raises(sm.SpecError, match="EXPE1.*fit_cbsem|fit_cbsem.*EXPE1"):
         sm.fit_pls(spec, DF)
+
+
+def test_fit_pls_moments_refuses_a_matrix_that_is_not_a_correlation_matrix():
+    S = np.array([[1, .99, .99, -.99], [.99, 1, .99, .99], [.99, .99, 1, .99], [-.99, .99, .99, 1]])
+    spec = sm.ModelSpec.from_lavaan("A =~ a1 + a2\nB =~ b1 + b2\nB ~ A")
+    with pytest.raises(sm.DataError, match="positive semi-definite"):
+        sm.fit_pls_moments(spec, S, n_obs=50)
+
+
+def test_single_construct_model_fits():
+    res = sm.fit_pls(sm.ModelSpec.from_lavaan("SAT =~ SAT1 + SAT2 + SAT3 + SAT4"), DF)
+    assert res.converged and (res.outer.loading > 0.8).all()
+    assert res.paths.empty and res.r2.empty

@@ -123,3 +123,14 @@ def test_sign_rule_makes_block_loadings_sum_positive():
     lay = _layout([0, 0, 1], [[0, 1], [0, 0]])
     e = estimate(S, lay)
     assert e.loadings[:2].sum() > 0
+
+
+def test_one_construct_model_gives_the_first_principal_component():
+    """With no neighbour a block is its own inner proxy: Mode A weights become the first
+    eigenvector of the block correlation matrix (Wold's one-block PLS = PCA)."""
+    S = np.array([[1.0, 0.6, 0.3], [0.6, 1.0, 0.5], [0.3, 0.5, 1.0]])
+    e = estimate(S, _layout([0, 0, 0], [[0]]), tol=1e-13, max_iter=10_000)
+    vals, vecs = np.linalg.eigh(S)
+    pc = vecs[:, -1] * np.sign(vecs[:, -1].sum())
+    np.testing.assert_allclose(e.weights, pc / np.sqrt(vals[-1]), atol=1e-10)
+    np.testing.assert_allclose(e.loadings, pc * np.sqrt(vals[-1]), atol=1e-10)

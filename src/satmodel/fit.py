@@ -209,6 +209,10 @@ def fit_pls_moments(
     if not np.all(np.isfinite(S)) or not np.allclose(S, S.T, atol=1e-12) or \
             not np.allclose(np.diag(S), 1.0, atol=1e-12):
         raise DataError("corr must be a finite symmetric correlation matrix with unit diagonal")
+    low = np.linalg.eigvalsh(S)[0]
+    if low < -1e-10:
+        raise DataError(f"corr is not positive semi-definite (smallest eigenvalue {low:.3g}); "
+                        "it cannot be a correlation matrix of data")
     if n_obs < 3:
         raise DataError(f"n_obs = {n_obs}: at least 3 observations are needed")
     mean = np.zeros(p) if means is None else np.asarray(means, dtype=float)

@@ -101,14 +101,19 @@ def _inner_weights(C: np.ndarray, lay: Layout, scheme: str) -> np.ndarray:
     A = lay.adjacency
     adjacent = A | A.T
     if scheme == "centroid":
-        return np.sign(C) * adjacent
-    if scheme == "factorial":
-        return C * adjacent
-    E = C * A.T  # successors i of j (path j -> i): e_ij = c_ij
-    for j in range(lay.n_constructs):
-        pred = np.flatnonzero(A[:, j])
-        if pred.size:
-            E[:, pred, j] = _solve(C[:, pred][:, :, pred], C[:, pred, j])
+        E = np.sign(C) * adjacent
+    elif scheme == "factorial":
+        E = C * adjacent
+    else:
+        E = C * A.T  # successors i of j (path j -> i): e_ij = c_ij
+        for j in range(lay.n_constructs):
+            pred = np.flatnonzero(A[:, j])
+            if pred.size:
+                E[:, pred, j] = _solve(C[:, pred][:, :, pred], C[:, pred, j])
+    # a construct without neighbours (a one-construct model) is its own inner proxy:
+    # Mode A then converges to the block's first principal component (Wold)
+    alone = np.flatnonzero(~adjacent.any(axis=0))
+    E[:, alone, alone] = 1.0
     return E
 
 
@@ -158,7 +163,7 @@ def _scaled(raw, S, lay: Layout, M):
     var = np.sum(raw[:, :, None] * M * Yraw, axis=1)  # w_j'S_jj w_j
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = 1.0 / np.sqrt(var)
-    return raw * scale[:, lay.block_of], Yraw * scale[:, None, :]
+        return raw * scale[:, lay.block_of], Yraw * scale[:, None, :]
 
 
 def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k):
