@@ -47,3 +47,18 @@ def test_errors_name_the_culprit():
         sm.permutation_test(SPEC, DF, group=np.arange(250) % 3, n=10)
     with pytest.raises(sm.OptionError, match="table"):
         sm.permutation_test(SPEC, DF, group="gender", n=10, table="nope")
+
+
+def test_groups_get_the_fit_options_missing_data_and_weights():
+    rng = np.random.default_rng(0)
+    df = DF.copy()
+    df.loc[rng.choice(250, 12, replace=False), "SAT1"] = np.nan
+    out = sm.permutation_test(SPEC, df, group="gender", n=20, seed=1, missing="casewise",
+                              missing_warn=0.5)
+    kept = df.dropna(subset=["SAT1"])
+    sub = sm.fit_pls(SPEC, kept[kept.gender == "male"])
+    np.testing.assert_allclose(out.estimate_male, sub.paths.estimate, atol=1e-10)
+    w = rng.uniform(0.5, 2.0, 250)
+    out_w = sm.permutation_test(SPEC, DF, group="gender", n=20, seed=1, weights=w)
+    assert not np.allclose(out_w.estimate_male, sm.permutation_test(
+        SPEC, DF, group="gender", n=20, seed=1).estimate_male)

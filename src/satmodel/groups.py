@@ -21,24 +21,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import prepare
 from .errors import DataError, OptionError, SatModelWarning
-from .fit import _check_spec, engine_options, layout_of, survey_moments
-from .options import PLSOptions
+from .fit import engine_options, fit_pls, layout_of, survey_moments
 from .pls import estimate
 from .spec import ModelSpec
 from .tables import TABLES, Context
 
 
-def _labels(data: Any, group: Any, n: int) -> np.ndarray:
+def _labels(data: Any, group: Any, rows: np.ndarray) -> np.ndarray:
+    """Group label of every row the fit kept (``rows``: positions in the input)."""
     if isinstance(group, str):
         if not isinstance(data, pd.DataFrame) or group not in data.columns:
             raise DataError(f"group column {group!r} is not a column of the data")
         labels = data[group].to_numpy()
     else:
         labels = np.asarray(group)
+    n = len(data) if not isinstance(data, dict) else len(next(iter(data.values())))
     if labels.shape != (n,):
         raise DataError(f"group labels have shape {labels.shape}; expected one per row ({n})")
+    labels = labels if rows is None else labels[rows]
     if pd.isna(labels).any():
         raise DataError("group labels contain missing values; drop those rows first")
     return labels
@@ -80,7 +81,9 @@ def permutation_test(
         Any registered table (``satmodel.tables.TABLES``) and value column; default the
         path coefficients.
     **fit_options
-        ``scheme``, ``consistent``, ``tol``, ``max_iter``, ``stop``.
+        Any option of :func:`satmodel.fit_pls` (scheme, consistent, missing, weights, ...):
+        each group is treated as the pooled fit is (same missing-data treatment and
+        sampling weights; rows a casewise deletion drops are left out of both groups).
 
     Returns
     -------
@@ -89,15 +92,14 @@ def permutation_test(
         in sorted order) and ``p`` = (1 + #{|diff*| ≥ |diff|}) / (1 + B), the permutation
         p-value with the usual +1 correction (never 0).
     """
-    _check_spec(spec)
-    options = PLSOptions.build(**fit_options)
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise OptionError(f"n={n!r}: the number of permutations must be a positive integer")
     if table not in TABLES:
         raise OptionError(f"table={table!r} is not a registered table: {', '.join(TABLES)}")
     column = column or next(iter(TABLES[table].columns))
-    survey = prepare(spec, data)
-    labels = _labels(data, group, survey.X.shape[0])
+    pooled = fit_pls(spec, data, **fit_options)  # validates; missing data and weights as a fit
+    survey, options = pooled._data, pooled.options
+    labels = _labels(data, group, survey.rows)
     levels = sorted(pd.unique(labels), key=str)
     if len(levels) != 2:
         raise DataError(f"group must have exactly 2 distinct labels, found {len(levels)}: "
