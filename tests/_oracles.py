@@ -2,7 +2,11 @@
 
 The oracle files live in ``tests/oracles/<case>/`` with a ``SOURCE.md`` that
 names their origin, what the tests compare and the tolerance.  Nothing here
-reads anything outside ``tests/``.
+reads anything outside ``tests/`` except the package's bundled data sets.
+
+The model texts shared by several test files are written out here once, on
+purpose not taken from ``satmodel.templates``: an oracle test must not inherit
+a bug of the template it would otherwise be checking.
 
 The helpers only reshape oracle files and satmodel tables into pandas Series
 keyed the same way, and compare them with ``numpy.testing.assert_allclose``
@@ -14,9 +18,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+import warnings
+
 import numpy as np
 import pandas as pd
+import pytest
 from numpy.testing import assert_allclose
+
+import satmodel as sm
 
 ORACLES = Path(__file__).resolve().parent / "oracles"
 
@@ -57,34 +67,28 @@ def read_r_matrix(case: str, name: str) -> pd.DataFrame:
     return read_oracle(case, name, index_col=0)
 
 
-def outer_series(res, column: str) -> pd.Series:
-    """``res.outer[column]`` keyed by (construct, indicator)."""
-    outer = res.outer
+def _keyed(table: pd.DataFrame, column: str, keys: tuple[str, str]) -> pd.Series:
+    """``table[column]`` as floats keyed by the two key columns of ``table``."""
     return pd.Series(
-        outer[column].to_numpy(dtype=float),
-        index=pd.MultiIndex.from_arrays([outer["construct"], outer["indicator"]]),
+        table[column].to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays([table[keys[0]], table[keys[1]]]),
         name=column,
     )
+
+
+def outer_series(res, column: str) -> pd.Series:
+    """``res.outer[column]`` keyed by (construct, indicator)."""
+    return _keyed(res.outer, column, ("construct", "indicator"))
 
 
 def paths_series(res) -> pd.Series:
     """``res.paths.estimate`` keyed by (source, target)."""
-    paths = res.paths
-    return pd.Series(
-        paths["estimate"].to_numpy(dtype=float),
-        index=pd.MultiIndex.from_arrays([paths["source"], paths["target"]]),
-        name="estimate",
-    )
+    return _keyed(res.paths, "estimate", ("source", "target"))
 
 
 def effects_series(res, column: str) -> pd.Series:
     """``res.effects[column]`` keyed by (source, target)."""
-    eff = res.effects
-    return pd.Series(
-        eff[column].to_numpy(dtype=float),
-        index=pd.MultiIndex.from_arrays([eff["source"], eff["target"]]),
-        name=column,
-    )
+    return _keyed(res.effects, column, ("source", "target"))
 
 
 def cross_loadings_series(res) -> pd.Series:
@@ -153,6 +157,103 @@ def assert_frame_values(actual: np.ndarray, expected: np.ndarray, *, atol: float
     worst = np.unravel_index(np.nanargmax(diff), diff.shape) if diff.size else ()
     msg = f"{what} (atol {atol:g}); worst cell {worst}: |diff| {diff[worst]:.3e}; max per column {diff.max(axis=0)}"
     assert_allclose(actual, expected, atol=atol, rtol=0, err_msg=msg)
+
+
+# --------------------------------------------------------------------------
+# ECSI satisfaction model (ADANCO, R plspm, index and spec tests)
+# --------------------------------------------------------------------------
+
+# The ECSI satisfaction model on the ``ecsi_satisfaction`` items, all six
+# blocks "=~" (written here, not taken from satmodel.templates).
+ECSI_SATISFACTION = """
+IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+EXPE =~ EXPE1 + EXPE2 + EXPE3 + EXPE4 + EXPE5
+QUAL =~ QUAL1 + QUAL2 + QUAL3 + QUAL4 + QUAL5
+VAL  =~ VAL1 + VAL2 + VAL3 + VAL4
+SAT  =~ SAT1 + SAT2 + SAT3 + SAT4
+LOY  =~ LOY1 + LOY2 + LOY3 + LOY4
+EXPE ~ IMAG
+QUAL ~ EXPE
+VAL  ~ EXPE + QUAL
+SAT  ~ IMAG + EXPE + QUAL + VAL
+LOY  ~ IMAG + SAT
+"""
+ECSI_CONSTRUCTS = ["IMAG", "EXPE", "QUAL", "VAL", "SAT", "LOY"]
+ADANCO_CASE = "adanco_satisfaction_plsc_centroid"
+
+
+def ecsi_satisfaction_data() -> pd.DataFrame:
+    """The package's ``ecsi_satisfaction`` items (``gender`` dropped)."""
+    return sm.datasets.load("ecsi_satisfaction").drop(columns=["gender"], errors="ignore")
+
+
+def fit_ecsi_adanco(data: pd.DataFrame):
+    """ECSI satisfaction PLSc fit with ADANCO's settings: "Mode A consistent",
+    centroid scheme, stop at max|w_new - w_old| < 1e-7 (6 iterations)."""
+    return sm.fit_pls(sm.ModelSpec.from_lavaan(ECSI_SATISFACTION), data, scheme="centroid", consistent=True,
+                      tol=1e-7, max_iter=300, stop="max_abs")
+
+
+# --------------------------------------------------------------------------
+# Hair et al. (2021) corporate reputation models (seminr settings)
+# --------------------------------------------------------------------------
+
+CORP_REP_CASE = "corp_rep_hair2021"
+CORP_REP_SEMINR = dict(scheme="path", stop="sum_abs", tol=1e-7, max_iter=300)
+CORP_REP_SIMPLE = """
+COMP <~ comp_1 + comp_2 + comp_3
+LIKE <~ like_1 + like_2 + like_3
+CUSA <~ cusa
+CUSL <~ cusl_1 + cusl_2 + cusl_3
+CUSA ~ COMP + LIKE
+CUSL ~ COMP + LIKE + CUSA
+"""
+CORP_REP_DRIVERS = """
+QUAL <~ qual_1 + qual_2 + qual_3 + qual_4 + qual_5 + qual_6 + qual_7 + qual_8
+PERF <~ perf_1 + perf_2 + perf_3 + perf_4 + perf_5
+CSOR <~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5
+ATTR <~ attr_1 + attr_2 + attr_3
+COMP ~ QUAL + PERF + CSOR + ATTR
+LIKE ~ QUAL + PERF + CSOR + ATTR
+"""
+CORP_REP_MODE_A = ("COMP", "LIKE", "CUSL")
+
+
+def corp_rep_spec(text: str) -> sm.ModelSpec:
+    """lavaan '<~' is Mode B; the book's COMP, LIKE, CUSL are Mode A composites."""
+    spec = sm.ModelSpec.from_lavaan(text)
+    cons = [c.model_copy(update={"mode": "A", "common_factor": False}) if c.name in CORP_REP_MODE_A else c
+            for c in spec.constructs]
+    return spec.model_copy(update={"constructs": cons})
+
+
+def fit_corp_rep(text: str, data: pd.DataFrame, missing: str = "mean"):
+    """Fit as the book (seminr): ``-99`` read as missing, path scheme, seminr's stop rule."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.SatModelWarning)
+        return sm.fit_pls(corp_rep_spec(text), data, na_values=-99, missing=missing, **CORP_REP_SEMINR)
+
+
+# Module fixtures ``data``, ``simple`` (model 1) and ``extended`` (with the
+# drivers); a test module uses them by importing these three functions.
+@pytest.fixture(scope="module", name="data")
+def corp_rep_data() -> pd.DataFrame:
+    return pd.read_csv(oracle_path(CORP_REP_CASE, "corp_rep_data.csv"))
+
+
+@pytest.fixture(scope="module", name="simple")
+def corp_rep_simple(data):
+    return fit_corp_rep(CORP_REP_SIMPLE, data)
+
+
+@pytest.fixture(scope="module", name="extended")
+def corp_rep_extended(data):
+    return fit_corp_rep(CORP_REP_SIMPLE + CORP_REP_DRIVERS, data)
+
+
+def corp_rep_oracle(name: str) -> dict:
+    """A JSON oracle file of ``tests/oracles/corp_rep_hair2021/``."""
+    return json.loads(oracle_path(CORP_REP_CASE, name).read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------

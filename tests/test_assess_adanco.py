@@ -28,35 +28,21 @@ import pytest
 import satmodel as sm
 from satmodel.validity import indicator_vif
 
-try:
-    from _oracles import assert_matches, matrix_to_long, read_oracle
-except ImportError:  # tests/ became a package
-    from tests._oracles import assert_matches, matrix_to_long, read_oracle  # type: ignore[no-redef]
+from _oracles import (
+    ADANCO_CASE as CASE,
+    assert_matches,
+    ecsi_satisfaction_data,
+    fit_ecsi_adanco,
+    matrix_to_long,
+    read_oracle,
+)
 
-CASE = "adanco_satisfaction_plsc_centroid"
 ATOL = 1e-7
-CONSTRUCTS = ["IMAG", "EXPE", "QUAL", "VAL", "SAT", "LOY"]
-
-MODEL = """
-EXPE ~ IMAG
-QUAL ~ EXPE
-VAL  ~ EXPE + QUAL
-SAT  ~ IMAG + EXPE + QUAL + VAL
-LOY  ~ IMAG + SAT
-IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-EXPE =~ EXPE1 + EXPE2 + EXPE3 + EXPE4 + EXPE5
-QUAL =~ QUAL1 + QUAL2 + QUAL3 + QUAL4 + QUAL5
-VAL  =~ VAL1 + VAL2 + VAL3 + VAL4
-SAT  =~ SAT1 + SAT2 + SAT3 + SAT4
-LOY  =~ LOY1 + LOY2 + LOY3 + LOY4
-"""
 
 
 @pytest.fixture(scope="module")
 def res():
-    data = sm.datasets.load("ecsi_satisfaction").drop(columns=["gender"], errors="ignore")
-    return sm.fit_pls(sm.ModelSpec.from_lavaan(MODEL), data, scheme="centroid", consistent=True,
-                      tol=1e-7, max_iter=300, stop="max_abs")
+    return fit_ecsi_adanco(ecsi_satisfaction_data())
 
 
 def _lower(name: str) -> pd.Series:

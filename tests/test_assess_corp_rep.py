@@ -16,71 +16,20 @@ slack for values printed after rounding at exactly half a unit.
 
 from __future__ import annotations
 
-import json
-import warnings
-
 import numpy as np
-import pandas as pd
 import pytest
 
-import satmodel as sm
+from _oracles import corp_rep_data, corp_rep_extended, corp_rep_simple  # noqa: F401 (module fixtures)
+from _oracles import (
+    CORP_REP_DRIVERS as DRIVERS,
+    CORP_REP_SIMPLE as SIMPLE,
+    corp_rep_oracle as _oracle,
+    fit_corp_rep as _fit,
+)
 
-try:
-    from _oracles import oracle_path
-except ImportError:  # tests/ became a package
-    from tests._oracles import oracle_path  # type: ignore[no-redef]
-
-CASE = "corp_rep_hair2021"
 ATOL = 5e-4 + 1e-6
-SEMINR = dict(scheme="path", stop="sum_abs", tol=1e-7, max_iter=300)
-SIMPLE = """
-COMP <~ comp_1 + comp_2 + comp_3
-LIKE <~ like_1 + like_2 + like_3
-CUSA <~ cusa
-CUSL <~ cusl_1 + cusl_2 + cusl_3
-CUSA ~ COMP + LIKE
-CUSL ~ COMP + LIKE + CUSA
-"""
-DRIVERS = """
-QUAL <~ qual_1 + qual_2 + qual_3 + qual_4 + qual_5 + qual_6 + qual_7 + qual_8
-PERF <~ perf_1 + perf_2 + perf_3 + perf_4 + perf_5
-CSOR <~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5
-ATTR <~ attr_1 + attr_2 + attr_3
-COMP ~ QUAL + PERF + CSOR + ATTR
-LIKE ~ QUAL + PERF + CSOR + ATTR
-"""
 TO_CUSA = "CUSA ~ QUAL + PERF + CSOR + ATTR\n"
 TO_CUSL = "CUSL ~ QUAL + PERF + CSOR + ATTR\n"
-MODE_A = ("COMP", "LIKE", "CUSL")
-
-
-def _fit(text: str, data: pd.DataFrame) -> sm.PLSResult:
-    spec = sm.ModelSpec.from_lavaan(text)
-    cons = [c.model_copy(update={"mode": "A", "common_factor": False}) if c.name in MODE_A else c
-            for c in spec.constructs]
-    spec = spec.model_copy(update={"constructs": cons})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sm.SatModelWarning)
-        return sm.fit_pls(spec, data, na_values=-99, missing="mean", **SEMINR)
-
-
-def _oracle(name: str) -> dict:
-    return json.loads(oracle_path(CASE, name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def data():
-    return pd.read_csv(oracle_path(CASE, "corp_rep_data.csv"))
-
-
-@pytest.fixture(scope="module")
-def simple(data):
-    return _fit(SIMPLE, data)
-
-
-@pytest.fixture(scope="module")
-def extended(data):
-    return _fit(SIMPLE + DRIVERS, data)
 
 
 def _check(got: dict, want: dict, what: str) -> None:

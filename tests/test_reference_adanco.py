@@ -29,62 +29,34 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import satmodel as sm
+from _oracles import (
+    ADANCO_CASE as CASE,
+    ECSI_CONSTRUCTS as CONSTRUCTS,
+    assert_frame_values,
+    assert_matches,
+    ecsi_satisfaction_data,
+    effects_series,
+    fit_ecsi_adanco,
+    matrix_to_long,
+    outer_series,
+    paths_series,
+    quality_series,
+    read_oracle,
+)
 
-try:
-    from _oracles import (
-        assert_frame_values,
-        assert_matches,
-        effects_series,
-        matrix_to_long,
-        outer_series,
-        paths_series,
-        quality_series,
-        read_oracle,
-    )
-except ImportError:  # tests/ became a package
-    from tests._oracles import (  # type: ignore[no-redef]
-        assert_frame_values,
-        assert_matches,
-        effects_series,
-        matrix_to_long,
-        outer_series,
-        paths_series,
-        quality_series,
-        read_oracle,
-    )
-
-CASE = "adanco_satisfaction_plsc_centroid"
 ATOL = 1e-7  # weights, loadings, R², construct correlations, reliabilities
 ATOL_PATHS = 1e-6  # paths, indirect and total effects (near-singular structural model)
 ATOL_SCORES = 1e-6  # README tolerance for standardized scores (observed 1.0e-7)
-CONSTRUCTS = ["IMAG", "EXPE", "QUAL", "VAL", "SAT", "LOY"]
-
-ECSI_SATISFACTION = """
-EXPE ~ IMAG
-QUAL ~ EXPE
-VAL  ~ EXPE + QUAL
-SAT  ~ IMAG + EXPE + QUAL + VAL
-LOY  ~ IMAG + SAT
-IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-EXPE =~ EXPE1 + EXPE2 + EXPE3 + EXPE4 + EXPE5
-QUAL =~ QUAL1 + QUAL2 + QUAL3 + QUAL4 + QUAL5
-VAL  =~ VAL1 + VAL2 + VAL3 + VAL4
-SAT  =~ SAT1 + SAT2 + SAT3 + SAT4
-LOY  =~ LOY1 + LOY2 + LOY3 + LOY4
-"""
 
 
 @pytest.fixture(scope="module")
 def data():
-    df = sm.datasets.load("ecsi_satisfaction")
-    return df.drop(columns=["gender"], errors="ignore")
+    return ecsi_satisfaction_data()
 
 
 @pytest.fixture(scope="module")
 def res(data):
-    spec = sm.ModelSpec.from_lavaan(ECSI_SATISFACTION)
-    return sm.fit_pls(spec, data, scheme="centroid", consistent=True, tol=1e-7, max_iter=300, stop="max_abs")
+    return fit_ecsi_adanco(data)
 
 
 def _upper_outer(ref: pd.DataFrame, column: str) -> pd.Series:

@@ -10,70 +10,23 @@ replacement.
 
 from __future__ import annotations
 
-import json
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import satmodel as sm
-from _oracles import oracle_path
+from _oracles import corp_rep_data, corp_rep_extended, corp_rep_simple  # noqa: F401 (module fixtures)
+from _oracles import (
+    CORP_REP_CASE as CASE,
+    CORP_REP_SEMINR as SEMINR,
+    CORP_REP_SIMPLE as SIMPLE,
+    corp_rep_oracle as _oracle,
+    corp_rep_spec as _spec,
+    fit_corp_rep as _fit,
+    oracle_path,
+)
 
-CASE = "corp_rep_hair2021"
 ATOL = 5e-4 + 1e-6  # half a unit in the printed 3rd decimal (+ slack), oracle README
-
-SIMPLE = """
-COMP <~ comp_1 + comp_2 + comp_3
-LIKE <~ like_1 + like_2 + like_3
-CUSA <~ cusa
-CUSL <~ cusl_1 + cusl_2 + cusl_3
-CUSA ~ COMP + LIKE
-CUSL ~ COMP + LIKE + CUSA
-"""
-EXTENDED_DRIVERS = """
-QUAL <~ qual_1 + qual_2 + qual_3 + qual_4 + qual_5 + qual_6 + qual_7 + qual_8
-PERF <~ perf_1 + perf_2 + perf_3 + perf_4 + perf_5
-CSOR <~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5
-ATTR <~ attr_1 + attr_2 + attr_3
-COMP ~ QUAL + PERF + CSOR + ATTR
-LIKE ~ QUAL + PERF + CSOR + ATTR
-"""
-MODE_A = ("COMP", "LIKE", "CUSL")
-SEMINR = dict(scheme="path", stop="sum_abs", tol=1e-7, max_iter=300)
-
-
-def _spec(text: str) -> sm.ModelSpec:
-    """lavaan '<~' is Mode B; the book's COMP, LIKE, CUSL are Mode A composites."""
-    spec = sm.ModelSpec.from_lavaan(text)
-    cons = [c.model_copy(update={"mode": "A", "common_factor": False}) if c.name in MODE_A else c
-            for c in spec.constructs]
-    return spec.model_copy(update={"constructs": cons})
-
-
-@pytest.fixture(scope="module")
-def data():
-    return pd.read_csv(oracle_path(CASE, "corp_rep_data.csv"))
-
-
-def _oracle(name):
-    return json.loads(oracle_path(CASE, name).read_text(encoding="utf-8"))
-
-
-def _fit(text, data, missing="mean"):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sm.SatModelWarning)
-        return sm.fit_pls(_spec(text), data, na_values=-99, missing=missing, **SEMINR)
-
-
-@pytest.fixture(scope="module")
-def simple(data):
-    return _fit(SIMPLE, data)
-
-
-@pytest.fixture(scope="module")
-def extended(data):
-    return _fit(SIMPLE + EXTENDED_DRIVERS, data)
 
 
 def _check_paths_r2(res, ref):

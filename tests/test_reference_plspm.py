@@ -37,36 +37,21 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
-
-try:
-    from _oracles import assert_matches, effects_series, outer_series, paths_series, quality_series, read_oracle
-except ImportError:  # tests/ became a package
-    from tests._oracles import (  # type: ignore[no-redef]
-        assert_matches,
-        effects_series,
-        outer_series,
-        paths_series,
-        quality_series,
-        read_oracle,
-    )
+from _oracles import (
+    ECSI_SATISFACTION,
+    assert_matches,
+    ecsi_satisfaction_data,
+    effects_series,
+    outer_series,
+    paths_series,
+    quality_series,
+    read_oracle,
+)
 
 CASE = "satisfaction_plspm_R"
 ATOL = 1e-10
 
 # plspm: all six blocks Mode A, no PLSc; "=~" with consistent=False.
-ECSI_SATISFACTION = """
-IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-EXPE =~ EXPE1 + EXPE2 + EXPE3 + EXPE4 + EXPE5
-QUAL =~ QUAL1 + QUAL2 + QUAL3 + QUAL4 + QUAL5
-VAL  =~ VAL1 + VAL2 + VAL3 + VAL4
-SAT  =~ SAT1 + SAT2 + SAT3 + SAT4
-LOY  =~ LOY1 + LOY2 + LOY3 + LOY4
-EXPE ~ IMAG
-QUAL ~ EXPE
-VAL  ~ EXPE + QUAL
-SAT  ~ IMAG + EXPE + QUAL + VAL
-LOY  ~ IMAG + SAT
-"""
 OUTER_FILES = {
     "centroid": "plspm_outer_model.csv",
     "path": "plspm_outer_model_path.csv",
@@ -76,7 +61,7 @@ OUTER_FILES = {
 
 @pytest.fixture(scope="module")
 def data():
-    return sm.datasets.load("ecsi_satisfaction").drop(columns=["gender"], errors="ignore")
+    return ecsi_satisfaction_data()
 
 
 @pytest.fixture(scope="module")

@@ -26,29 +26,16 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
-
-try:
-    from _oracles import (
-        assert_frame_values,
-        assert_matches,
-        cross_loadings_series,
-        matrix_to_long,
-        outer_series,
-        paths_series,
-        quality_series,
-        read_r_matrix,
-    )
-except ImportError:  # tests/ became a package
-    from tests._oracles import (  # type: ignore[no-redef]
-        assert_frame_values,
-        assert_matches,
-        cross_loadings_series,
-        matrix_to_long,
-        outer_series,
-        paths_series,
-        quality_series,
-        read_r_matrix,
-    )
+from _oracles import (
+    assert_frame_values,
+    assert_matches,
+    cross_loadings_series,
+    matrix_to_long,
+    outer_series,
+    paths_series,
+    quality_series,
+    read_r_matrix,
+)
 
 BASIC = "seminr_mobi_pls_basic"
 PLSC = "seminr_mobi_plsc"
@@ -85,6 +72,15 @@ def _spec(kinds: dict[str, str]) -> sm.ModelSpec:
             raise ValueError(kinds[name])
     paths = [sm.Path(source=s, target="Satisfaction") for s in ["Image", "Expectation", "Value"]]
     return sm.ModelSpec(constructs=constructs, paths=paths)
+
+
+def _assert_r2_satisfaction(res, ref: pd.DataFrame, label: str) -> None:
+    """R² and adjusted R² of Satisfaction against seminr's ``Rsq`` / ``AdjRsq`` rows."""
+    assert_matches(res.r2.astype(float), pd.Series({"Satisfaction": ref.loc["Rsq", "Satisfaction"]}),
+                   atol=ATOL, what=f"{label} R²")
+    got = quality_series(res, "r2_adj").loc[["Satisfaction"]]
+    assert_matches(got, pd.Series({"Satisfaction": ref.loc["AdjRsq", "Satisfaction"]}),
+                   atol=ATOL, what=f"{label} adjusted R²")
 
 
 @pytest.fixture(scope="module")
@@ -164,12 +160,7 @@ def test_basic_construct_correlations(basic_path):
 
 
 def test_basic_r2(basic_path):
-    ref = read_r_matrix(BASIC, "rsquared1.csv")
-    assert_matches(basic_path.r2.astype(float), pd.Series({"Satisfaction": ref.loc["Rsq", "Satisfaction"]}),
-                   atol=ATOL, what="seminr R²")
-    got = quality_series(basic_path, "r2_adj").loc[["Satisfaction"]]
-    assert_matches(got, pd.Series({"Satisfaction": ref.loc["AdjRsq", "Satisfaction"]}),
-                   atol=ATOL, what="seminr adjusted R²")
+    _assert_r2_satisfaction(basic_path, read_r_matrix(BASIC, "rsquared1.csv"), "seminr")
 
 
 @pytest.mark.parametrize(("column", "seminr_column"), [("alpha", "alpha"), ("rho_c", "rhoC"), ("ave", "AVE")])
@@ -260,12 +251,7 @@ def test_plsc_loadings(plsc):
 def test_plsc_r2(plsc):
     """R² and adjusted R² of Satisfaction.  (seminr's BIC in the same file is not
     part of satmodel's tables.)"""
-    ref = read_r_matrix(PLSC, "rsquaredplsc.csv")
-    assert_matches(plsc.r2.astype(float), pd.Series({"Satisfaction": ref.loc["Rsq", "Satisfaction"]}),
-                   atol=ATOL, what="seminr PLSc R²")
-    got = quality_series(plsc, "r2_adj").loc[["Satisfaction"]]
-    assert_matches(got, pd.Series({"Satisfaction": ref.loc["AdjRsq", "Satisfaction"]}),
-                   atol=ATOL, what="seminr PLSc adjusted R²")
+    _assert_r2_satisfaction(plsc, read_r_matrix(PLSC, "rsquaredplsc.csv"), "seminr PLSc")
 
 
 # --------------------------------------------------------------------------

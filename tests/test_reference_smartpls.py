@@ -23,27 +23,15 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
-
-try:
-    from _oracles import (
-        assert_matches,
-        cross_loadings_series,
-        effects_series,
-        matrix_to_long,
-        outer_series,
-        paths_series,
-        read_oracle,
-    )
-except ImportError:  # tests/ became a package
-    from tests._oracles import (  # type: ignore[no-redef]
-        assert_matches,
-        cross_loadings_series,
-        effects_series,
-        matrix_to_long,
-        outer_series,
-        paths_series,
-        read_oracle,
-    )
+from _oracles import (
+    assert_matches,
+    cross_loadings_series,
+    effects_series,
+    matrix_to_long,
+    outer_series,
+    paths_series,
+    read_oracle,
+)
 
 CASE = "ecsi_mobi_smartpls2"
 ATOL = 1e-7  # README tolerance: 8 printed decimals, re-implementation within 2.1e-8
@@ -84,27 +72,22 @@ def test_converged(fitted):
     assert res.n_obs == 250
 
 
-def test_outer_weights(fitted):
-    """Outer weights, unit-variance scores with divisor n - 1 (SmartPLS scale)."""
+@pytest.mark.parametrize(
+    ("table", "keys", "column", "series", "label"),
+    [
+        # outer weights, unit-variance scores with divisor n - 1 (SmartPLS scale)
+        ("weights", ["construct", "indicator"], "weight", lambda res: outer_series(res, "weight"), "weights"),
+        ("paths", ["from", "to"], "path", paths_series, "paths"),
+        # the 21 non-zero total effects (every ordered pair with a directed route)
+        ("total_effects", ["from", "to"], "total_effect", lambda res: effects_series(res, "total"), "total effects"),
+    ],
+    ids=["outer_weights", "paths", "total_effects"],
+)
+def test_table(fitted, table, keys, column, series, label):
+    """Column ``column`` of ``smartpls_<scheme>_<table>.csv`` keyed by ``keys``."""
     scheme, res = fitted
-    ref = read_oracle(CASE, f"smartpls_{scheme}_weights.csv")
-    expected = ref.set_index(["construct", "indicator"])["weight"]
-    assert_matches(outer_series(res, "weight"), expected, atol=ATOL, what=f"SmartPLS {scheme} weights")
-
-
-def test_paths(fitted):
-    scheme, res = fitted
-    ref = read_oracle(CASE, f"smartpls_{scheme}_paths.csv")
-    expected = ref.set_index(["from", "to"])["path"]
-    assert_matches(paths_series(res), expected, atol=ATOL, what=f"SmartPLS {scheme} paths")
-
-
-def test_total_effects(fitted):
-    """The 21 non-zero total effects (every ordered pair with a directed route)."""
-    scheme, res = fitted
-    ref = read_oracle(CASE, f"smartpls_{scheme}_total_effects.csv")
-    expected = ref.set_index(["from", "to"])["total_effect"]
-    assert_matches(effects_series(res, "total"), expected, atol=ATOL, what=f"SmartPLS {scheme} total effects")
+    expected = read_oracle(CASE, f"smartpls_{scheme}_{table}.csv").set_index(keys)[column]
+    assert_matches(series(res), expected, atol=ATOL, what=f"SmartPLS {scheme} {label}")
 
 
 def test_cross_loadings(fitted):

@@ -8,23 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _oracles import ECSI_SATISFACTION as ECSI
 from satmodel.errors import SatModelError, SpecError
 from satmodel.spec import Construct, Indicator, ModelSpec, Path
-
-ECSI = """
-IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-EXPE =~ EXPE1 + EXPE2 + EXPE3 + EXPE4 + EXPE5
-QUAL =~ QUAL1 + QUAL2 + QUAL3 + QUAL4 + QUAL5
-VAL  =~ VAL1 + VAL2 + VAL3 + VAL4
-SAT  =~ SAT1 + SAT2 + SAT3 + SAT4
-LOY  =~ LOY1 + LOY2 + LOY3 + LOY4
-EXPE ~ IMAG
-QUAL ~ EXPE
-VAL  ~ EXPE + QUAL
-SAT  ~ IMAG + EXPE + QUAL + VAL
-LOY  ~ IMAG + SAT
-"""
-
 
 def con(name, items, **kw):
     return {"name": name, "indicators": list(items), **kw}
