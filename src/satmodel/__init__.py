@@ -11,7 +11,7 @@ True
 
 from __future__ import annotations
 
-from . import companion, datasets, index, ipma, templates
+from . import companion, datasets, index, ipma, screening, templates
 from .errors import (
     AdmissibilityWarning,
     ConvergenceWarning,
@@ -43,5 +43,5 @@ __all__ = [
     "SatModelError", "SatModelWarning", "SpecError", "datasets", "fit_pls",
     "fit_pls_moments", "permutation_test", "templates",
     "CBSEMResult", "HeywoodWarning", "compare", "fit_cbsem",
-    "IndexWarning", "MissingDataWarning", "SignWarning", "companion", "index", "ipma",
+    "IndexWarning", "MissingDataWarning", "SignWarning", "companion", "index", "ipma", "screening",
 ]
