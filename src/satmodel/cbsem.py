@@ -25,20 +25,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cbsem_engine import OBJECTIVES, CBEstimate, run_semopy
+from .cbsem_engine import OBJECTIVES, CBEstimate, adf_gamma, run_semopy
 from .cbsem_results import CBSEMResult
 from .cbsem_solution import factor_scores, standardize
-from .cbsem_stats import fit_indices
-from .cbsem_translate import check_cbsem_spec
+from .cbsem_stats import fiml_indices, fit_indices
+from .cbsem_translate import check_cbsem_spec, count_moments
 from .data import prepare
-from .errors import (AdmissibilityWarning, ConvergenceWarning, EstimationError, HeywoodWarning,
-                     OptionError, SatModelWarning)
+from .errors import (AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError,
+                     HeywoodWarning, MissingDataWarning, OptionError, SatModelWarning)
+from .missing import em_moments
+from .options import PLSOptions
 from .spec import ModelSpec
 
-__all__ = ["fit_cbsem"]
+__all__ = ["fit_cbsem", "MISSING"]
 
 #: a free variance below this share of its implied (item) or total (construct) variance is "at 0"
 HEYWOOD_TOL = 1e-6
+
+#: missing-data treatments of fit_cbsem ("casewise" is accepted as fit_pls's name of "listwise")
+MISSING = ("error", "listwise", "fiml")
+
+_NOT_SEMOPY = {  # estimators users ask for that semopy 2.3 does not have, with the alternative
+    "MLR": "robust (Huber-White) standard errors and a scaled test are not in semopy; use "
+           "estimator='ML' with res.bootstrap(n, seed) for robust standard errors",
+    "MLM": "the Satorra-Bentler scaled test is not in semopy; use estimator='ML' with "
+           "res.bootstrap(n, seed), or estimator='WLS' (ADF, distribution-free chi2)",
+    "WLSMV": "polychoric (ordinal) estimation is not wrapped; use estimator='DWLS' (on the "
+             "Pearson covariances) or 'WLS'",
+    "FIML": "FIML is a missing-data treatment here: use estimator='ML', missing='fiml'",
+    "MLW": "semopy's 'MLW' is satmodel's estimator='ML'",
+}
 
 
 def fit_cbsem(
@@ -46,6 +62,8 @@ def fit_cbsem(
     data: Any,
     *,
     estimator: str = "ML",
+    missing: str = "error",
+    na_values: Any = (),
     max_iter: int = 10000,
     columns: Sequence[str] | None = None,
 ) -> CBSEMResult:
@@ -59,9 +77,28 @@ def fit_cbsem(
         of each construct fixed to 1, single items measured without error,
         exogenous constructs correlated.
     data : table
-        As for :func:`satmodel.fit_pls` (one row per respondent, complete data).
-    estimator : {"ML", "GLS"}
-        Maximum likelihood (semopy ``MLW``) or generalized least squares.
+        As for :func:`satmodel.fit_pls` (one row per respondent).
+    estimator : {"ML", "GLS", "ULS", "WLS", "DWLS"}
+        semopy's objectives: maximum likelihood (semopy ``MLW``), generalized least
+        squares, unweighted least squares, weighted least squares with Browne's ADF
+        weight matrix (distribution-free; needs many more rows than p(p + 1)/2), and
+        diagonally weighted least squares. Standard errors and which fit indices are
+        defined for each (the others are ``<NA>``): :mod:`satmodel.cbsem_engine`,
+        :mod:`satmodel.cbsem_stats`. Robust ML (MLR/MLM) is not in semopy: use
+        ``res.bootstrap``.
+    missing : {"error", "listwise", "fiml"}
+        Missing answers (NaN cells and ``na_values`` codes) in the model's items.
+        ``"error"`` (default) refuses them, naming the items and rows; ``"listwise"``
+        (alias ``"casewise"``) drops every respondent with a missing item, then fits as
+        if those rows had never been there; ``"fiml"`` fits by full-information maximum
+        likelihood (semopy ``ModelMeans``: every answer used, item intercepts estimated,
+        observed-information standard errors, chi2 against the EM-estimated saturated
+        model; see :mod:`satmodel.cbsem_stats`), valid under MAR; only with
+        ``estimator="ML"``. Respondents who answered none of the items are dropped
+        (with a ``MissingDataWarning``). ``res.missing_report`` says what was done.
+    na_values : float, tuple of float, or dict item -> tuple of float
+        Codes read as missing before anything else (e.g. ``-99``); see
+        :class:`satmodel.options.PLSOptions` (``na_values``).
     max_iter : int
         Iteration limit of the optimizer (SLSQP, ``ftol=1e-14``).
     columns : sequence of str, optional
@@ -77,7 +114,8 @@ def fit_cbsem(
         Composite constructs (use :func:`satmodel.fit_pls`), or a model that is not
         identified (the message says which parameters cannot be told apart).
     DataError, OptionError, EstimationError
-        Bad data or options; a singular item covariance matrix.
+        Bad data or options (an option semopy cannot honour names the alternative);
+        missing answers with ``missing="error"``; a singular item covariance matrix.
 
     Warns
     -----
@@ -98,44 +136,126 @@ def fit_cbsem(
     >>> cb = sm.fit_cbsem(spec, sm.datasets.load("ecsi_satisfaction"))
     >>> cb.paths[["source", "target"]].values.tolist()
     [['EXPE', 'SAT']]
+
+    Missing answers coded -99, fitted by full-information ML:
+
+    >>> df = sm.datasets.load("ecsi_satisfaction").copy()
+    >>> df.loc[:9, "SAT2"] = -99
+    >>> cb = sm.fit_cbsem(spec, df, missing="fiml", na_values=-99)
+    >>> int(cb.missing_report.set_index("indicator").loc["SAT2", "coded"]), cb.n_obs
+    (10, 250)
     """
     if not isinstance(spec, ModelSpec):
         raise EstimationError(
             f"spec must be a satmodel.ModelSpec, got {type(spec).__name__}; build one with "
             "sm.ModelSpec.from_lavaan(text) or take a template such as sm.templates.ecsi()")
-    if estimator not in OBJECTIVES:
-        raise OptionError(f"estimator={estimator!r} is not available for fit_cbsem; "
-                          f"choose one of {', '.join(map(repr, OBJECTIVES))}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
+    missing = _check_options(estimator, missing, max_iter)
+    try:
+        codes = PLSOptions.build(na_values=na_values).na_values
+    except OptionError as err:
+        raise OptionError(str(err).replace("fit_pls option", "fit_cbsem option")) from None
     check_cbsem_spec(spec)
-    survey = prepare(spec, data, columns=columns)
-    res = fit_cbsem_rows(spec, survey.X, estimator=estimator, max_iter=int(max_iter))
-    scores = factor_scores(survey.X, res.indicator_mean, res.estimate)
-    frame = pd.DataFrame(scores, index=survey.index.copy(), columns=list(spec.construct_names))
+    survey = prepare(spec, data, columns=columns, na_values=codes,
+                     missing="casewise" if missing == "listwise" else "em")
+    X, index, report = survey.X, survey.index, survey.report
+    nan = np.isnan(X)
+    if missing == "error" and nan.any():
+        _refuse_missing(spec, nan, index)
+    if missing == "fiml":
+        empty = nan.all(axis=1)
+        if empty.any():
+            warnings.warn(f"{int(empty.sum())} respondent(s) answered none of the model's items "
+                          f"(rows {index[empty].tolist()[:5]}); FIML drops them (they carry no "
+                          "information)", MissingDataWarning, stacklevel=2)
+            X, index = X[~empty], index[~empty]
+            report.attrs["rows_dropped"] = int(empty.sum())
+        report["action"] = report["action"].replace({"EM-estimated moments": "full-information ML"})
+    report.attrs["method"] = missing
+    res = fit_cbsem_rows(spec, X, estimator=estimator, max_iter=int(max_iter), missing=missing)
+    scores = factor_scores(X, res.indicator_mean, res.estimate)
+    frame = pd.DataFrame(scores, index=index.copy(), columns=list(spec.construct_names))
     object.__setattr__(res, "_scores", frame)
+    object.__setattr__(res, "missing_report", report)
     return res
 
 
-def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max_iter: int = 10000,
-                   diagnose: bool = True) -> CBSEMResult:
-    """Fit validated rows ``X`` (n x p, spec indicator order); the bootstrap calls this too.
+def _check_options(estimator: str, missing: str, max_iter: Any) -> str:
+    if estimator not in OBJECTIVES:
+        hint = _NOT_SEMOPY.get(str(estimator).upper(), "")
+        raise OptionError(f"estimator={estimator!r} is not available for fit_cbsem"
+                          + (f": {hint}" if hint else "") + "; choose one of "
+                          + ", ".join(map(repr, OBJECTIVES)))
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
+    missing = "listwise" if missing == "casewise" else missing
+    if missing in ("mean", "pairwise", "em"):
+        raise OptionError(f"missing={missing!r} is a fit_pls treatment (it works on moments); "
+                          "fit_cbsem offers missing='fiml' (full-information ML, every answer "
+                          "used) or 'listwise'")
+    if missing not in MISSING:
+        raise OptionError(f"missing={missing!r}: choose one of {', '.join(map(repr, MISSING))}")
+    if missing == "fiml" and estimator != "ML":
+        raise OptionError(f"missing='fiml' needs estimator='ML', not {estimator!r}: semopy's "
+                          "full-information likelihood is normal-theory ML only. Use "
+                          f"missing='listwise' with estimator={estimator!r}, or estimator='ML'")
+    return missing
 
-    With ``diagnose=False`` no warnings are issued (the caller inspects the result).
+
+def _refuse_missing(spec: ModelSpec, nan: np.ndarray, index: pd.Index) -> None:
+    items = [f"{name} ({int(k)} missing, rows {index[nan[:, j]].tolist()[:5]})"
+             for j, (name, k) in enumerate(zip(spec.indicator_names, nan.sum(axis=0))) if k]
+    raise DataError(
+        f"{len(items)} item(s) of model {spec.name!r} have missing answers (NaN or na_values "
+        f"codes): {'; '.join(items[:8])}{' ...' if len(items) > 8 else ''}. With missing='error' "
+        "(the default) fit_cbsem does not handle them: pass missing='fiml' (full-information "
+        "ML, uses every answer; valid under MAR) or missing='listwise' (drops those respondents)")
+
+
+def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max_iter: int = 10000,
+                   diagnose: bool = True, missing: str = "error") -> CBSEMResult:
+    """Fit validated rows ``X`` (n x p, spec indicator order; NaN only with ``missing="fiml"``);
+    the bootstrap calls this too.
+
+    With ``diagnose=False`` no warnings are issued (the caller inspects the result) and
+    FIML standard errors are skipped.
     """
     X = np.asarray(X, dtype=float)
     n = X.shape[0]
-    S = np.cov(X, rowvar=False, bias=True)
+    fiml = missing == "fiml"
+    if fiml:
+        em = em_moments(X)
+        mean = np.asarray(em.mean, dtype=float)
+        S = np.asarray(em.corr * np.outer(em.std, em.std), dtype=float) * (n - 1) / n
+    else:
+        mean, S = X.mean(axis=0), np.cov(X, rowvar=False, bias=True)
     _check_moments(spec, S)
-    est = run_semopy(spec, X, estimator=estimator, max_iter=max_iter)
+    gamma = _check_gamma(spec, X, estimator) if estimator in ("WLS", "DWLS") else None
+    est = run_semopy(spec, X, estimator=estimator, max_iter=max_iter, fiml=fiml, se=diagnose or not fiml)
     if not np.all(np.isfinite(est.sigma)):
         raise EstimationError(f"semopy returned a non-finite implied covariance matrix for model "
                               f"{spec.name!r}: {est.message}")
     if diagnose:
         _diagnose(spec, est, estimator)
-    fit = fit_indices(S, est.sigma, n=n, n_free=est.n_free, estimator=estimator)
-    return CBSEMResult(spec=spec, estimator=estimator, n_obs=n, indicator_mean=X.mean(axis=0),
-                       sample_cov=S, estimate=est, fit_indices=fit, _X=X)
+    if fiml:
+        fit = fiml_indices(X, est.mean, est.sigma, n_free=est.n_free, sat_mean=mean, sat_cov=S)
+        mean = est.mean
+    else:
+        fit = fit_indices(S, est.sigma, n=n, n_free=est.n_free, estimator=estimator, gamma=gamma)
+    return CBSEMResult(spec=spec, estimator=estimator, n_obs=n, indicator_mean=mean,
+                       sample_cov=S, estimate=est, fit_indices=fit, _X=X, missing=missing)
+
+
+def _check_gamma(spec: ModelSpec, X: np.ndarray, estimator: str) -> np.ndarray:
+    m = count_moments(X.shape[1])
+    gamma = adf_gamma(X)
+    w = np.diag(gamma) if estimator == "DWLS" else np.linalg.eigvalsh(gamma)
+    if (estimator == "WLS" and X.shape[0] <= m) or w.min() <= 1e-12 * w.max():
+        raise EstimationError(
+            f"the ADF weight matrix of model {spec.name!r} ({m} x {m}, from {X.shape[0]} rows) "
+            "is singular: WLS/DWLS need clearly more respondents than the p(p + 1)/2 = "
+            f"{m} distinct moments (and no item that is a function of others). Use "
+            "estimator='ML' (with res.bootstrap for non-normal data) or 'ULS'")
+    return gamma
 
 
 def _check_moments(spec: ModelSpec, S: np.ndarray) -> None:

@@ -120,7 +120,8 @@ def bootstrap_cbsem(res, *, n: int = 500, seed: int | None = None, level: float 
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                fit = fit_cbsem_rows(res.spec, X[idx[b]], estimator=res.estimator, diagnose=False)
+                fit = fit_cbsem_rows(res.spec, X[idx[b]], estimator=res.estimator, diagnose=False,
+                                     missing=res.missing)
             if not fit.converged:
                 raise SatModelError(f"did not converge ({fit.estimate.message})")
             values = table_values(res.spec, fit.estimate, standardize(fit.estimate))

@@ -38,16 +38,23 @@ class CBSEMResult:
     ----------
     spec : ModelSpec
     estimator : str
-        ``"ML"`` or ``"GLS"``.
+        ``"ML"``, ``"GLS"``, ``"ULS"``, ``"WLS"`` or ``"DWLS"``.
+    missing : str
+        ``"error"`` (complete data), ``"listwise"`` or ``"fiml"``.
     n_obs : int
     indicator_mean : ndarray
-        Item means (spec indicator order).
+        Item means (spec indicator order; with FIML the estimated intercepts).
     sample_cov : ndarray
-        Item covariance matrix with divisor n (the ML moment the model is fitted to).
+        Item covariance matrix with divisor n (the ML moment the model is fitted to;
+        with FIML the EM estimate of the saturated model).
     estimate : CBEstimate
         The engine's unstandardized arrays and parameter table.
     fit_indices : Series
-        See :mod:`satmodel.cbsem_stats` for every convention (chi2 = n * F_ML, as lavaan).
+        See :mod:`satmodel.cbsem_stats` for every convention (chi2 = n * F_ML, as lavaan);
+        nullable ``Float64``, ``<NA>`` where an index is not defined for the estimator.
+    missing_report : DataFrame or None
+        Per item: missing cells, share, ``na_values`` codes among them, the action taken
+        (as ``PLSResult.missing_report``); ``attrs`` hold method and rows dropped.
     """
 
     spec: Any
@@ -60,6 +67,8 @@ class CBSEMResult:
     _scores: pd.DataFrame | None = field(default=None, repr=False)
     _X: np.ndarray | None = field(default=None, repr=False)  # validated rows (for bootstrap)
     inference: Any = field(default=None, repr=False)  # CBInference after bootstrap()
+    missing: str = "error"
+    missing_report: pd.DataFrame | None = field(default=None, repr=False)
 
     # ----------------------------------------------------------------- basics
     @property
@@ -138,8 +147,8 @@ class CBSEMResult:
     @property
     def parameters(self) -> pd.DataFrame:
         """Every parameter as lavaan lists it: lhs, op, rhs, estimate (unstandardized), se, z,
-        p, std_all (completely standardized; residual covariances as residual correlations),
-        free."""
+        p, std_all (completely standardized; residual covariances as residual correlations;
+        FIML item intercepts ``item ~1`` divided by the item's implied SD), free."""
         par = self.estimate.params.copy()
         sol, spec = self.solution, self.spec
         pos = {c: j for j, c in enumerate(spec.construct_names)}
@@ -148,6 +157,8 @@ class CBSEMResult:
         for lhs, op, rhs, est in zip(par["lhs"], par["op"], par["rhs"], par["estimate"]):
             if op == "=~":
                 std.append(sol.loadings[item[rhs], pos[lhs]])
+            elif op == "~1":
+                std.append(est / np.sqrt(self.estimate.sigma[item[lhs], item[lhs]]))
             elif op == "~":
                 std.append(sol.beta[pos[lhs], pos[rhs]])
             else:
@@ -237,12 +248,13 @@ class CBSEMResult:
     # ----------------------------------------------------------------- output
     def summary(self) -> str:
         """A plain-text report: fit indices, paths, loadings, reliability."""
-        fi = self.fit_indices
+        fi = {k: ("NA" if v is pd.NA else f"{v:.3f}") for k, v in self.fit_indices.items()}
+        test = "2 (loglik_sat - loglik)" if self.missing == "fiml" else "n * F"
         lines = [repr(self), "",
-                 f"chi2 = {fi['chi2']:.3f} (n * F), df = {fi['df']:.0f}, p = {fi['p_value']:.3f}",
-                 f"CFI = {fi['cfi']:.3f}  TLI = {fi['tli']:.3f}  RMSEA = {fi['rmsea']:.3f} "
-                 f"[{fi['rmsea_ci_lower']:.3f}, {fi['rmsea_ci_upper']:.3f}]  SRMR = {fi['srmr']:.3f}",
-                 f"loglik = {fi['loglik']:.3f}  AIC = {fi['aic']:.3f}  BIC = {fi['bic']:.3f}", "",
+                 f"chi2 = {fi['chi2']} ({test}), df = {float(self.fit_indices['df']):.0f}, p = {fi['p_value']}",
+                 f"CFI = {fi['cfi']}  TLI = {fi['tli']}  RMSEA = {fi['rmsea']} "
+                 f"[{fi['rmsea_ci_lower']}, {fi['rmsea_ci_upper']}]  SRMR = {fi['srmr']}",
+                 f"loglik = {fi['loglik']}  AIC = {fi['aic']}  BIC = {fi['bic']}", "",
                  "Paths", self.paths.to_string(index=False), "",
                  "Outer model", self.outer.to_string(index=False), "",
                  "Quality", self.quality.to_string(index=False)]
@@ -252,6 +264,9 @@ class CBSEMResult:
         return self.summary()
 
     def __repr__(self) -> str:
-        return (f"<CBSEMResult {self.spec.name!r}: {self.estimator}, n={self.n_obs}, "
-                f"{len(self.constructs)} constructs, chi2={self.fit_indices['chi2']:.3f} on "
+        chi2 = self.fit_indices["chi2"]
+        chi2 = "NA" if chi2 is pd.NA else f"{chi2:.3f}"
+        how = "" if self.missing == "error" else f" ({self.missing})"
+        return (f"<CBSEMResult {self.spec.name!r}: {self.estimator}{how}, n={self.n_obs}, "
+                f"{len(self.constructs)} constructs, chi2={chi2} on "
                 f"df={self.fit_indices['df']:.0f}, {'converged' if self.converged else 'NOT converged'}>")

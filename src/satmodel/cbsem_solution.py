@@ -156,12 +156,23 @@ def factor_scores(X: np.ndarray, mean: np.ndarray, est: CBEstimate) -> np.ndarra
     """Regression (Thurstone) factor scores, each column standardized (SD divisor n - 1).
 
     F = (X - mean) Sigma^-1 Lambda Phi with Sigma and Phi (construct covariances) implied by
-    the fit; standardizing makes them comparable with PLS's standardized scores.
+    the fit; standardizing makes them comparable with PLS's standardized scores. A row with
+    missing items (FIML) uses its observed items only: (x_o - mean_o) Sigma_oo^-1 (Lambda Phi)_o,
+    the conditional expectation of the constructs given the answers.
     """
     J = est.beta.shape[0]
     inv = np.linalg.inv(np.eye(J) - est.beta)
-    phi = inv @ est.psi @ inv.T
-    W = np.linalg.solve(est.sigma, est.loadings @ phi)
-    F = (X - mean) @ W
+    cross = est.loadings @ (inv @ est.psi @ inv.T)
+    D = X - mean
+    obs = ~np.isnan(D)
+    if obs.all():
+        F = D @ np.linalg.solve(est.sigma, cross)
+    else:
+        F = np.zeros((X.shape[0], J))
+        patterns, inverse = np.unique(obs, axis=0, return_inverse=True)
+        for g, pat in enumerate(patterns):
+            rows = np.ravel(inverse) == g
+            if pat.any():
+                F[rows] = D[rows][:, pat] @ np.linalg.solve(est.sigma[np.ix_(pat, pat)], cross[pat])
     sd = F.std(axis=0, ddof=1)
     return F / np.where(sd > 0, sd, 1.0)

@@ -19,8 +19,29 @@ Conventions (those of lavaan's default ``sem()`` output, estimator ML):
   lavaan without ``meanstructure``). semopy's own AIC/BIC use its objective value
   instead of a log-likelihood and are not comparable across programs.
 
-For GLS, chi2 = n * F_GLS with F_GLS = 1/2 tr((S^-1 (S - Sigma))^2); loglik, AIC and
-BIC are ML quantities and are NaN (not defined) for GLS.
+Other estimators (every index not defined for an estimator is ``<NA>``, never NaN;
+the Series has pandas' nullable ``Float64`` dtype):
+
+- GLS: chi2 = n * F_GLS with F_GLS = 1/2 tr((S^-1 (S - Sigma))^2), asymptotically
+  chi-square under normality; loglik, AIC, BIC are ML quantities: ``<NA>``.
+- WLS (ADF): chi2 = n * F_WLS = n (s - sigma)' Gamma^-1 (s - sigma) (Browne 1984),
+  asymptotically chi-square for any distribution; baseline chi2 the same statistic of
+  the independence model (diag Sigma = diag S, its WLS minimum not re-estimated; a
+  conservative baseline); GFI = 1 - e'We / s'Ws with W = Gamma^-1.
+- ULS, DWLS: their minima are not chi-square distributed without a scaling correction
+  (lavaan reports scaled tests for them), so chi2, p_value, CFI, TLI, RMSEA and its
+  interval, and NFI are ``<NA>``; SRMR and the ULS / DWLS-weighted GFI and AGFI are given.
+- FIML (:func:`fiml_indices`): the model log-likelihood is the casewise (observed
+  items of each row) normal log-likelihood at the model-implied means and covariance;
+  **chi2 = 2 (loglik_sat - loglik)** against the saturated model, whose means and
+  covariance are the EM (FIML) estimates of an unrestricted normal model (lavaan's
+  ``h1``); df = p(p + 1)/2 + p - (q + p) with the p item intercepts among the q + p
+  free parameters; the baseline is the independence model with free means and
+  variances, whose FIML estimates are each item's observed mean and variance (divisor
+  its number of answers); RMSEA uses n = all rows; SRMR and GFI compare Sigma with the
+  EM covariance (covariance part; the intercepts are saturated); AIC/BIC count the
+  p intercepts (as lavaan with ``missing="ml"``), so on complete data AIC is 2p and BIC
+  p ln n above the ML fit's while loglik and chi2 are equal.
 
 Example
 -------
@@ -37,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-__all__ = ["FIT_INDEX_NAMES", "fit_indices", "loglik", "rmsea_ci"]
+__all__ = ["FIT_INDEX_NAMES", "fit_indices", "fiml_indices", "casewise_loglik", "loglik", "rmsea_ci"]
 
 FIT_INDEX_NAMES = ("chi2", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci_lower",
                    "rmsea_ci_upper", "srmr", "gfi", "agfi", "nfi", "loglik", "aic", "bic")
@@ -86,39 +107,121 @@ def rmsea_ci(chi2: float, df: float, n: int, level: float = 0.90) -> tuple[float
     return float(np.sqrt(limit(hi_q) / (df * n))), float(np.sqrt(limit(lo_q) / (df * n)))
 
 
+def _na(value: float, defined: bool = True):
+    return value if defined and np.isfinite(value) else pd.NA
+
+
+def _series(values: dict) -> pd.Series:
+    out = [_na(float(values[k])) if values.get(k) is not pd.NA else pd.NA for k in FIT_INDEX_NAMES]
+    return pd.Series(pd.array(out, dtype="Float64"), index=list(FIT_INDEX_NAMES), name="value")
+
+
+def _incremental(chi2, df, chi2_b, df_b, n) -> dict:
+    """p value, CFI, TLI, NFI, RMSEA and its interval from the two test statistics."""
+    if chi2 is pd.NA:
+        return dict.fromkeys(("p_value", "cfi", "tli", "nfi", "rmsea", "rmsea_ci_lower",
+                              "rmsea_ci_upper"), pd.NA)
+    denom = max(chi2 - df, chi2_b - df_b, 0.0)
+    lo, hi = rmsea_ci(chi2, df, n)
+    return {
+        "p_value": float(stats.chi2.sf(chi2, df)) if df > 0 else pd.NA,
+        "cfi": 1.0 - max(chi2 - df, 0.0) / denom if denom > 0 else 1.0,
+        "tli": ((chi2_b / df_b) - (chi2 / df)) / ((chi2_b / df_b) - 1.0) if df > 0 else pd.NA,
+        "nfi": (chi2_b - chi2) / chi2_b,
+        "rmsea": float(np.sqrt(max(chi2 - df, 0.0) / (df * n))) if df > 0 else pd.NA,
+        "rmsea_ci_lower": lo, "rmsea_ci_upper": hi,
+    }
+
+
+def _residual_fit(S, sigma, df, estimator: str, gamma=None) -> dict:
+    """SRMR, GFI, AGFI (GFI weighted as the estimator's discrepancy)."""
+    p = S.shape[0]
+    d = np.diag(S)
+    rows, cols = np.tril_indices(p)
+    srmr = float(np.sqrt(np.mean(((S - sigma) / np.sqrt(np.outer(d, d)))[rows, cols] ** 2)))
+    if estimator in ("ML", "GLS", "FIML"):
+        A = np.linalg.solve(sigma, S)
+        E = A - np.eye(p)
+        gfi = 1.0 - float(np.trace(E @ E)) / float(np.trace(A @ A))
+    elif estimator == "ULS":
+        gfi = 1.0 - float(np.sum((S - sigma) ** 2)) / float(np.sum(S**2))
+    else:
+        e, s = (S - sigma)[rows, cols], S[rows, cols]
+        if estimator == "WLS":
+            gfi = 1.0 - float(e @ np.linalg.solve(gamma, e)) / float(s @ np.linalg.solve(gamma, s))
+        else:
+            w = 1.0 / np.diag(gamma)
+            gfi = 1.0 - float(e @ (w * e)) / float(s @ (w * s))
+    agfi = 1.0 - (p * (p + 1) / (2 * df)) * (1.0 - gfi) if df > 0 else pd.NA
+    return {"srmr": srmr, "gfi": gfi, "agfi": agfi}
+
+
 def fit_indices(S: np.ndarray, sigma: np.ndarray, *, n: int, n_free: int,
-                estimator: str = "ML") -> pd.Series:
-    """All fit indices as a Series indexed by :data:`FIT_INDEX_NAMES` (see module notes)."""
+                estimator: str = "ML", gamma: np.ndarray | None = None) -> pd.Series:
+    """All fit indices as a ``Float64`` Series indexed by :data:`FIT_INDEX_NAMES`
+    (see module notes); ``gamma`` (:func:`~satmodel.cbsem_engine.adf_gamma`) for WLS/DWLS."""
     S, sigma = np.asarray(S, dtype=float), np.asarray(sigma, dtype=float)
     p = S.shape[0]
     df = p * (p + 1) / 2 - n_free
-    if estimator == "GLS":
-        R = np.linalg.solve(S, S - sigma)
-        fmin = 0.5 * float(np.trace(R @ R))
-    else:
-        fmin = f_ml(S, sigma)
-    chi2 = max(n * fmin, 0.0)
-    d = np.diag(S)
-    chi2_b = n * (float(np.sum(np.log(d))) - _logdet(S))
     df_b = p * (p - 1) / 2
-    p_value = float(stats.chi2.sf(chi2, df)) if df > 0 else float("nan")
-    denom = max(chi2 - df, chi2_b - df_b, 0.0)
-    cfi = 1.0 - max(chi2 - df, 0.0) / denom if denom > 0 else 1.0
-    tli = ((chi2_b / df_b) - (chi2 / df)) / ((chi2_b / df_b) - 1.0) if df > 0 else float("nan")
-    rmsea = float(np.sqrt(max(chi2 - df, 0.0) / (df * n))) if df > 0 else float("nan")
-    lo, hi = rmsea_ci(chi2, df, n)
-    scale = np.sqrt(np.outer(d, d))
+    d = np.diag(S)
     rows, cols = np.tril_indices(p)
-    srmr = float(np.sqrt(np.mean(((S - sigma) / scale)[rows, cols] ** 2)))
-    A = np.linalg.solve(sigma, S)
-    E = A - np.eye(p)
-    gfi = 1.0 - float(np.trace(E @ E)) / float(np.trace(A @ A))
-    agfi = 1.0 - (p * (p + 1) / (2 * df)) * (1.0 - gfi) if df > 0 else float("nan")
-    nfi = (chi2_b - chi2) / chi2_b
+    if estimator == "ML":
+        chi2 = max(n * f_ml(S, sigma), 0.0)
+        chi2_b = n * (float(np.sum(np.log(d))) - _logdet(S))
+    elif estimator == "GLS":
+        R = np.linalg.solve(S, S - sigma)
+        chi2 = max(n * 0.5 * float(np.trace(R @ R)), 0.0)
+        chi2_b = n * (float(np.sum(np.log(d))) - _logdet(S))
+    elif estimator == "WLS":
+        e, off = (S - sigma)[rows, cols], np.where(rows == cols, 0.0, S[rows, cols])
+        chi2 = max(n * float(e @ np.linalg.solve(gamma, e)), 0.0)
+        chi2_b = n * float(off @ np.linalg.solve(gamma, off))
+    else:
+        chi2 = chi2_b = pd.NA
+    values = {"chi2": chi2, "df": df, **_incremental(chi2, df, chi2_b, df_b, n),
+              **_residual_fit(S, sigma, df, estimator, gamma)}
     if estimator == "ML":
         ll = loglik(S, sigma, n)
-        aic, bic = -2 * ll + 2 * n_free, -2 * ll + n_free * np.log(n)
+        values.update(loglik=ll, aic=-2 * ll + 2 * n_free, bic=-2 * ll + n_free * np.log(n))
     else:
-        ll = aic = bic = float("nan")
-    values = [chi2, df, p_value, cfi, tli, rmsea, lo, hi, srmr, gfi, agfi, nfi, ll, aic, bic]
-    return pd.Series([float(v) for v in values], index=list(FIT_INDEX_NAMES), name="value", dtype=float)
+        values.update(loglik=pd.NA, aic=pd.NA, bic=pd.NA)
+    return _series(values)
+
+
+def casewise_loglik(X: np.ndarray, mean: np.ndarray, sigma: np.ndarray) -> float:
+    """Normal log-likelihood of the rows of ``X`` (NaN = missing), each over its observed items.
+
+    >>> X = np.array([[0.0, np.nan], [1.0, 1.0]])
+    >>> round(float(casewise_loglik(X, np.zeros(2), np.eye(2))), 6)  # -(3 ln 2pi + 0 + 2) / 2
+    -3.756816
+    """
+    obs = ~np.isnan(X)
+    patterns, inverse = np.unique(obs, axis=0, return_inverse=True)
+    total = 0.0
+    for g, pat in enumerate(patterns):
+        if not pat.any():
+            continue
+        D = X[np.ravel(inverse) == g][:, pat] - mean[pat]
+        sub = sigma[np.ix_(pat, pat)]
+        quad = float(np.sum(D * np.linalg.solve(sub, D.T).T))
+        total += -0.5 * (D.shape[0] * (pat.sum() * np.log(2 * np.pi) + _logdet(sub)) + quad)
+    return float(total)
+
+
+def fiml_indices(X: np.ndarray, mean: np.ndarray, sigma: np.ndarray, *, n_free: int,
+                 sat_mean: np.ndarray, sat_cov: np.ndarray) -> pd.Series:
+    """Fit indices of a FIML fit (module notes): ``X`` rows with NaN, the model's implied
+    ``mean`` and ``sigma`` (``n_free`` parameters, intercepts included), the saturated (EM) ``sat_mean``
+    and ``sat_cov`` (divisor n)."""
+    n, p = X.shape
+    ll = casewise_loglik(X, mean, sigma)
+    ll_sat = casewise_loglik(X, sat_mean, sat_cov)
+    m_j, v_j = np.nanmean(X, axis=0), np.nanvar(X, axis=0)
+    ll_b = casewise_loglik(X, m_j, np.diag(v_j))
+    df = p * (p + 1) / 2 + p - n_free
+    chi2, chi2_b = max(2 * (ll_sat - ll), 0.0), 2 * (ll_sat - ll_b)
+    values = {"chi2": chi2, "df": df, **_incremental(chi2, df, chi2_b, p * (p - 1) / 2, n),
+              **_residual_fit(sat_cov, sigma, df, "FIML"),
+              "loglik": ll, "aic": -2 * ll + 2 * n_free, "bic": -2 * ll + n_free * np.log(n)}
+    return _series(values)
