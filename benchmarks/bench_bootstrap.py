@@ -6,8 +6,8 @@ path scheme, no PLSc), B = 1000 and 5000 resamples. Each peer runs in its own ve
 subprocess that prints its timings as JSON. Slow peers run a smaller B and are
 scaled linearly to the target B (marked ``scaled`` in the table and the JSON).
 
-    .venv/bin/python benchmarks/bench_bootstrap.py            # full run (~10-15 min)
-    .venv/bin/python benchmarks/bench_bootstrap.py --quick    # short run (~2 min once venvs exist)
+    .venv/bin/python benchmarks/bench_bootstrap.py            # full run (~9-12 min)
+    .venv/bin/python benchmarks/bench_bootstrap.py --quick    # short run (~70 s once venvs exist)
 
 See benchmarks/README.md for what each number means.
 """

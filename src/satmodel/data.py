@@ -227,6 +227,8 @@ def _check_rows(spec: ModelSpec, n: int, min_rows: int | None) -> None:
 def _value_problem(name: str, col: np.ndarray, index: pd.Index,
                    missing: str = "error") -> str | None:
     """Missing, infinite or constant values in one numeric column, or None."""
+    if np.isfinite(col).all():  # the common case, in two passes over the column
+        return _constant(name, col[0]) if col.size and col.min() == col.max() else None
     nan = np.isnan(col)
     if nan.any() and missing == "error":
         rows = index[nan].tolist()
@@ -248,12 +250,12 @@ def _value_problem(name: str, col: np.ndarray, index: pd.Index,
             "replace them with valid scale values or drop those rows."
         )
     obs = col[~nan]
-    if obs.size and (obs == obs[0]).all():
-        return (
-            f"item {name} is constant (every value is {float(obs[0])!r}); a "
-            "constant item carries no information: remove it from the spec."
-        )
-    return None
+    return _constant(name, obs[0]) if obs.size and (obs == obs[0]).all() else None
+
+
+def _constant(name: str, value: float) -> str:
+    return (f"item {name} is constant (every value is {float(value)!r}); a "
+            "constant item carries no information: remove it from the spec.")
 
 
 def prepare(

@@ -31,7 +31,7 @@ from .errors import (
     SatModelWarning,
     SignWarning,
 )
-from .moments import Moments, compute_moments, standardize
+from .moments import Moments, compute_moments
 from .options import PLSOptions
 from .pls import Layout, estimate
 from .results import PLSResult
@@ -112,7 +112,8 @@ def fit_pls(
     _check_moments(spec, mom)
     res = _fit(spec, options, mom.corr, mom.n, mom.mean, mom.std)
     W = res.estimate.weights[:, None] * layout_of(spec).membership
-    scores = standardize(complete_rows(survey, mom), mom.mean, mom.std) @ W
+    # standardized items times weights, without an n x p standardized copy
+    scores = complete_rows(survey, mom) @ (W / mom.std[:, None]) - (mom.mean / mom.std) @ W
     frame = pd.DataFrame(scores, index=survey.index.copy(), columns=list(spec.construct_names))
     object.__setattr__(res, "_scores", frame)
     object.__setattr__(res, "_data", survey)

@@ -66,8 +66,11 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
     if row_weights is None:
         n = float(X.shape[0])
         mean = X.mean(axis=0)
-        centred = X - mean
-        cov = centred.T @ centred / (n - 1.0)
+        cov = np.zeros((X.shape[1], X.shape[1]))
+        for start in range(0, X.shape[0], _ROWS_PER_CHUNK):  # bounded temporaries
+            centred = X[start:start + _ROWS_PER_CHUNK] - mean
+            cov += centred.T @ centred
+        cov /= n - 1.0
     else:
         c = np.asarray(row_weights, dtype=float)
         shift = X.mean(axis=0)  # centring first keeps the cross-product formula accurate
@@ -90,6 +93,7 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
 
 
 _OUTER_BUDGET = 64 * 2**20  # bytes for the row-wise outer products
+_ROWS_PER_CHUNK = 1 << 16  # rows centred at a time for unweighted moments
 
 
 def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
