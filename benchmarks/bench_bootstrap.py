@@ -178,8 +178,8 @@ def main() -> None:
     sat_over_floor = {str(B): (sat[B] / r["median_s"]) for r in rows
                       if r["tool"] == "numpy floor" and (B := r["B"]) in sat}
 
-    R.log(f"\nBootstrap, ECSI 250 x 27, Mode A, path scheme; median seconds of the repetitions "
-          f"(warm-up excluded); 'x satmodel' = tool time / satmodel time (>1: satmodel faster)")
+    R.log("\nBootstrap, ECSI 250 x 27, Mode A, path scheme; median seconds of the repetitions "
+          "(warm-up excluded); 'x satmodel' = tool time / satmodel time (>1: satmodel faster)")
     table = []
     for B in a.bs:
         for r in [r for r in rows if r["B"] == B]:
