@@ -93,3 +93,13 @@ def test_pls_refuses_the_residual_covariances(cb):
         cb.spec.require_pls()
     assert len(cb.spec.pls_incompatibilities()) == 6
     assert isinstance(pd.DataFrame(cb.scores), pd.DataFrame) and cb.scores.shape == (75, 3)
+
+
+def test_fit_measures_as_lavaan_prints_them_for_model_m2():
+    """CFI, TLI, RMSEA with its CI and SRMR as printed by lavaan (SOURCE.md, model m2)."""
+    spec = sm.ModelSpec.from_file(oracle_path(CASE, "model_m2.lav"))
+    res = sm.fit_cbsem(spec, read_oracle(CASE, "political_democracy.csv"))
+    fit = read_oracle(CASE, "fit_m2.csv")
+    bad = [(m, res.fit_indices[m], v) for m, v, d in zip(fit["measure"], fit["value"], fit["decimals"])
+           if not _printed(float(res.fit_indices[m]), float(v), int(d))]
+    assert not bad, bad
