@@ -125,6 +125,54 @@ def test_result_is_frozen_and_tables_are_copies():
     assert BASE.scores.iloc[0, 0] != 1e6
 
 
+def test_square_tables_are_fresh_copies():
+    """Regression: cross_loadings / construct_correlations were cached DataFrames, so an
+    edit by the caller persisted in the (frozen) result."""
+    w0 = BASE.estimate.weights.copy()
+    for name in ("cross_loadings", "construct_correlations"):
+        t = getattr(BASE, name)
+        before = t.iloc[0, 1]
+        t.iloc[0, 1] = 99.0
+        assert getattr(BASE, name).iloc[0, 1] == before
+    o = BASE.outer
+    o.loc[0, "weight"] = 99.0
+    np.testing.assert_array_equal(BASE.estimate.weights, w0)
+
+
+def test_mode_b_unscaled_matches_a_loop_on_centred_raw_items():
+    """Regression: scaled=False multiplied Mode B updates by the item variances (only Mode A
+    follows covariances; OLS weights are metric-free). Reference: an independent
+    Lohmöller loop on centred raw items (Mode A: X'z/n, Mode B: OLS of z on X_j)."""
+    spec = sm.ModelSpec.from_lavaan("""
+        IMAG <~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+        EXPE =~ EXPE1 + EXPE2 + EXPE3 + EXPE4 + EXPE5
+        SAT =~ SAT1 + SAT2 + SAT3 + SAT4
+        EXPE ~ IMAG
+        SAT ~ IMAG + EXPE
+    """)
+    res = sm.fit_pls(spec, DF, scaled=False, scheme="centroid", tol=1e-13, max_iter=1000)
+    X = DF[list(spec.indicator_names)].to_numpy(float)
+    X = X - X.mean(0)
+    blocks = [np.arange(0, 5), np.arange(5, 10), np.arange(10, 14)]
+    adj = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]])
+    W = [np.ones(b.size) for b in blocks]
+    for _ in range(2000):
+        Y = np.column_stack([X[:, b] @ w for b, w in zip(blocks, W)])
+        Y = Y / Y.std(0, ddof=1)
+        Zt = Y @ (np.sign(np.corrcoef(Y.T)) * adj)
+        new = [np.linalg.lstsq(X[:, blocks[0]], Zt[:, 0], rcond=None)[0]]
+        new += [X[:, b].T @ Zt[:, j] / len(X) for j, b in enumerate(blocks) if j > 0]
+        new = [w / (X[:, b] @ w).std(ddof=1) for b, w in zip(blocks, new)]
+        change = max(np.abs(a - b).max() for a, b in zip(new, W))
+        W = new
+        if change < 1e-14:
+            break
+    Y = np.column_stack([X[:, b] @ w for b, w in zip(blocks, W)])
+    loadings = np.concatenate([[np.corrcoef(X[:, k], Y[:, j])[0, 1] for k in b]
+                               for j, b in enumerate(blocks)])
+    np.testing.assert_allclose(res.outer.loading.to_numpy(), loadings, atol=1e-9)
+
+
 def test_constructs_follow_spec_order_not_alphabetical():
     spec = sm.ModelSpec.from_lavaan("""
         SAT  =~ SAT1 + SAT2 + SAT3 + SAT4

@@ -62,3 +62,10 @@ def test_groups_get_the_fit_options_missing_data_and_weights():
     out_w = sm.permutation_test(SPEC, DF, group="gender", n=20, seed=1, weights=w)
     assert not np.allclose(out_w.estimate_male, sm.permutation_test(
         SPEC, DF, group="gender", n=20, seed=1).estimate_male)
+
+
+def test_index_differences_between_groups():
+    out = sm.permutation_test(SPEC, DF, group="gender", n=30, seed=2, table="index")
+    for label in ("female", "male"):
+        direct = sm.fit_pls(SPEC, DF[DF.gender == label]).index().astype(float)
+        np.testing.assert_allclose(out[f"estimate_{label}"], direct.to_numpy(), atol=1e-10)

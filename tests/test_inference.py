@@ -267,6 +267,32 @@ def test_unscaled_fits_resample_with_their_own_metric():
         sm.fit_pls(SPEC, DF, scaled=False, consistent=True)
 
 
+@pytest.mark.parametrize("missing", ["pairwise", "mean"])
+def test_weighted_resample_with_missing_data_equals_a_direct_fit_on_its_rows(missing):
+    """Regression: resample row weights counts * w were not rescaled to sum to the rows (as
+    ``prepare`` does), so n (r2_adj) and pairwise SDs (index, scaled=False weights) of a
+    resample differed from the fit of its rows."""
+    df = DF.copy()
+    names = list(SPEC.indicator_names)
+    rng = np.random.default_rng(3)
+    values = df[names].to_numpy(float, copy=True)
+    values[rng.random(values.shape) < 0.04] = np.nan
+    df[names] = values
+    df["w"] = rng.uniform(0.3, 3.0, len(df))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.fit_pls(SPEC, df, missing=missing, weights="w", scaled=False)
+        boot = res.bootstrap(n=2, seed=1, progress=False)
+        counts = _draw_counts(np.random.default_rng(1), 2, len(df)).astype(int)
+        direct = sm.fit_pls(SPEC, df.loc[df.index.repeat(counts[1])], missing=missing,
+                            weights="w", scaled=False)
+    ctx = direct.context
+    for table, column in [("outer", "weight"), ("quality", "r2_adj"), ("index", "index")]:
+        np.testing.assert_allclose(boot.inference.draws[table][column][1],
+                                   TABLES[table].values(ctx, column), atol=1e-10,
+                                   err_msg=f"{table}.{column}")
+
+
 def test_agrees_with_r_plspm_bootstrap_within_sampling_error():
     """R plspm (scaled = FALSE, centroid) bootstrap of the paths: original estimates to 1e-10
     with plspm's loop; SEs within 25 % and percentile bounds within one SE (different RNG;

@@ -127,7 +127,8 @@ def survey_moments(survey: SurveyData, options: PLSOptions,
     ``counts`` of shape ``(..., n)`` reweights the rows (a bootstrap resample is a vector
     of multinomial counts), giving batched moments. The bootstrap calls this same
     function, so resamples get exactly the treatment of the original fit: the row
-    weights are ``counts`` times the sampling weights, and mean replacement, pairwise
+    weights are ``counts`` times the sampling weights (rescaled, as in ``prepare``, to
+    sum to the number of resampled rows), and mean replacement, pairwise
     moments or EM are recomputed on each resample (see ``PLSOptions.missing``).
 
     >>> import numpy as np, satmodel as sm
@@ -141,7 +142,15 @@ def survey_moments(survey: SurveyData, options: PLSOptions,
     rw = survey.weights
     if counts is not None:
         c = np.asarray(counts, dtype=float)
-        rw = c if rw is None else c * rw
+        if rw is None:
+            rw = c
+        else:
+            # as ``prepare`` does for any data: sampling weights rescaled to sum to the
+            # number of (resampled) rows, so a resample equals a fit on its rows
+            rw = c * rw
+            total = rw.sum(axis=-1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rw = rw * np.where(total > 0, c.sum(axis=-1, keepdims=True) / total, 1.0)
     X = survey.X
     if survey.missing in ("mean", "pairwise", "em") and np.isnan(X).any():
         fn = {"mean": _missing.mean_imputed_moments, "pairwise": _missing.pairwise_moments,

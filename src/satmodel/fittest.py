@@ -80,7 +80,7 @@ def fit_test(res: PLSResult, n: int = 1000, seed: Any = None, *,
     if np.isnan(survey.X).any():
         raise NotImplementedError(
             "the Bollen-Stine test needs complete rows; it is not implemented for "
-            f"missing={survey.missing!r} (use missing='casewise' or 'mean')")
+            f"missing={survey.missing!r} when cells are missing (refit with missing='casewise')")
     if not isinstance(n, (int, np.integer)) or n < 2:
         raise OptionError(f"n={n!r}: the number of resamples must be an integer >= 2")
     if inadmissible not in ("drop", "keep"):

@@ -49,7 +49,8 @@ def _fit_groups(survey, options, lay, spec, masks, table, column):
     """Table values of the groups given by 0/1 row masks (k, n): shape (k, rows)."""
     mom = survey_moments(survey, options, masks)
     est = estimate(mom.corr, lay, **engine_options(options, mom.n, mom.std))
-    ctx = Context(S=mom.corr, est=est, layout=lay, spec=spec, n_obs=mom.n)
+    ctx = Context(S=mom.corr, est=est, layout=lay, spec=spec, n_obs=mom.n, mean=mom.mean,
+                  std=mom.std)
     ok = est.converged & np.isfinite(est.weights).all(-1)
     return TABLES[table].values(ctx, column), ok
 

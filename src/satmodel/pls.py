@@ -136,12 +136,15 @@ def _outer_update(S, Y, E, lay: Layout, mode_b_blocks, item_scale) -> np.ndarray
 
     ``Y = S W`` holds the item-proxy covariances, so ``Y E`` are the item–inner-proxy ones.
     ``item_scale`` (item variances for PLS on unstandardized items, else 1) multiplies the
-    Mode A update: Mode A on raw covariances, written in the standardized metric.
+    Mode A update: Mode A on raw covariances, written in the standardized metric. Mode B
+    (OLS) weights are metric-free in the standardized metric, so they ignore it.
     """
     G = np.matmul(Y, E)
-    new = G[:, np.arange(len(lay.block_of)), lay.block_of] * item_scale
+    cov = G[:, np.arange(len(lay.block_of)), lay.block_of]
+    new = cov * item_scale
     for j, idx in mode_b_blocks:
-        new[:, idx] = _solve(S[:, idx][:, :, idx], new[:, idx])
+        # regression weights do not depend on the items' metric: no item_scale here
+        new[:, idx] = _solve(S[:, idx][:, :, idx], cov[:, idx])
     for j, mode in enumerate(lay.modes):
         if mode == "unit":
             new[:, lay.block_of == j] = 1.0

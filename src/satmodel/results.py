@@ -147,18 +147,18 @@ class PLSResult(AssessmentMixin, IndexMixin):
         """
         return self.table("quality")
 
-    @cached_property
+    @property
     def cross_loadings(self) -> pd.DataFrame:
         """Correlation of each indicator with each construct: indicator, then constructs."""
-        df = pd.DataFrame(self.estimate.cross_loadings, columns=list(self.constructs))
+        df = pd.DataFrame(np.array(self.estimate.cross_loadings), columns=list(self.constructs))
         df.insert(0, "indicator", list(self.indicators))
         return df
 
-    @cached_property
+    @property
     def construct_correlations(self) -> pd.DataFrame:
         """Construct correlations (PLSc-corrected when ``consistent=True``)."""
         names = list(self.constructs)
-        return pd.DataFrame(self.estimate.construct_corr, index=names, columns=names)
+        return pd.DataFrame(np.array(self.estimate.construct_corr), index=names, columns=names)
 
     @property
     def scores(self) -> pd.DataFrame:

@@ -61,7 +61,7 @@ class TableDef:
     def frame(self, ctx: Context) -> pd.DataFrame:
         df = self.keys(ctx.spec).reset_index(drop=True)
         for col in self.columns:
-            df[col] = self.values(ctx, col)
+            df[col] = np.array(self.values(ctx, col))  # a copy: tables never alias the fit
         if self.nullable:
             df = df.astype({c: "Float64" for c in self.nullable})
             for c in self.nullable:
