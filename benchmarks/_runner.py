@@ -280,3 +280,15 @@ def _json_default(o):
     if isinstance(o, np.ndarray):
         return o.tolist()
     return str(o)
+
+
+def announce_machine() -> dict:
+    """Machine info with the load average at the start, logged (with a warning if busy)."""
+    machine = machine_info()
+    machine["load_average_start"] = load_average()
+    log(f"machine: {machine['cores']} cores ({machine['cpu']}), Python {machine['python']}, "
+        f"numpy {machine['numpy']}, satmodel {machine['satmodel']} @ {machine['satmodel_commit']}"
+        f"{' (dirty)' if machine['satmodel_worktree_dirty'] else ''}, load {machine['load_average_start']}")
+    if machine["load_average_start"] and machine["load_average_start"][0] > 0.5:
+        log("WARNING: the machine is busy (1-min load average above 0.5): timings will be inflated")
+    return machine

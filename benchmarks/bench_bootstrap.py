@@ -86,13 +86,7 @@ def main() -> None:
     a = parse_args()
     import satmodel as sm
 
-    machine = R.machine_info()
-    machine["load_average_start"] = R.load_average()
-    R.log(f"machine: {machine['cores']} cores ({machine['cpu']}), Python {machine['python']}, "
-          f"numpy {machine['numpy']}, satmodel {machine['satmodel']} @ {machine['satmodel_commit']}"
-          f"{' (dirty)' if machine['satmodel_worktree_dirty'] else ''}, load {machine['load_average_start']}")
-    if machine["load_average_start"] and machine["load_average_start"][0] > 0.5:
-        R.log("WARNING: the machine is busy (1-min load average above 0.5): timings will be inflated")
+    machine = R.announce_machine()
     R.log(f"B = {a.bs}; satmodel/floor: warm-up + {a.reps} reps; peers: warm-up + {a.peer_reps} reps"
           f"{' (QUICK)' if a.quick else ''}")
 

@@ -57,6 +57,14 @@ def load_data(path: str) -> tuple[list[str], np.ndarray]:
         return [str(c) for c in z["columns"]], np.ascontiguousarray(z["X"], dtype=np.float64)
 
 
+def load_frame(path: str):
+    """The benchmark data as a pandas DataFrame (pandas imported in the peer's venv)."""
+    import pandas as pd
+
+    cols, X = load_data(path)
+    return pd.DataFrame(X, columns=cols)
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--data", required=True, help=".npz with X and columns")

@@ -28,7 +28,6 @@ def main() -> None:
               "bootstrap_includes_fit": True, "notes": []}
     try:
         import numpy as np
-        import pandas as pd
         import omnisem
         record["version"] = omnisem.__version__
         try:
@@ -40,8 +39,7 @@ def main() -> None:
                 "omnisem 1.0.0rc2: plssem(n_boot>0) raises ModuleNotFoundError "
                 "'omnisem.plssem.mediation' after bootstrapping a model with mediation chains; "
                 "aliased to omnisem.plssem.inference.mediation so the public call completes")
-        cols, X = c.load_data(args.data)
-        df = pd.DataFrame(X, columns=cols)
+        df = c.load_frame(args.data)
         syntax = c.ecsi_lavaan()
         out = omnisem.plssem(syntax, df, max_iter=300, tol=1e-7).to_dict()
         record["estimates"] = {c.path_key(p["rhs"], p["lhs"]): float(p["estimate"])

@@ -12,11 +12,9 @@ def main() -> None:
     args = c.parser(__doc__).parse_args()
     record = {"tool": "omnisem", "kind": "fit", "notes": []}
     try:
-        import pandas as pd
         import omnisem
         record["version"] = omnisem.__version__
-        cols, X = c.load_data(args.data)
-        df = pd.DataFrame(X, columns=cols)
+        df = c.load_frame(args.data)
         syntax = c.ecsi_lavaan()
     except Exception as exc:
         c.fail(record, exc)

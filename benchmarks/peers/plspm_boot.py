@@ -31,8 +31,7 @@ def main(package: str = "plspm", tool: str = "plspm", dist: str = "plspm") -> No
         Mode = importlib.import_module(f"{package}.mode").Mode
         record["version"] = version(dist)
         record["pandas"] = pd.__version__
-        cols, X = c.load_data(args.data)
-        df = pd.DataFrame(X, columns=cols)
+        df = c.load_frame(args.data)
         st = cfgmod.Structure()
         for src, dst in c.ECSI_PATHS:
             st.add_path([src], [dst])

@@ -15,11 +15,9 @@ def main() -> None:
     record = {"tool": "semopy", "kind": "fit", "notes": [
         "CB-SEM (ML, objective MLW), a different estimator from PLS-PM"]}
     try:
-        import pandas as pd
         import semopy
         record["version"] = semopy.__version__
-        cols, X = c.load_data(args.data)
-        df = pd.DataFrame(X, columns=cols)
+        df = c.load_frame(args.data)
         syntax = c.ecsi_lavaan()
     except Exception as exc:
         c.fail(record, exc)
