@@ -308,3 +308,19 @@ def test_agrees_with_r_plspm_bootstrap_within_sampling_error():
     np.testing.assert_allclose(ours.se, ref["std.error"], rtol=0.25)
     np.testing.assert_allclose(ours.ci_lower, ref["perc.025"], atol=float(ref["std.error"].max()))
     np.testing.assert_allclose(ours.ci_upper, ref["perc.975"], atol=float(ref["std.error"].max()))
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_seminr_f2_by_reestimation_is_bootstrapped_on_request(scaled):
+    """f² with the model re-estimated without each path (seminr): not in the default
+    bootstrap (a refit per path), exact against direct fits when asked for."""
+    res = sm.fit_pls(SPEC, DF, scaled=scaled)
+    assert "f2_reestimated" not in res.bootstrap(n=3, seed=1, progress=False).inference.draws
+    boot = res.bootstrap(n=3, seed=4, progress=False, tables=["f2_reestimated"])
+    np.testing.assert_allclose(boot.table("f2_reestimated").f2.astype(float),
+                               res.f2(method="reestimate").f2.astype(float), atol=1e-12)
+    counts = _draw_counts(np.random.default_rng(4), 3, len(DF)).astype(int)
+    direct = sm.fit_pls(SPEC, DF.loc[DF.index.repeat(counts[2])], scaled=scaled)
+    np.testing.assert_allclose(boot.draws("f2_reestimated").iloc[2].to_numpy(),
+                               direct.f2(method="reestimate").f2.to_numpy(dtype=float),
+                               atol=1e-10)

@@ -131,9 +131,9 @@ class AssessmentMixin:
         return _nullable(df, "f2")
 
     def _engine_options(self) -> dict[str, Any]:
-        o = self.options
-        return dict(scheme=o.scheme, consistent=o.consistent, tol=o.tol,
-                    max_iter=o.max_iter, stop=o.stop)
+        from .fit import engine_options
+
+        return engine_options(self.options, self.n_obs, self.indicator_std)
 
     @property
     def information_criteria(self) -> pd.DataFrame:

@@ -109,6 +109,13 @@ def _sub_layout(layout: Layout, keep: np.ndarray, adjacency: np.ndarray) -> tupl
     return lay, items
 
 
+def _subset_options(fit_options: dict, items: np.ndarray) -> dict:
+    """Engine options for a sub-model: per-item arrays (``item_scale``) follow its items."""
+    if fit_options.get("item_scale") is None:
+        return fit_options
+    return {**fit_options, "item_scale": np.asarray(fit_options["item_scale"])[..., items]}
+
+
 def f2_reestimated(S: np.ndarray, est: Estimate, layout: Layout, **fit_options) -> np.ndarray:
     """f² of every path with R²_excl from the model re-estimated without the path (seminr).
 
@@ -127,7 +134,8 @@ def f2_reestimated(S: np.ndarray, est: Estimate, layout: Layout, **fit_options) 
         else:
             keep = A.any(axis=0) | A.any(axis=1)
             lay, items = _sub_layout(layout, keep, A)
-            sub = estimate(S[..., items[:, None], items[None, :]], lay, **fit_options)
+            sub = estimate(S[..., items[:, None], items[None, :]], lay,
+                           **_subset_options(fit_options, items))
             excl = sub.r2[..., int(np.flatnonzero(np.flatnonzero(keep) == j)[0])]
         with np.errstate(all="ignore"):
             out[..., i, j] = (r2[..., j] - excl) / (1.0 - r2[..., j])
@@ -225,7 +233,17 @@ def _gof_keys(spec: ModelSpec) -> pd.DataFrame:
     return pd.DataFrame({"measure": ["gof"]})
 
 
+def _f2_reestimated_values(ctx: Context) -> np.ndarray:
+    pos = ctx.pos
+    i = np.array([pos[p.source] for p in ctx.spec.paths], dtype=int)
+    j = np.array([pos[p.target] for p in ctx.spec.paths], dtype=int)
+    return f2_reestimated(ctx.S, ctx.est, ctx.layout, **ctx.engine)[..., i, j]
+
+
 TABLES["f2"] = TableDef(path_keys, {"f2": _f2_values}, nullable=("f2",))
+#: seminr's f² (model re-estimated without each path); a refit per path, so the bootstrap
+#: includes it only on request (``tables=[..., "f2_reestimated"]``)
+TABLES["f2_reestimated"] = TableDef(path_keys, {"f2": _f2_reestimated_values}, nullable=("f2",))
 TABLES["information_criteria"] = TableDef(
     endogenous_keys, {c: _ic_column(c) for c in _BATCHED}, nullable=_BATCHED)
 TABLES["gof"] = TableDef(_gof_keys, {"value": lambda c: gof_value(c.est, c.layout)[..., None]},

@@ -48,9 +48,10 @@ def _labels(data: Any, group: Any, rows: np.ndarray) -> np.ndarray:
 def _fit_groups(survey, options, lay, spec, masks, table, column):
     """Table values of the groups given by 0/1 row masks (k, n): shape (k, rows)."""
     mom = survey_moments(survey, options, masks)
-    est = estimate(mom.corr, lay, **engine_options(options, mom.n, mom.std))
+    engine = engine_options(options, mom.n, mom.std)
+    est = estimate(mom.corr, lay, **engine)
     ctx = Context(S=mom.corr, est=est, layout=lay, spec=spec, n_obs=mom.n, mean=mom.mean,
-                  std=mom.std)
+                  std=mom.std, engine=engine)
     ok = est.converged & np.isfinite(est.weights).all(-1)
     return TABLES[table].values(ctx, column), ok
 

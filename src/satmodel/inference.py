@@ -138,9 +138,10 @@ def _evaluate(res: PLSResult, counts: np.ndarray, sign_ref, tables) -> tuple[dic
     degenerate = ~np.isfinite(S).all((-1, -2))  # a constant item in the resample
     S = np.where(degenerate[:, None, None], np.eye(S.shape[-1]), S)
     o = res.options
-    est = estimate(S, res.layout, **engine_options(o, mom.n, mom.std), sign_reference=sign_ref)
+    engine = engine_options(o, mom.n, mom.std)
+    est = estimate(S, res.layout, **engine, sign_reference=sign_ref)
     ctx = Context(S=S, est=est, layout=res.layout, spec=res.spec, n_obs=mom.n, mean=mom.mean,
-                  std=mom.std)
+                  std=mom.std, engine=engine)
     values = {t: {c: TABLES[t].values(ctx, c) for c in TABLES[t].columns} for t in tables}
     reasons = _valid_mask(est, o.consistent, res.layout)
     reasons["constant_item"] = degenerate
@@ -150,9 +151,10 @@ def _evaluate(res: PLSResult, counts: np.ndarray, sign_ref, tables) -> tuple[dic
     return values, reasons
 
 
-#: Tables left out of the default bootstrap: costly per resample (eigenvalues, log
-#: determinants) and usually judged by the Bollen-Stine test (``res.fit_test``) instead.
-NOT_BY_DEFAULT = ("fit",)
+#: Tables left out of the default bootstrap, costly per resample: model fit (eigenvalues,
+#: log determinants; usually judged by the Bollen-Stine test, ``res.fit_test``) and
+#: seminr's f² (one refit per path).
+NOT_BY_DEFAULT = ("fit", "f2_reestimated")
 
 
 def _select_tables(tables: Any) -> list[str]:

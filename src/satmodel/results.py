@@ -95,9 +95,12 @@ class PLSResult(AssessmentMixin, IndexMixin):
     @property
     def context(self) -> Context:
         """Arrays the table functions of :mod:`satmodel.tables` are evaluated on."""
+        from .fit import engine_options
+
         return Context(S=self.indicator_corr, est=self.estimate, layout=self.layout,
                        spec=self.spec, n_obs=float(self.n_obs), mean=self.indicator_mean,
-                       std=self.indicator_std)
+                       std=self.indicator_std,
+                       engine=engine_options(self.options, self.n_obs, self.indicator_std))
 
     def table(self, name: str) -> pd.DataFrame:
         """Any registered table by name (``sm.tables.TABLES``), with inference columns

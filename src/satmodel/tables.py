@@ -37,6 +37,7 @@ class Context:
     n_obs: float | np.ndarray
     mean: np.ndarray | None = None  # (..., p) item means (original metric)
     std: np.ndarray | None = None  # (..., p) item SDs, divisor n - 1
+    engine: dict | None = None  # keyword options of pls.estimate (for tables that refit)
 
     @property
     def pos(self) -> dict[str, int]:
