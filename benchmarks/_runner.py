@@ -292,3 +292,13 @@ def announce_machine() -> dict:
     if machine["load_average_start"] and machine["load_average_start"][0] > 0.5:
         log("WARNING: the machine is busy (1-min load average above 0.5): timings will be inflated")
     return machine
+
+
+def report_end(estimates: dict, errors: dict, machine: dict) -> None:
+    """Print the path estimates of every tool and the errors; note the load at the end."""
+    from peers import _common
+
+    print_estimates(estimates, [_common.path_key(s, d) for s, d in _common.ECSI_PATHS])
+    for name, msg in errors.items():
+        log(f"\nERROR {name}:\n{msg}")
+    machine["load_average_end"] = load_average()

@@ -197,11 +197,7 @@ def main() -> None:
     if any(r.get("fit_subtracted_s") for r in rows):
         R.log("-fit: the peer's API fits and bootstraps in one call; the median time of the same call "
               "without bootstrap was subtracted.")
-    R.print_estimates(estimates, [_common.path_key(s, d) for s, d in _common.ECSI_PATHS])
-    for name, msg in errors.items():
-        R.log(f"\nERROR {name}:\n{msg}")
-
-    machine["load_average_end"] = R.load_average()
+    R.report_end(estimates, errors, machine)
     R.write_json(a.out, {
         "benchmark": "bootstrap",
         "model": "ECSI (IMAG, EXPE, QUAL, VAL, SAT, LOY), Mode A, path scheme, no PLSc",

@@ -149,11 +149,7 @@ def main() -> None:
     fl = next((r["median_s"] for r in rows if r["tool"] == "numpy floor"), None)
     if sat and fl:
         R.log(f"satmodel / numpy floor: {sat / fl:.2f}x")
-    R.print_estimates(estimates, [_common.path_key(s, d) for s, d in _common.ECSI_PATHS])
-    for name, msg in errors.items():
-        R.log(f"\nERROR {name}:\n{msg}")
-
-    machine["load_average_end"] = R.load_average()
+    R.report_end(estimates, errors, machine)
     R.write_json(a.out, {
         "benchmark": "fit",
         "model": "ECSI (IMAG, EXPE, QUAL, VAL, SAT, LOY), Mode A, path scheme, no PLSc",

@@ -31,6 +31,13 @@ import satmodel as sm
 ORACLES = Path(__file__).resolve().parent / "oracles"
 
 
+def quiet(fn, *args, **kwargs):
+    """Call ``fn`` with every satmodel warning turned into an error (a clean fit)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sm.SatModelWarning)
+        return fn(*args, **kwargs)
+
+
 def oracle_path(case: str, name: str) -> Path:
     """Path of an oracle file ``tests/oracles/<case>/<name>``."""
     return ORACLES / case / name

@@ -16,15 +16,9 @@ import pytest
 
 import satmodel as sm
 from satmodel.cbsem_engine import exact_sample
-from tests._oracles import oracle_path, read_oracle, read_r_matrix
+from tests._oracles import oracle_path, quiet, read_oracle, read_r_matrix
 
 DGP = "csem_dgp_population"
-
-
-def _quiet(fn, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", sm.SatModelWarning)
-        return fn(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +34,7 @@ def population():
 
 def test_exact_population_recovers_loadings_and_paths(population):
     spec, data, pop = population
-    cb = _quiet(sm.fit_cbsem, spec, data)
+    cb = quiet(sm.fit_cbsem, spec, data)
     assert cb.converged
     loads = pop[pop["kind"] == "Loadings"].set_index("parameter")["value"]
     got = cb.outer.set_index("indicator")["loading"]
@@ -57,7 +51,7 @@ def test_exact_population_recovers_loadings_and_paths(population):
 @pytest.fixture(scope="module")
 def ecsi():
     spec, df = sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction")
-    return spec, df, _quiet(sm.fit_cbsem, spec, df)  # no Heywood, convergence or semopy warnings
+    return spec, df, quiet(sm.fit_cbsem, spec, df)  # no Heywood, convergence or semopy warnings
 
 
 def test_ecsi_gives_finite_admissible_estimates(ecsi):
@@ -137,7 +131,7 @@ def test_options_are_validated():
 
 def test_gls_estimator_runs_and_leaves_likelihood_quantities_undefined(population):
     spec, data, _ = population
-    cb = _quiet(sm.fit_cbsem, spec, data, estimator="GLS")
+    cb = quiet(sm.fit_cbsem, spec, data, estimator="GLS")
     assert cb.fit_indices[["loglik", "aic", "bic"]].isna().all()  # <NA>, not NaN
     assert not np.isnan(cb.fit_indices.dropna().to_numpy(dtype=float)).any()
     assert cb.fit_indices["chi2"] < 1e-6

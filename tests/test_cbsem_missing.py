@@ -20,16 +20,10 @@ from scipy import stats
 import satmodel as sm
 from satmodel.cbsem_engine import exact_sample
 from satmodel.missing import em_moments
-from tests._oracles import oracle_path, read_oracle, read_r_matrix
+from tests._oracles import oracle_path, quiet, read_oracle, read_r_matrix
 
 CASE = "lavaan_political_democracy"
 DGP = "csem_dgp_population"
-
-
-def _quiet(fn, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", sm.SatModelWarning)
-        return fn(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +34,7 @@ def pd_case():
 
 @pytest.fixture(scope="module")
 def pd_ml(pd_case):
-    return _quiet(sm.fit_cbsem, *pd_case)
+    return quiet(sm.fit_cbsem, *pd_case)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +51,7 @@ def mcar(pd_case):
 
 @pytest.fixture(scope="module")
 def pd_fiml_mcar(pd_case, mcar):
-    return _quiet(sm.fit_cbsem, pd_case[0], mcar, missing="fiml", na_values=-99)
+    return quiet(sm.fit_cbsem, pd_case[0], mcar, missing="fiml", na_values=-99)
 
 
 def _free(cb):
@@ -67,7 +61,7 @@ def _free(cb):
 
 def test_fiml_on_complete_data_is_ml(pd_case, pd_ml):
     spec, df = pd_case
-    fiml = _quiet(sm.fit_cbsem, spec, df, missing="fiml")
+    fiml = quiet(sm.fit_cbsem, spec, df, missing="fiml")
     ml, fi = _free(pd_ml), _free(fiml)
     np.testing.assert_allclose(fi.loc[ml.index].to_numpy(), ml.to_numpy(), rtol=0, atol=1e-6)
     a, b = pd_ml.fit_indices, fiml.fit_indices
@@ -130,7 +124,7 @@ def test_just_identified_fiml_reproduces_the_em_moments():
     X[rng.random(X.shape) < 0.1] = np.nan
     X[np.isnan(X).all(axis=1), 0] = 0.5
     spec = sm.ModelSpec.from_lavaan("F =~ a + b + c")
-    fi = _quiet(sm.fit_cbsem, spec, X, columns=["a", "b", "c"], missing="fiml")
+    fi = quiet(sm.fit_cbsem, spec, X, columns=["a", "b", "c"], missing="fiml")
     em = em_moments(X)
     np.testing.assert_allclose(fi.estimate.sigma, em.corr * np.outer(em.std, em.std) * 299 / 300, atol=1e-5)
     np.testing.assert_allclose(fi.indicator_mean, em.mean, atol=1e-5)
@@ -157,7 +151,7 @@ def test_codes_and_nan_are_the_same_missing(pd_case, mcar, pd_fiml_mcar):
     spec, _ = pd_case
     nan = mcar.replace(-99, np.nan)
     a = _free(pd_fiml_mcar)
-    b = _free(_quiet(sm.fit_cbsem, spec, nan, missing="fiml"))
+    b = _free(quiet(sm.fit_cbsem, spec, nan, missing="fiml"))
     np.testing.assert_allclose(a, b, atol=1e-9)
 
 
@@ -190,7 +184,7 @@ def test_fiml_drops_respondents_without_any_answer():
     with pytest.warns(sm.MissingDataWarning, match=r"2 respondent\(s\) answered none.*\[3, 8\]"):
         fi = sm.fit_cbsem(spec, X, columns=list("abcd"), missing="fiml")
     assert fi.n_obs == 118 and 3 not in fi.scores.index and np.isfinite(fi.scores.to_numpy()).all()
-    boot = _quiet(fi.bootstrap, n=3, seed=1, progress=False)
+    boot = quiet(fi.bootstrap, n=3, seed=1, progress=False)
     assert boot.inference.n_failed == 0 and "ci_lower" in boot.outer.columns
 
 
@@ -200,7 +194,7 @@ def test_every_estimator_recovers_an_exact_population(estimator):
     sigma = read_r_matrix(DGP, "DGP_linear_3commonfactors_Sigma.csv").loc[
         list(spec.indicator_names), list(spec.indicator_names)]
     data = pd.DataFrame(exact_sample(sigma.to_numpy(), 500), columns=list(spec.indicator_names))
-    cb = _quiet(sm.fit_cbsem, spec, data, estimator=estimator)
+    cb = quiet(sm.fit_cbsem, spec, data, estimator=estimator)
     np.testing.assert_allclose(cb.estimate.sigma, sigma.to_numpy(), atol=1e-5)
     fi = cb.fit_indices
     assert fi.dtype == "Float64" and not np.isnan(fi.dropna().to_numpy(dtype=float)).any()
