@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
-from satmodel.validity import indicator_vif
+from satmodel.tables.validity import indicator_vif
 
 from _oracles import (
     ADANCO_CASE as CASE,

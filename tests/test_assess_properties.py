@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import satmodel as sm
-from satmodel.pls import estimate
+from satmodel.engine import estimate
 from satmodel.tables import TABLES, Context
 
 try:
@@ -59,7 +59,7 @@ def test_htmt_symmetric_and_invariant_to_item_rescaling(seed, scale, shift, flip
     S1 = np.corrcoef(df.to_numpy().T)
     S2 = np.corrcoef(df2.to_numpy().T)
     lay = sm.fit_pls_moments(SPEC, S1, n_obs=120).layout
-    from satmodel.validity import htmt_matrix
+    from satmodel.tables.validity import htmt_matrix
     for geometric in (False, True):
         h1 = htmt_matrix(S1, lay, geometric=geometric)
         h2 = htmt_matrix(S2, lay, geometric=geometric)
@@ -158,8 +158,8 @@ def test_not_defined_is_na_not_nan():
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_gof_without_endogenous_constructs_is_nan():
-    from satmodel.effectsize import gof_value
-    from satmodel.pls import Layout
+    from satmodel.tables.criteria import gof_value
+    from satmodel.engine import Layout
     lay = Layout(np.array([0, 0, 1, 1]), ("A", "A"), np.zeros((2, 2), bool), np.array([True, True]))
     S = np.full((4, 4), 0.3) + np.diag([0.7] * 4)
     assert np.isnan(gof_value(estimate(S, lay), lay))

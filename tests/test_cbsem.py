@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
-from satmodel.cbsem_engine import exact_sample
+from satmodel.cbsem.engine import exact_sample
 from tests._oracles import oracle_path, quiet, read_oracle, read_r_matrix
 
 DGP = "csem_dgp_population"

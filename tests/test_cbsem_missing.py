@@ -18,8 +18,8 @@ import pytest
 from scipy import stats
 
 import satmodel as sm
-from satmodel.cbsem_engine import exact_sample
-from satmodel.missing import em_moments
+from satmodel.cbsem.engine import exact_sample
+from satmodel.moments.missing import em_moments
 from tests._oracles import oracle_path, quiet, read_oracle, read_r_matrix
 
 CASE = "lavaan_political_democracy"

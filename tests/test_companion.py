@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import satmodel as sm
-from satmodel.companion import KANO_TABLE, kano, kano_category, kano_summary, nps, top_box
+from satmodel.index.companion import KANO_TABLE, kano, kano_category, kano_summary, nps, top_box
 
 
 def test_nps_worked_example():

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from satmodel import datasets, templates
-from satmodel.data import SurveyData, prepare
+from satmodel.survey import SurveyData, prepare
 from satmodel.errors import DataError, OptionError, SatModelError
 from satmodel.spec import Construct, ModelSpec, Path
 

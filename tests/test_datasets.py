@@ -72,7 +72,7 @@ def test_ecsi_mobi_shape_and_values():
 
 def test_ecsi_mobi_file_is_seminr_mobi_unchanged():
     # md5 of seminr's mobi as exported, from the data's SOURCES.md
-    raw = resources.files("satmodel").joinpath("data", "ecsi_mobi.csv").read_bytes()
+    raw = resources.files("satmodel.datasets").joinpath("ecsi_mobi.csv").read_bytes()
     assert hashlib.md5(raw).hexdigest() == "2a2bf8c3f740e668eceffc2cda5a4c37"
 
 

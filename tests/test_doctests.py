@@ -8,7 +8,7 @@ import pytest
 
 import satmodel
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(satmodel.__path__, "satmodel.")
+MODULES = sorted(m.name for m in pkgutil.walk_packages(satmodel.__path__, "satmodel.")
                  if m.name != "satmodel.__main__")
 
 

@@ -114,7 +114,7 @@ def test_result_json_round_trip():
                 yield from lengths(v)
     assert BASE.n_obs not in set(lengths(BASE.to_dict()))
     with pytest.raises(sm.SatModelError, match="version"):
-        sm.PLSResult.from_json(BASE.to_json().replace('"version": 1', '"version": 99'))
+        sm.PLSResult.from_json(BASE.to_json().replace('"version": 2', '"version": 99'))
 
 
 def test_result_is_frozen_and_tables_are_copies():

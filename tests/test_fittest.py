@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import satmodel as sm
-from satmodel import fitmeasures
-from satmodel.fittest import _sqrt_psd
+from satmodel.tables import model_fit as fitmeasures
+from satmodel.assess.fit_test import _sqrt_psd
 
 from _oracles import read_oracle
 
@@ -21,7 +21,7 @@ with warnings.catch_warnings():
 def test_rotated_data_have_the_implied_correlations():
     """Z S^-1/2 Σ^1/2 has sample correlation Σ exactly: the null hypothesis holds in the
     bootstrap population."""
-    Z = (PLSC._data.X - PLSC.indicator_mean) / PLSC.indicator_std
+    Z = (PLSC.survey.X - PLSC.indicator_mean) / PLSC.indicator_std
     for model in ("saturated", "estimated"):
         Sigma = fitmeasures.implied_corr(PLSC.indicator_corr, PLSC.estimate, PLSC.layout, model)
         rotated = Z @ _sqrt_psd(PLSC.indicator_corr, inverse=True) @ _sqrt_psd(Sigma)

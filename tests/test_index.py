@@ -14,13 +14,15 @@ from hypothesis import strategies as st
 import satmodel as sm
 from _oracles import fit_ecsi_adanco, oracle_path
 from satmodel import index as idx
-from satmodel.ipma import classify
+from satmodel.index.ipma import classify
 
 
 # ------------------------------------------------------------ METHODS.md 6.1 worked examples
 def test_index_common_scale_worked_example():
     w, sd, mean = [0.40, 0.35, 0.45], [1.5, 2.0, 1.8], [8.0, 7.2, 7.5]
-    assert idx.csi_index(w, sd, mean, 1, 10) == pytest.approx(73.5207496653, abs=1e-10)
+    one_block = np.ones((3, 1))
+    index = idx.block_index(np.divide(w, sd), np.array(mean), 1.0, 10.0, one_block)[0]
+    assert index == pytest.approx(73.5207496653, abs=1e-10)
     np.testing.assert_allclose(idx.index_weights(w, sd, 1, 10),
                                [0.3855421687, 0.2530120482, 0.3614457831], atol=1e-10)
 
@@ -29,7 +31,8 @@ def test_index_mixed_scales_both_routes():
     w, sd, mean = [0.40, 0.35, 0.45], [1.5, 0.9, 2.1], [8.0, 3.9, 7.1]
     lo, hi = np.array([1.0, 1.0, 0.0]), np.array([10.0, 5.0, 10.0])
     expected = 74.0499739719
-    assert idx.csi_index(w, sd, mean, lo, hi) == pytest.approx(expected, abs=1e-10)
+    index = idx.block_index(np.divide(w, sd), np.array(mean), lo, hi, np.ones((3, 1)))[0]
+    assert index == pytest.approx(expected, abs=1e-10)
     np.testing.assert_allclose(np.array(w) / np.array(sd), [0.266667, 0.388889, 0.214286], atol=1e-6)
     # rescaled route: items on 0-100, rescaled-metric weights
     y = 100 * (np.array(mean) - lo) / (hi - lo)

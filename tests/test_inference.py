@@ -8,8 +8,13 @@ import pytest
 from scipy import stats
 
 import satmodel as sm
-from satmodel import ci as ci_methods
-from satmodel.inference import _chunk_size, _draw_counts
+from satmodel.inference import intervals as ci_methods
+from satmodel.inference.driver import BootstrapCounts, chunk_size
+
+
+def _draw_counts(rng, size, n):
+    """The bootstrap's row counts of ``size`` resamples (the driver's generator)."""
+    return BootstrapCounts(size, n, rng).draw(size)
 from satmodel.tables import TABLES
 
 from _oracles import read_oracle
@@ -190,8 +195,8 @@ def test_construct_level_sign_change_reorients_a_flipped_block():
     one way, the construct-level option re-orients it to the original loadings."""
     lam_ref = RES.outer.loading.to_numpy()
     S = RES.indicator_corr
-    est_ref = sm.pls.estimate(S, RES.layout, sign_reference=-lam_ref)
-    est_def = sm.pls.estimate(S, RES.layout)
+    est_ref = sm.engine.estimate(S, RES.layout, sign_reference=-lam_ref)
+    est_def = sm.engine.estimate(S, RES.layout)
     np.testing.assert_allclose(est_ref.weights, -est_def.weights, atol=1e-14)
 
 
@@ -209,7 +214,7 @@ def test_bad_options_and_results_without_rows():
 
 def test_memory_is_bounded_by_chunking():
     """A 100-item model with B = 10 000 never holds more than ~256 MB of resample arrays."""
-    size = _chunk_size(n_rows=250, p=100, requested=None)
+    size = chunk_size(8 * (2 * 250 + 6 * 100 * 100))
     assert 0 < size < 10_000
     assert size * 8 * (2 * 250 + 6 * 100 * 100) <= 256 * 2**20
 

@@ -11,7 +11,7 @@ Expected values come from algebra, not from satmodel's output:
 import numpy as np
 import pytest
 
-from satmodel.pls import Layout, estimate
+from satmodel.engine import Layout, estimate
 
 
 def _layout(block_of, adjacency, modes=None, common=None):

@@ -48,7 +48,7 @@ def test_tables(res):
     assert list(pr.constructs.construct) == list(res.spec.endogenous)
     assert list(pr.predictions.columns) == endo_items
     # metrics recomputed from the returned predictions
-    y = res._data.to_frame()[endo_items]
+    y = res.survey.to_frame()[endo_items]
     err = y - pr.predictions
     np.testing.assert_allclose(pr.indicators.rmse, np.sqrt((err**2).mean()), rtol=1e-12)
     np.testing.assert_allclose(pr.indicators.mae, err.abs().mean(), rtol=1e-12)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
-from satmodel.screening import response_quality
+from satmodel.survey.screening import response_quality
 
 
 def test_hand_computed_flags():

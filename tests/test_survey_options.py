@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import satmodel as sm
-from satmodel.data import prepare
-from satmodel.fit import survey_moments
+from satmodel.survey import prepare
+from satmodel.moments import survey_moments
 from satmodel.moments import compute_moments
 
 SPEC = sm.templates.ecsi_mobile()
@@ -64,9 +64,9 @@ def test_equal_weights_equal_unweighted(c):
 def test_weights_by_column_name_and_errors():
     df = DF.assign(w=np.linspace(0.5, 1.5, len(DF)))
     res = sm.fit_pls(SPEC, df, weights="w")
-    assert res.options.weights == "w"
+    assert res.survey_options.weights == "w"
     arr = sm.fit_pls(SPEC, DF, weights=df["w"].to_numpy())
-    assert arr.options.weights == "<array>"
+    assert arr.survey_options.weights == "<array>"
     _same(res, arr, atol=0)
     assert abs(res.paths.estimate - BASE.paths.estimate).max() > 1e-4  # weights matter
     with pytest.raises(sm.DataError, match="'wt'"):
@@ -86,7 +86,7 @@ def test_weighted_bootstrap_moments_carry_the_weights():
     w = np.random.default_rng(3).uniform(0.5, 2, len(DF))
     res = sm.fit_pls(SPEC, DF, weights=w)
     counts = np.random.default_rng(4).multinomial(len(DF), np.full(len(DF), 1 / len(DF)), size=2)
-    mom = survey_moments(res._data, res.options, counts)
+    mom = survey_moments(res.survey, counts)
     wn = w * len(w) / w.sum()
     for b in range(2):
         direct = compute_moments(DF[ITEMS].to_numpy(float), counts[b] * wn)
@@ -118,9 +118,9 @@ def test_bootstrap_moments_repeat_the_treatment(seed, missing):
         warnings.simplefilter("ignore", sm.SatModelWarning)
         res = sm.fit_pls(SPEC, df, missing=missing)
     counts = np.random.default_rng(seed).multinomial(len(df), np.full(len(df), 1 / len(df)))
-    batched = survey_moments(res._data, res.options, counts[None])
+    batched = survey_moments(res.survey, counts[None])
     rows = df.loc[df.index.repeat(counts)].reset_index(drop=True)
-    direct = survey_moments(prepare(SPEC, rows, missing=missing), res.options)
+    direct = survey_moments(prepare(SPEC, rows, missing=missing))
     np.testing.assert_allclose(batched.corr[0], direct.corr, atol=1e-9)
     np.testing.assert_allclose(batched.mean[0], direct.mean, atol=1e-9)
 
@@ -146,7 +146,7 @@ def test_pairwise_equals_pandas_pairwise_correlations():
 def test_em_on_monotone_bivariate_closed_form():
     """Monotone pattern (x complete, y partly missing): the ML estimates are closed-form
     (Anderson 1957): mu_y = ybar_c + b (xbar - xbar_c), b from the complete pairs."""
-    from satmodel.missing import em_moments
+    from satmodel.moments.missing import em_moments
     rng = np.random.default_rng(0)
     x = rng.normal(size=60)
     y = 0.6 * x + rng.normal(size=60)

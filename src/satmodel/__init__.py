@@ -1,7 +1,8 @@
 """satmodel: customer-satisfaction index models (ACSI, ECSI, CCSI, ...).
 
-Describe a model with pydantic schemas, fit it by PLS path modelling or consistent
-PLS, and read tidy result tables.
+Describe a model with pydantic schemas, fit it by PLS path modelling, consistent
+PLS or CB-SEM, and read tidy result tables. This module only re-exports the public
+API; the layers live in their folders (see README "Layout").
 
 >>> import satmodel as sm
 >>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
@@ -11,7 +12,9 @@ True
 
 from __future__ import annotations
 
-from . import companion, datasets, index, ipma, screening, templates
+from . import datasets, index, templates
+from .diagnostics import Diagnostic
+from .engine import PLSOptions
 from .errors import (
     AdmissibilityWarning,
     ConvergenceWarning,
@@ -20,28 +23,27 @@ from .errors import (
     HeywoodWarning,
     IndexWarning,
     MissingDataWarning,
+    NotAvailableError,
     OptionError,
     SatModelError,
     SatModelWarning,
     SignWarning,
     SpecError,
 )
-from .cbsem import fit_cbsem
-from .cbsem_results import CBSEMResult
-from .compare import compare
-from .fit import fit_pls, fit_pls_moments
-from .groups import permutation_test
-from .options import PLSOptions
-from .results import PLSResult
-from .spec import Construct, Indicator, ModelSpec, Path
+from .index import companion, ipma
+from .report.compare import compare
+from .results import CBSEMResult, PLSResult, fit_pls, fit_pls_moments, permutation_test
+from .results.cbsem_fit import fit_cbsem
+from .spec import Construct, Covariance, Indicator, ModelSpec, Path
+from .survey import SurveyOptions, screening
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AdmissibilityWarning", "Construct", "ConvergenceWarning", "DataError", "EstimationError",
-    "Indicator", "ModelSpec", "OptionError", "PLSOptions", "PLSResult", "Path",
-    "SatModelError", "SatModelWarning", "SpecError", "datasets", "fit_pls",
-    "fit_pls_moments", "permutation_test", "templates",
-    "CBSEMResult", "HeywoodWarning", "compare", "fit_cbsem",
-    "IndexWarning", "MissingDataWarning", "SignWarning", "companion", "index", "ipma", "screening",
+    "AdmissibilityWarning", "CBSEMResult", "Construct", "ConvergenceWarning", "Covariance",
+    "DataError", "Diagnostic", "EstimationError", "HeywoodWarning", "Indicator",
+    "IndexWarning", "MissingDataWarning", "ModelSpec", "NotAvailableError", "OptionError",
+    "PLSOptions", "PLSResult", "Path", "SatModelError", "SatModelWarning", "SignWarning",
+    "SpecError", "SurveyOptions", "companion", "compare", "datasets", "fit_cbsem", "fit_pls",
+    "fit_pls_moments", "index", "ipma", "permutation_test", "screening", "templates",
 ]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import datasets, templates
 from .errors import DataError, SatModelError
-from .fit import fit_pls
+from .results import fit_pls
 from .spec import ModelSpec
 
 

@@ -40,6 +40,11 @@ class OptionError(SatModelError):
     """An option passed to a fit or method is invalid."""
 
 
+class NotAvailableError(OptionError, NotImplementedError):
+    """The option asks for a method satmodel does not offer yet (the message says which
+    alternative to use); also a ``NotImplementedError`` for code that checks for that."""
+
+
 class SatModelWarning(UserWarning):
     """Base class of satmodel's warnings: legal but suspect."""
 
@@ -53,7 +58,7 @@ class AdmissibilityWarning(SatModelWarning):
 
 
 class MissingDataWarning(SatModelWarning):
-    """An item's share of missing answers exceeds ``missing_warn`` (see PLSOptions)."""
+    """An item's share of missing answers exceeds ``missing_warn`` (see SurveyOptions)."""
 
 
 class SignWarning(SatModelWarning):

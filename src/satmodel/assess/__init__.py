@@ -1,0 +1,14 @@
+"""Is the model any good: quality criteria, rules of thumb, model fit and its bootstrap
+test, out-of-sample prediction.
+
+>>> from satmodel.assess import F2_METHODS
+>>> F2_METHODS
+('correlations', 'reestimate')
+"""
+
+from .criteria import F2_METHODS
+from .fit_test import fit_test
+from .predict import PredictResult, predict_pls
+from .rules import assess
+
+__all__ = ["F2_METHODS", "PredictResult", "assess", "fit_test", "predict_pls"]

@@ -1,0 +1,206 @@
+"""CB-SEM fits of validated rows (:func:`fit_cbsem_rows`): moments, a fresh semopy fit,
+fit indices, and the diagnostics (non-convergence, Heywood cases, singular information)
+as records; the option checks of ``fit_cbsem``.
+
+Example
+-------
+>>> import satmodel as sm
+>>> spec = sm.ModelSpec.from_lavaan("EXPE =~ EXPE1 + EXPE2 + EXPE3; SAT =~ SAT1 + SAT2 + SAT3; SAT ~ EXPE")
+>>> cb = sm.fit_cbsem(spec, sm.datasets.load("ecsi_satisfaction"))
+>>> cb.converged, int(cb.fit_indices["df"])
+(True, 8)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .engine import OBJECTIVES, CBEstimate, adf_gamma, run_semopy
+from .solution import standardize
+from .stats import fiml_indices, fit_indices
+from .translate import count_moments
+from ..diagnostics import report
+from ..errors import (AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError,
+                     HeywoodWarning, MissingDataWarning, OptionError, SatModelWarning)
+from ..moments.missing import em_moments
+from ..spec.model import ModelSpec
+
+__all__ = ["CBFit", "fit_cbsem_rows", "check_options", "refuse_missing", "MISSING"]
+
+#: a free variance below this share of its implied (item) or total (construct) variance is "at 0"
+HEYWOOD_TOL = 1e-6
+
+#: missing-data treatments of fit_cbsem ("casewise" is accepted as fit_pls's name of "listwise")
+MISSING = ("error", "listwise", "fiml")
+
+_NOT_SEMOPY = {  # estimators users ask for that semopy 2.3 does not have, with the alternative
+    "MLR": "robust (Huber-White) standard errors and a scaled test are not in semopy; use "
+           "estimator='ML' with res.bootstrap(n, seed) for robust standard errors",
+    "MLM": "the Satorra-Bentler scaled test is not in semopy; use estimator='ML' with "
+           "res.bootstrap(n, seed), or estimator='WLS' (ADF, distribution-free chi2)",
+    "WLSMV": "polychoric (ordinal) estimation is not wrapped; use estimator='DWLS' (on the "
+             "Pearson covariances) or 'WLS'",
+    "FIML": "FIML is a missing-data treatment here: use estimator='ML', missing='fiml'",
+    "MLW": "semopy's 'MLW' is satmodel's estimator='ML'",
+}
+
+
+def check_options(estimator: str, missing: str, max_iter: Any) -> str:
+    if estimator not in OBJECTIVES:
+        hint = _NOT_SEMOPY.get(str(estimator).upper(), "")
+        raise OptionError(f"estimator={estimator!r} is not available for fit_cbsem"
+                          + (f": {hint}" if hint else "") + "; choose one of "
+                          + ", ".join(map(repr, OBJECTIVES)))
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
+    missing = "listwise" if missing == "casewise" else missing
+    if missing in ("mean", "pairwise", "em"):
+        raise OptionError(f"missing={missing!r} is a fit_pls treatment (it works on moments); "
+                          "fit_cbsem offers missing='fiml' (full-information ML, every answer "
+                          "used) or 'listwise'")
+    if missing not in MISSING:
+        raise OptionError(f"missing={missing!r}: choose one of {', '.join(map(repr, MISSING))}")
+    if missing == "fiml" and estimator != "ML":
+        raise OptionError(f"missing='fiml' needs estimator='ML', not {estimator!r}: semopy's "
+                          "full-information likelihood is normal-theory ML only. Use "
+                          f"missing='listwise' with estimator={estimator!r}, or estimator='ML'")
+    return missing
+
+
+def refuse_missing(spec: ModelSpec, nan: np.ndarray, index: pd.Index) -> None:
+    items = [f"{name} ({int(k)} missing, rows {index[nan[:, j]].tolist()[:5]})"
+             for j, (name, k) in enumerate(zip(spec.indicator_names, nan.sum(axis=0))) if k]
+    raise DataError(
+        f"{len(items)} item(s) of model {spec.name!r} have missing answers (NaN or na_values "
+        f"codes): {'; '.join(items[:8])}{' ...' if len(items) > 8 else ''}. With missing='error' "
+        "(the default) fit_cbsem does not handle them: pass missing='fiml' (full-information "
+        "ML, uses every answer; valid under MAR) or missing='listwise' (drops those respondents)")
+
+
+@dataclass(frozen=True, eq=False)
+class CBFit:
+    """One CB-SEM fit of validated rows: moments the model was fitted to, the engine's
+    estimate and the fit indices (the arrays a :class:`~satmodel.CBSEMResult` holds)."""
+
+    spec: ModelSpec
+    estimator: str
+    n_obs: int
+    indicator_mean: np.ndarray
+    sample_cov: np.ndarray
+    estimate: CBEstimate
+    fit_indices: pd.Series
+    missing: str
+    X: np.ndarray
+
+
+def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max_iter: int = 10000,
+                   diagnose: bool = True, missing: str = "error") -> CBFit:
+    """Fit validated rows ``X`` (n x p, spec indicator order; NaN only with ``missing="fiml"``);
+    the bootstrap calls this too.
+
+    With ``diagnose=False`` no warnings are issued (the caller inspects the result) and
+    FIML standard errors are skipped.
+    """
+    X = np.asarray(X, dtype=float)
+    n = X.shape[0]
+    fiml = missing == "fiml"
+    if fiml:
+        em = em_moments(X)
+        mean = np.asarray(em.mean, dtype=float)
+        S = np.asarray(em.corr * np.outer(em.std, em.std), dtype=float) * (n - 1) / n
+    else:
+        mean, S = X.mean(axis=0), np.cov(X, rowvar=False, bias=True)
+    _check_moments(spec, S)
+    gamma = _check_gamma(spec, X, estimator) if estimator in ("WLS", "DWLS") else None
+    est = run_semopy(spec, X, estimator=estimator, max_iter=max_iter, fiml=fiml, se=diagnose or not fiml)
+    if not np.all(np.isfinite(est.sigma)):
+        raise EstimationError(f"semopy returned a non-finite implied covariance matrix for model "
+                              f"{spec.name!r}: {est.message}")
+    if diagnose:
+        _diagnose(spec, est, estimator)
+    if fiml:
+        fit = fiml_indices(X, est.mean, est.sigma, n_free=est.n_free, sat_mean=mean, sat_cov=S)
+        mean = est.mean
+    else:
+        fit = fit_indices(S, est.sigma, n=n, n_free=est.n_free, estimator=estimator, gamma=gamma)
+    return CBFit(spec=spec, estimator=estimator, n_obs=n, indicator_mean=mean, sample_cov=S,
+                 estimate=est, fit_indices=fit, missing=missing, X=X)
+
+
+def _check_gamma(spec: ModelSpec, X: np.ndarray, estimator: str) -> np.ndarray:
+    m = count_moments(X.shape[1])
+    gamma = adf_gamma(X)
+    w = np.diag(gamma) if estimator == "DWLS" else np.linalg.eigvalsh(gamma)
+    if (estimator == "WLS" and X.shape[0] <= m) or w.min() <= 1e-12 * w.max():
+        raise EstimationError(
+            f"the ADF weight matrix of model {spec.name!r} ({m} x {m}, from {X.shape[0]} rows) "
+            "is singular: WLS/DWLS need clearly more respondents than the p(p + 1)/2 = "
+            f"{m} distinct moments (and no item that is a function of others). Use "
+            "estimator='ML' (with res.bootstrap for non-normal data) or 'ULS'")
+    return gamma
+
+
+def _check_moments(spec: ModelSpec, S: np.ndarray) -> None:
+    d = np.sqrt(np.diag(S))
+    R = S / np.outer(d, d)
+    w, v = np.linalg.eigh(R)
+    if w[0] <= 1e-10 * max(w[-1], 1.0):
+        items = [spec.indicator_names[k] for k in np.argsort(-np.abs(v[:, 0])) if abs(v[k, 0]) > 1e-3]
+        raise EstimationError(
+            "the item covariance matrix is singular, so the ML discrepancy is undefined: items "
+            f"{items[:8]} are (nearly) linearly dependent. Drop a redundant item (e.g. a sum or a "
+            "duplicate) or fit by PLS")
+
+
+def _diagnose(spec: ModelSpec, est: CBEstimate, estimator: str) -> None:
+    if not est.converged:
+        report(
+            "not_converged",
+            f"CB-SEM ({estimator}) for model {spec.name!r} did not converge after {est.n_iter} "
+            f"iterations (semopy/SLSQP: {est.message}); the estimates are the last iterate and "
+            "res.converged is False. Check the model for identification problems, or raise max_iter",
+            ConvergenceWarning, count=int(est.n_iter))
+    for note in est.messages:
+        if "Fisher Information Matrix is not PD" in note or "Solver didn" in note:
+            continue
+        report("semopy", f"semopy reported while fitting {spec.name!r}: {note}", SatModelWarning)
+    if est.fim_singular:
+        report(
+            "singular_information", f"the information matrix of model {spec.name!r} is singular at the estimates, so the "
+            "standard errors are unreliable: the model is empirically under-identified here (a path "
+            "or loading near 0 can do this). Use the bootstrap, or simplify the model",
+            AdmissibilityWarning)
+    _heywood(spec, est)
+
+
+def _heywood(spec: ModelSpec, est: CBEstimate) -> None:
+    sol = standardize(est)
+    par = est.params
+    free_var = {(a) for a, op, b, f in zip(par["lhs"], par["op"], par["rhs"], par["free"])
+                if op == "~~" and a == b and f}
+    owner = {i: c.name for c in spec.constructs for i in c.indicator_names}
+    problems, heywood_names = [], []
+    for k, item in enumerate(spec.indicator_names):
+        lam = float(np.abs(sol.loadings[k]).max())
+        if item in free_var and est.theta[k, k] <= HEYWOOD_TOL * est.sigma[k, k]:
+            heywood_names.append(item)
+            problems.append(f"item {item!r} of construct {owner[item]!r} has residual variance "
+                            f"{est.theta[k, k]:.3g} (at its bound 0; standardized loading {lam:.3f})")
+        elif lam >= 1.0 + 1e-9:
+            heywood_names.append(item)
+            problems.append(f"item {item!r} of construct {owner[item]!r} has standardized loading {lam:.3f} > 1")
+    for j, name in enumerate(spec.construct_names):
+        if name in free_var and est.psi[j, j] <= HEYWOOD_TOL * max(sol.construct_var[j], 1e-300):
+            what = "disturbance variance" if name in spec.endogenous else "variance"
+            heywood_names.append(name)
+            problems.append(f"construct {name!r} has {what} {est.psi[j, j]:.3g} (at its bound 0)")
+    if problems:
+        report(
+            "heywood", f"Heywood case in model {spec.name!r}: " + "; ".join(problems) + ". The solution is "
+            "improper: too few items or too small a sample for the construct, a misspecified model, "
+            "or an item that duplicates another. Inspect those items, or constrain the model",
+            HeywoodWarning, names=heywood_names)

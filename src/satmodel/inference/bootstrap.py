@@ -1,0 +1,185 @@
+"""Batched bootstrap on moment matrices (DESIGN.md "the one idea").
+
+A resample is a vector of row counts, so B resamples are B weighted moment matrices
+computed together, and one batched PLS call fits them all; every listed table
+(:data:`satmodel.tables.TABLES`) is evaluated on the B fits by the same functions that
+produce the original estimates. The resampling driver (:mod:`.driver`) chunks them
+by memory; the draws do not depend on the chunk size.
+
+Example
+-------
+>>> import satmodel as sm
+>>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+>>> boot = res.bootstrap(n=200, seed=1, progress=False)
+>>> list(boot.paths.columns)
+['source', 'target', 'estimate', 'se', 't', 'p', 'ci_lower', 'ci_upper']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import _validate as check
+from ..diagnostics import report
+from ..engine.refit import Refit
+from ..errors import SatModelError
+from ..spec.model import ModelSpec
+from ..tables import NOT_BY_DEFAULT, TABLES, Context
+from . import intervals
+from .driver import BootstrapCounts, LeaveOut, run, table_evaluator
+
+SIGN_OPTIONS = ("none", "construct", "individual")
+INADMISSIBLE_OPTIONS = ("drop", "keep")
+
+
+@dataclass(frozen=True)
+class BootstrapInference:
+    """Stored draws and settings of a bootstrap; tables read their inference from it.
+
+    Attributes
+    ----------
+    draws : dict
+        ``draws[table][column]``: array (n_valid, rows) of resample estimates.
+    original : dict
+        ``original[table][column]``: the original estimates (rows,).
+    jackknife : dict or None
+        Leave-one-out (or grouped) estimates for BCa, same layout as ``draws``.
+    n_requested, n_valid : int
+    dropped : dict
+        Reason -> number of resamples dropped (non-convergence, singular, ...).
+    stored : dict or None
+        ``stored[table][column][stat]``: se, t, p, ci_lower, ci_upper as read from JSON
+        without draws (``draws`` is then None and intervals cannot be recomputed).
+    """
+
+    draws: dict[str, dict[str, np.ndarray]] | None
+    original: dict[str, dict[str, np.ndarray]]
+    n_requested: int
+    n_valid: int
+    dropped: dict[str, int]
+    seed: Any
+    signs: str
+    level: float = 0.95
+    method: str = "percentile"
+    jackknife: dict[str, dict[str, np.ndarray]] | None = field(default=None, repr=False)
+    stored: dict[str, dict[str, dict[str, np.ndarray]]] | None = field(default=None, repr=False)
+
+    @property
+    def tables(self) -> list[str]:
+        """The tables with inference."""
+        return list(self.original)
+
+    def annotate(self, table: str, df: pd.DataFrame) -> pd.DataFrame:
+        """Add se, t, p, ci_lower, ci_upper (prefixed ``<column>_`` when the table has
+        several value columns) to a table."""
+        if table not in self.original:
+            return df
+        cols = list(self.original[table])
+        df = df.copy()
+        for col in cols:
+            stats = self.summarize(table, col)
+            prefix = "" if len(cols) == 1 else f"{col}_"
+            for name, values in stats.items():
+                values = np.asarray(values, dtype=float)
+                # t and p are not defined where the draws do not vary: <NA>, not NaN
+                df[prefix + name] = pd.array(np.where(np.isnan(values), None, values), "Float64") \
+                    if np.isnan(values).any() else values
+        return df
+
+    def summarize(self, table: str, column: str) -> dict[str, np.ndarray]:
+        """se, t, p (two-sided, t with B - 1 df), ci_lower, ci_upper of one column."""
+        if self.draws is None:
+            return self.stored[table][column]
+        draws = self.draws[table][column]
+        theta = self.original[table][column]
+        jack = None if self.jackknife is None else self.jackknife[table][column]
+        return intervals.summarize(theta, draws, level=self.level, method=self.method,
+                                    jackknife=jack)
+
+    def require_draws(self, verb: str) -> dict[str, dict[str, np.ndarray]]:
+        """The draws, or a SatModelError when they were not stored (read from JSON)."""
+        if self.draws is None:
+            raise SatModelError(f"{verb} needs the bootstrap draws, which this result (read "
+                                "from JSON written without them) does not carry; write it "
+                                "with res.to_json(draws=True), or bootstrap again")
+        return self.draws
+
+    def draws_frame(self, table: str, column: str, keys: pd.DataFrame) -> pd.DataFrame:
+        """Draws as a DataFrame: one row per resample, one column per table row."""
+        labels = [" -> ".join(map(str, r)) if len(r) > 1 else str(r[0])
+                  for r in keys.itertuples(index=False)]
+        return pd.DataFrame(self.draws[table][column], columns=labels)
+
+
+def select_tables(tables: Any) -> list[str]:
+    """The tables a bootstrap evaluates: None (all but ``NOT_BY_DEFAULT``), "all" or names."""
+    if tables is None:
+        return [t for t in TABLES if t not in NOT_BY_DEFAULT]
+    if isinstance(tables, str) and tables == "all":
+        return list(TABLES)
+    names = [tables] if isinstance(tables, str) else list(tables)
+    unknown = [t for t in names if t not in TABLES]
+    if unknown or not names:
+        raise check.bad("bootstrap", "tables", tables,
+                        f"unknown {unknown}; listed tables: {', '.join(TABLES)}")
+    return names
+
+
+def check_options(n: Any, ci: str, level: float, signs: str, inadmissible: str,
+                  chunk_size: Any) -> None:
+    """Validate the bootstrap options once (one message format)."""
+    check.integer("bootstrap", "n", n, minimum=2)
+    check.choice("bootstrap", "signs", signs, SIGN_OPTIONS)
+    check.choice("bootstrap", "inadmissible", inadmissible, INADMISSIBLE_OPTIONS)
+    if chunk_size is not None:
+        check.integer("bootstrap", "chunk_size", chunk_size)
+    intervals.check(ci, level)
+
+
+def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, seed: Any = None,
+              *, level: float = 0.95, signs: str = "none", inadmissible: str = "drop",
+              chunk_size: int | None = None, progress: bool | None = None,
+              tables: Any = None) -> BootstrapInference:
+    """Bootstrap the tables of a fitted model; see :meth:`PLSResult.bootstrap`.
+
+    ``refit`` carries the validated rows and the fit's options, ``original`` the fit's
+    own context (the estimates the draws are compared with).
+    """
+    tables = select_tables(tables)
+    sign_ref = None
+    if signs == "construct":
+        M = refit.layout.membership
+        sign_ref = (original.S @ (original.est.weights[:, None] * M))[M]
+    evaluate = table_evaluator(refit, spec, tables, sign_reference=sign_ref,
+                               keep_inadmissible=inadmissible == "keep")
+    counts = BootstrapCounts(n, refit.n_rows, np.random.default_rng(seed))
+    draws = run(counts, evaluate, refit.bytes_per_fit, chunk=chunk_size, progress=progress)
+    original_values = {t: {c: TABLES[t].values(original, c) for c in TABLES[t].columns}
+                       for t in tables}
+    values = draws.values
+    if signs == "individual":
+        values = {t: {c: np.abs(v) * np.sign(original_values[t][c]) for c, v in cols.items()}
+                  for t, cols in values.items()}
+    if draws.dropped:
+        report("bootstrap_dropped",
+               f"bootstrap dropped {n - draws.n_valid} of {n} resamples (by reason, a resample "
+               f"may have several: {draws.dropped}); see boot.inference.dropped",
+               names=tuple(draws.dropped), count=n - draws.n_valid)
+    if draws.n_valid < 2:
+        raise SatModelError(f"only {draws.n_valid} of {n} resamples were usable ({draws.dropped})")
+    return BootstrapInference(draws=values, original=original_values, n_requested=n,
+                              n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
+                              signs=signs, level=level, method="percentile")
+
+
+def jackknife(spec: ModelSpec, refit: Refit, tables: list[str],
+              groups: int = 2000) -> dict[str, dict[str, np.ndarray]]:
+    """Leave-one-out estimates of ``tables`` (grouped delete-d when n > ``groups``), batched;
+    used for the BCa acceleration. Every draw is kept (as BCa's formula needs)."""
+    evaluate = table_evaluator(refit, spec, tables)
+    keep_all = lambda w: (evaluate(w)[0], {})  # noqa: E731
+    return run(LeaveOut(refit.n_rows, groups), keep_all, refit.bytes_per_fit).values

@@ -1,0 +1,182 @@
+"""The one resampling driver: a weight generator x a batched refit x an evaluation.
+
+Every verb that re-estimates a model many times — bootstrap, jackknife, permutation,
+the Bollen-Stine fit test (and next: MGA, MICOM, cross-validation, many-model
+batches) — is a :class:`Weights` generator plus an evaluation run by :func:`run`.
+The driver owns what they share: chunks sized by a memory budget that counts what the
+refit really allocates, seeded draws independent of the chunk size, a progress bar,
+and the record of dropped draws and why (never silent).
+
+>>> import numpy as np, satmodel as sm
+>>> from satmodel.inference.driver import BootstrapCounts, run, table_evaluator
+>>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+>>> draws = run(BootstrapCounts(50, 250, np.random.default_rng(1)),
+...             table_evaluator(res.refit, res.spec, ["paths"]), res.refit.bytes_per_fit)
+>>> draws.values["paths"]["estimate"].shape, draws.n_valid
+((50, 10), 50)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..engine.refit import Refit, Refitted
+from ..spec.model import ModelSpec
+from ..tables import TABLES, Context
+
+__all__ = ["Weights", "BootstrapCounts", "LeaveOut", "Draws", "run", "table_evaluator",
+           "drop_reasons", "MEMORY_BUDGET"]
+
+#: bytes per chunk for the arrays a chunk of refits allocates
+MEMORY_BUDGET = 256 * 2**20
+MAX_CHUNK = 2000
+
+Values = dict[str, dict[str, np.ndarray]]
+#: an evaluation: row weights (size * per_draw, n) -> values with leading axis ``size``
+#: and drop reasons, each a (size,) boolean mask
+Evaluate = Callable[[np.ndarray], tuple[Values, dict[str, np.ndarray]]]
+
+
+class Weights:
+    """A weight generator: ``total`` draws, each ``per_draw`` row-weight vectors of length
+    ``n``; :meth:`draw` returns the next ``size`` draws as a ``(size * per_draw, n)`` array.
+    Draws must not depend on how they are chunked."""
+
+    total: int
+    n: int
+    per_draw: int = 1
+    desc: str = "resample"
+
+    def draw(self, size: int) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass
+class BootstrapCounts(Weights):
+    """Row counts of resamples of ``n`` rows drawn with replacement."""
+
+    total: int
+    n: int
+    rng: np.random.Generator
+    desc: str = "bootstrap"
+
+    def draw(self, size: int) -> np.ndarray:
+        idx = self.rng.integers(0, self.n, size=(size, self.n))
+        flat = (idx + self.n * np.arange(size)[:, None]).ravel()
+        return np.bincount(flat, minlength=size * self.n).reshape(size, self.n).astype(float)
+
+
+@dataclass
+class LeaveOut(Weights):
+    """Delete-one (or, with ``groups`` < n, grouped delete-d) jackknife weights."""
+
+    n: int
+    groups: int = 2000
+    desc: str = "jackknife"
+    _next: int = field(default=0, repr=False)
+
+    def __post_init__(self) -> None:
+        self.total = min(self.n, self.groups)
+        self._label = np.arange(self.n) % self.total
+
+    def draw(self, size: int) -> np.ndarray:
+        ids = np.arange(self._next, self._next + size)
+        self._next += size
+        return (self._label[None, :] != ids[:, None]).astype(float)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """What a run produced: ``values[name][column]`` (n_valid, rows) of the kept draws,
+    the number requested and kept, and ``dropped`` (reason -> count; a draw may have
+    several reasons)."""
+
+    values: Values
+    n_requested: int
+    n_valid: int
+    dropped: dict[str, int]
+
+
+def drop_reasons(fitted: Refitted, consistent: bool) -> dict[str, np.ndarray]:
+    """Why each refit of a batch is unusable, each reason a boolean mask of the batch."""
+    est, J = fitted.estimate, fitted.refit.layout.n_constructs
+    finite = np.isfinite(est.weights).all(-1) & np.isfinite(est.paths).all((-1, -2))
+    ok = ~fitted.degenerate
+    reasons = {"not_converged": ~est.converged & finite & ok, "singular": ~finite & ok,
+               "constant_item": fitted.degenerate}
+    if consistent:
+        offdiag = np.abs(est.construct_corr - np.eye(J)) > 1
+        reasons["inadmissible"] = finite & ok & (
+            (est.rho_a > 1).any(-1) | (np.abs(est.loadings) > 1).any(-1) | offdiag.any((-1, -2)))
+    return reasons
+
+
+def evaluate_tables(ctx: Context, tables: Sequence[str]) -> Values:
+    """Every value column of ``tables`` on a (batched) context."""
+    return {t: {c: TABLES[t].values(ctx, c) for c in TABLES[t].columns} for t in tables}
+
+
+def table_evaluator(refit: Refit, spec: ModelSpec, tables: Sequence[str], *,
+                    sign_reference: np.ndarray | None = None,
+                    keep_inadmissible: bool = False) -> Evaluate:
+    """The evaluation of the bootstrap and jackknife: refit, then every listed table."""
+    def evaluate(weights: np.ndarray) -> tuple[Values, dict[str, np.ndarray]]:
+        fitted = refit.fit(weights, sign_reference=sign_reference)
+        reasons = drop_reasons(fitted, refit.options.consistent)
+        if keep_inadmissible:
+            reasons.pop("inadmissible", None)
+        return evaluate_tables(Context.of(fitted, spec), tables), reasons
+    return evaluate
+
+
+def chunk_size(bytes_per_draw: int, requested: int | None = None) -> int:
+    """Draws per batched call: ``requested``, or as many as fit the memory budget."""
+    if requested is not None:
+        return int(requested)
+    return max(1, min(MAX_CHUNK, MEMORY_BUDGET // max(int(bytes_per_draw), 1)))
+
+
+def progress_bar(total: int, enabled: bool | None, desc: str) -> Any:
+    """A tqdm bar, by default only when stderr is a terminal."""
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="draw")
+
+
+def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
+        chunk: int | None = None, progress: bool | None = False) -> Draws:
+    """Draw, refit and evaluate chunk by chunk; drop unusable draws, counting each reason."""
+    size = chunk_size(bytes_per_draw * weights.per_draw, chunk)
+    kept: dict[str, dict[str, list[np.ndarray]]] = {}
+    dropped: dict[str, int] = {}
+    bar = progress_bar(weights.total, progress, weights.desc)
+    done = n_bad = 0
+    try:
+        while done < weights.total:
+            c = min(size, weights.total - done)
+            values, reasons = evaluate(weights.draw(c))
+            bad = np.zeros(c, dtype=bool)
+            for reason, mask in reasons.items():
+                dropped[reason] = dropped.get(reason, 0) + int(mask.sum())
+                bad |= mask
+            for name, cols in values.items():
+                for col, v in cols.items():
+                    kept.setdefault(name, {}).setdefault(col, []).append(v[~bad])
+            n_bad += int(bad.sum())
+            done += c
+            if bar is not None:
+                bar.update(c)
+    finally:
+        if bar is not None:
+            bar.close()
+    out = {name: {col: np.concatenate(v, axis=0) for col, v in cols.items()}
+           for name, cols in kept.items()}
+    return Draws(values=out, n_requested=weights.total, n_valid=weights.total - n_bad,
+                 dropped={k: v for k, v in dropped.items() if v})

@@ -1,0 +1,94 @@
+"""Bootstrap standard errors, p-values and confidence intervals (METHODS.md 4.1-4.2).
+
+All functions work column-wise on draws of shape (B, k). Quantiles are R's type 7
+(numpy's default "linear"), as seminr, plspm and ``scipy.stats.bootstrap`` use.
+
+Example
+-------
+>>> import numpy as np
+>>> draws = np.random.default_rng(0).normal(0.5, 0.1, size=(2000, 1))
+>>> out = summarize(np.array([0.5]), draws, level=0.95, method="percentile")
+>>> round(float(out["se"][0]), 2), bool(out["ci_lower"][0] < 0.5 < out["ci_upper"][0])
+(0.1, True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from .. import _validate as valid
+from ..errors import NotAvailableError
+
+METHODS = ("percentile", "basic", "normal", "bc", "bca", "studentized")
+
+
+def check(method: str, level: float, verb: str = "bootstrap") -> None:
+    """Validate a CI method and level, raising OptionError naming the option."""
+    valid.choice(verb, "ci", method, METHODS)
+    if method == "studentized":
+        raise NotAvailableError(
+            f"invalid {verb} option ci='studentized': studentized bootstrap intervals need a "
+            "standard error per resample (a double bootstrap) and are not implemented yet; "
+            "use 'bca' or 'percentile'")
+    valid.number(verb, "level", level, 0.0, 1.0)
+
+
+def _quantile(draws: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Column-wise quantiles, a different probability per column: q shape (k,)."""
+    q = np.clip(q, 0.0, 1.0)
+    return np.array([np.quantile(draws[:, j], q[j]) for j in range(draws.shape[1])])
+
+
+def bias_correction(theta: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """z0 = Φ⁻¹(share of draws strictly below the estimate)."""
+    return stats.norm.ppf(np.mean(draws < theta[None, :], axis=0))
+
+
+def acceleration(jackknife: np.ndarray) -> np.ndarray:
+    """BCa acceleration a = Σ d³ / (6 (Σ d²)^{3/2}), d = mean − jackknife estimate."""
+    d = jackknife.mean(axis=0)[None, :] - jackknife
+    num = np.sum(d**3, axis=0)
+    den = 6.0 * np.sum(d**2, axis=0) ** 1.5
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, 0.0)
+
+
+def interval(theta, draws, *, level: float, method: str, jackknife=None):
+    """Lower and upper bounds, each shape (k,)."""
+    alpha = 1.0 - level
+    lo_q, hi_q = alpha / 2, 1 - alpha / 2
+    if method == "percentile":
+        return np.quantile(draws, lo_q, axis=0), np.quantile(draws, hi_q, axis=0)
+    if method == "basic":
+        return (2 * theta - np.quantile(draws, hi_q, axis=0),
+                2 * theta - np.quantile(draws, lo_q, axis=0))
+    if method == "normal":
+        z = stats.norm.ppf(hi_q)
+        se = draws.std(axis=0, ddof=1)
+        return theta - z * se, theta + z * se
+    z0 = bias_correction(theta, draws)
+    a = np.zeros_like(z0) if method == "bc" else acceleration(jackknife)
+    bounds = []
+    for q in (lo_q, hi_q):
+        zq = stats.norm.ppf(q)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            adj = stats.norm.cdf(z0 + (z0 + zq) / (1 - a * (z0 + zq)))
+        bounds.append(_quantile(draws, np.nan_to_num(adj, nan=q)))
+    return bounds[0], bounds[1]
+
+
+def summarize(theta, draws, *, level: float = 0.95, method: str = "percentile", jackknife=None):
+    """se, t, p (two-sided, Student t with B - 1 df as seminr), ci_lower, ci_upper.
+
+    Where the draws do not vary (se = 0, e.g. the weight of a single item) t and p are
+    not defined and come back as NaN, which result tables show as ``<NA>``.
+    """
+    theta = np.asarray(theta, dtype=float)
+    draws = np.asarray(draws, dtype=float)
+    se = draws.std(axis=0, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(se > 1e-14 * np.maximum(1.0, np.abs(theta)), theta / se, np.nan)
+    p = 2 * stats.t.sf(np.abs(t), df=draws.shape[0] - 1)
+    lo, hi = interval(theta, draws, level=level, method=method, jackknife=jackknife)
+    return {"se": se, "t": t, "p": p, "ci_lower": lo, "ci_upper": hi}

@@ -1,0 +1,109 @@
+"""Sufficient statistics of a survey matrix: n, means, standard deviations, correlations.
+
+Everything PLS path modelling estimates (except respondent scores) is a function of
+the indicator correlation matrix; unstandardized outputs need the means and
+standard deviations too. This module computes them in one pass, optionally with
+row (frequency or sampling) weights and over a leading batch axis, so that B
+bootstrap resamples are B weight vectors and one call.
+
+Example
+-------
+>>> import numpy as np
+>>> from satmodel.moments import compute_moments
+>>> X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0]])
+>>> m = compute_moments(X)
+>>> m.n, m.mean.tolist(), round(float(m.corr[0, 1]), 6)
+(3.0, [2.0, 2.3333333333333335], 0.654654)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Moments of a (possibly batched) data matrix.
+
+    Attributes
+    ----------
+    n : float or ndarray, shape (...)
+        Sum of the row weights (number of rows when unweighted).
+    mean : ndarray, shape (..., p)
+    std : ndarray, shape (..., p)
+        Standard deviations with divisor ``n - 1``.
+    corr : ndarray, shape (..., p, p)
+        Correlation matrix (unit diagonal exactly).
+    """
+
+    n: float | np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    corr: np.ndarray
+
+
+def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Moments:
+    """Compute n, means, SDs (divisor n - 1) and correlations of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        The data matrix (rows are respondents).
+    row_weights : ndarray, shape (..., n), optional
+        Frequency weights per row; a leading batch axis gives one set of moments per
+        weight vector (a bootstrap resample is the vector of multinomial counts).
+        Weighted moments use ``n = sum(weights)`` and divisor ``n - 1``, so integer
+        weights give exactly the moments of the replicated rows.
+
+    Returns
+    -------
+    Moments
+        With leading batch axes taken from ``row_weights``.
+    """
+    X = np.asarray(X, dtype=float)
+    if row_weights is None:
+        n = float(X.shape[0])
+        mean = X.mean(axis=0)
+        cov = np.zeros((X.shape[1], X.shape[1]))
+        for start in range(0, X.shape[0], _ROWS_PER_CHUNK):  # bounded temporaries
+            centred = X[start:start + _ROWS_PER_CHUNK] - mean
+            cov += centred.T @ centred
+        cov /= n - 1.0
+    else:
+        c = np.asarray(row_weights, dtype=float)
+        shift = X.mean(axis=0)  # centring first keeps the cross-product formula accurate
+        Xs = X - shift
+        n = c.sum(axis=-1)
+        mean_s = (c @ Xs) / n[..., None]
+        # sum_r c_r (x_r - m)(x_r - m)' = X' diag(c) X - n m m'
+        cross = _weighted_cross(c, Xs)
+        cov = (cross - n[..., None, None] * mean_s[..., :, None] * mean_s[..., None, :]) / (
+            n[..., None, None] - 1.0
+        )
+        mean = mean_s + shift
+    var = np.diagonal(cov, axis1=-2, axis2=-1)
+    std = np.sqrt(np.clip(var, 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = cov / (std[..., :, None] * std[..., None, :])
+    idx = np.arange(X.shape[1])
+    corr[..., idx, idx] = 1.0
+    return Moments(n=n, mean=mean, std=std, corr=corr)
+
+
+_OUTER_BUDGET = 64 * 2**20  # bytes for the row-wise outer products
+_ROWS_PER_CHUNK = 1 << 16  # rows centred at a time for unweighted moments
+
+
+def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Σ_r c_r x_r x_r' for every weight vector in ``c`` (..., n): shape (..., p, p).
+
+    For small n·p² one GEMM against the row-wise outer products (fast for many weight
+    vectors, e.g. bootstrap counts); otherwise a batched X' diag(c) X.
+    """
+    n, p = X.shape
+    if n * p * p * 8 <= _OUTER_BUDGET:
+        outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
+        return (c @ outer).reshape(c.shape[:-1] + (p, p))
+    return np.einsum("...r,rp,rq->...pq", c, X, X, optimize=True)

@@ -1,0 +1,314 @@
+"""The JSON record of a result: a pydantic model (and its JSON Schema) that validates
+``from_json`` input, so a malformed or hostile record raises a SatModelError naming
+the field instead of building a wrong result.
+
+Records carry names, not spec-order arrays: vectors are ``{name: value}`` maps and
+matrices ``{"rows": [...], "columns": [...], "values": [[...]]}``; every result table
+(with inference columns after a bootstrap) is stored tidy under ``tables`` for
+consumers that read JSON only. The package version and the diagnostics travel too.
+
+>>> import json
+>>> schema = pls_schema()
+>>> schema["properties"]["format"]["const"]
+'satmodel.PLSResult'
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import metadata
+from typing import Any, Literal, Optional, Union
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..diagnostics import SEVERITIES, Diagnostic
+from ..engine.options import PLSOptions
+from ..errors import SatModelError
+from ..spec.model import ModelSpec
+from ..survey.options import SurveyOptions
+
+__all__ = ["Matrix", "TableRecord", "InferenceRecord", "PLSRecord", "parse", "pls_schema",
+           "package_version", "vector", "matrix", "table_record", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 2
+MAX_BYTES = 256 * 2**20
+Number = Optional[float]
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("satmodel")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _finite(values: Any, where: str) -> Any:
+    for v in np.asarray(values, dtype=float).ravel():
+        if not math.isfinite(v):
+            raise ValueError(f"{where} must be finite numbers")
+    return values
+
+
+class Matrix(_Strict):
+    """A labelled matrix."""
+
+    rows: list[str]
+    columns: list[str]
+    values: list[list[float]]
+
+    @model_validator(mode="after")
+    def _shape(self) -> Matrix:
+        if len(self.values) != len(self.rows) or any(len(r) != len(self.columns) for r in self.values):
+            raise ValueError(f"values must be {len(self.rows)} x {len(self.columns)} "
+                             "(rows x columns)")
+        _finite(self.values, "matrix values")
+        return self
+
+    def array(self, rows: tuple[str, ...], columns: tuple[str, ...], field: str) -> np.ndarray:
+        """The values as an array in the given label order (labels must match exactly)."""
+        if sorted(self.rows) != sorted(rows) or sorted(self.columns) != sorted(columns):
+            raise ValueError(f"{field}: labels do not match the spec")
+        df = pd.DataFrame(self.values, index=self.rows, columns=self.columns)
+        return df.loc[list(rows), list(columns)].to_numpy(dtype=float)
+
+
+class TableRecord(_Strict):
+    """A tidy table: column names and rows of values (None for not defined)."""
+
+    columns: list[str]
+    data: list[list[Union[str, float, bool, None]]]
+
+    @model_validator(mode="after")
+    def _width(self) -> TableRecord:
+        if any(len(r) != len(self.columns) for r in self.data):
+            raise ValueError(f"every row needs {len(self.columns)} values")
+        return self
+
+
+class DiagnosticRecord(_Strict):
+    code: str = Field(max_length=200)
+    message: str = Field(max_length=20000)
+    severity: Literal["info", "warning"] = "warning"
+    category: str = Field("SatModelWarning", max_length=200)
+    names: list[str] = []
+    count: Optional[int] = Field(None, ge=0)
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(code=self.code, message=self.message, severity=self.severity,
+                          category=self.category, names=tuple(self.names), count=self.count)
+
+
+class InferenceRecord(_Strict):
+    """A bootstrap's settings and, per table column, the original estimates and the
+    summaries (se, t, p, ci_lower, ci_upper); the draws only when written with them."""
+
+    n_requested: int = Field(ge=2)
+    n_valid: int = Field(ge=2)
+    dropped: dict[str, int] = {}
+    seed: Optional[Union[int, str]] = None
+    signs: Literal["none", "construct", "individual"] = "none"
+    level: float = Field(gt=0, lt=1)
+    method: Literal["percentile", "basic", "normal", "bc", "bca"] = "percentile"
+    original: dict[str, dict[str, list[Number]]]
+    summaries: dict[str, dict[str, dict[str, list[Number]]]]
+    draws: Optional[dict[str, dict[str, list[list[Number]]]]] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InferenceRecord:
+        if self.n_valid > self.n_requested:
+            raise ValueError("n_valid cannot exceed n_requested")
+        if any(v < 0 for v in self.dropped.values()):
+            raise ValueError("dropped counts must be >= 0")
+        for t, cols in self.original.items():
+            for c, est in cols.items():
+                stats = self.summaries.get(t, {}).get(c)
+                if stats is None or set(stats) != set(_STATS):
+                    raise ValueError(f"summaries[{t!r}][{c!r}] needs {', '.join(_STATS)}")
+                if any(len(v) != len(est) for v in stats.values()):
+                    raise ValueError(f"summaries[{t!r}][{c!r}] must have {len(est)} values each")
+                if self.draws is not None:
+                    d = self.draws.get(t, {}).get(c)
+                    if d is None or len(d) != self.n_valid or any(len(r) != len(est) for r in d):
+                        raise ValueError(f"draws[{t!r}][{c!r}] must be n_valid x {len(est)}")
+        return self
+
+
+_STATS = ("se", "t", "p", "ci_lower", "ci_upper")
+
+
+class EstimateRecord(_Strict):
+    """The PLS engine's arrays, labelled by indicator and construct names."""
+
+    weights: dict[str, float]
+    loadings: dict[str, float]
+    cross_loadings: Matrix
+    proxy_corr: Matrix
+    construct_corr: Matrix
+    rho_a: dict[str, float]
+    paths: Matrix
+    r2: dict[str, float]
+    total: Matrix
+    n_iter: int = Field(ge=0)
+    converged: bool
+    singular_block: dict[str, bool]
+
+    @field_validator("weights", "loadings", "rho_a", "r2")
+    @classmethod
+    def _finite_values(cls, value: dict[str, float]) -> dict[str, float]:
+        _finite(list(value.values()), "values")
+        return value
+
+
+class PLSRecord(_Strict):
+    """The JSON record of a :class:`~satmodel.PLSResult`."""
+
+    format: Literal["satmodel.PLSResult"]
+    version: Literal[2]
+    satmodel_version: str = Field(max_length=100)
+    spec: ModelSpec
+    options: PLSOptions
+    survey_options: SurveyOptions
+    n_obs: int = Field(ge=3)
+    indicator_mean: dict[str, float]
+    indicator_std: dict[str, float]
+    indicator_corr: Matrix
+    estimate: EstimateRecord
+    diagnostics: list[DiagnosticRecord] = []
+    inference: Optional[InferenceRecord] = None
+    tables: dict[str, TableRecord] = {}
+
+    @model_validator(mode="after")
+    def _matches_spec(self) -> PLSRecord:
+        items, cons = self.spec.indicator_names, self.spec.construct_names
+        for name, vec, labels in (("indicator_mean", self.indicator_mean, items),
+                                  ("indicator_std", self.indicator_std, items),
+                                  ("estimate.weights", self.estimate.weights, items),
+                                  ("estimate.loadings", self.estimate.loadings, items),
+                                  ("estimate.rho_a", self.estimate.rho_a, cons),
+                                  ("estimate.r2", self.estimate.r2, cons),
+                                  ("estimate.singular_block", self.estimate.singular_block, cons)):
+            if sorted(vec) != sorted(labels):
+                raise ValueError(f"{name} must name exactly the spec's "
+                                 f"{'indicators' if labels is items else 'constructs'}")
+        _finite(list(self.indicator_mean.values()), "indicator_mean")
+        if any(not (v > 0 and math.isfinite(v)) for v in self.indicator_std.values()):
+            raise ValueError("indicator_std must be positive finite numbers")
+        S = self.indicator_corr.array(items, items, "indicator_corr")
+        if not np.allclose(S, S.T, atol=1e-10) or not np.allclose(np.diag(S), 1.0, atol=1e-10) \
+                or np.abs(S).max() > 1 + 1e-10:
+            raise ValueError("indicator_corr must be a symmetric correlation matrix")
+        est = self.estimate
+        for name in ("proxy_corr", "total"):
+            getattr(est, name).array(cons, cons, f"estimate.{name}")
+        est.cross_loadings.array(items, cons, "estimate.cross_loadings")
+        B = est.paths.array(cons, cons, "estimate.paths")
+        R = est.construct_corr.array(cons, cons, "estimate.construct_corr")
+        r2 = np.array([est.r2[c] for c in cons])
+        implied = np.einsum("kj,kj->j", B, R)  # R²_j = Σ_k b_kj r_kj (OLS on correlations)
+        if not np.allclose(r2, implied, atol=1e-6):
+            bad = [c for c, a, b in zip(cons, r2, implied) if abs(a - b) > 1e-6]
+            raise ValueError(f"estimate.r2 of {bad} disagrees with the paths and construct "
+                             "correlations of the same record")
+        return self
+
+
+def vector(values: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: v.item() if hasattr(v, "item") else v for n, v in zip(names, np.asarray(values).tolist())}
+
+
+def matrix(values: Any, rows: tuple[str, ...], columns: tuple[str, ...]) -> dict[str, Any]:
+    return {"rows": list(rows), "columns": list(columns),
+            "values": np.asarray(values, dtype=float).tolist()}
+
+
+def table_record(df: pd.DataFrame) -> dict[str, Any]:
+    """A tidy frame as {columns, data}; <NA>/NaN become None."""
+    data = [[None if (v is pd.NA or (isinstance(v, float) and math.isnan(v))) else
+             (v.item() if hasattr(v, "item") else v) for v in row]
+            for row in df.astype(object).itertuples(index=False)]
+    return {"columns": [str(c) for c in df.columns], "data": data}
+
+
+def _nan_list(values: Any) -> list:
+    return [None if not math.isfinite(v) else v for v in np.asarray(values, dtype=float).ravel()]
+
+
+def inference_record(inf: Any, draws: bool) -> dict[str, Any]:
+    """The record of a :class:`~satmodel.inference.BootstrapInference`."""
+    summaries = {t: {c: {k: _nan_list(v) for k, v in inf.summarize(t, c).items()}
+                     for c in cols} for t, cols in inf.original.items()}
+    seed = inf.seed if isinstance(inf.seed, (int, type(None))) and not isinstance(inf.seed, bool) \
+        else str(inf.seed)
+    out = {"n_requested": inf.n_requested, "n_valid": inf.n_valid, "dropped": dict(inf.dropped),
+           "seed": seed, "signs": inf.signs, "level": inf.level, "method": inf.method,
+           "original": {t: {c: _nan_list(v) for c, v in cols.items()} for t, cols in inf.original.items()},
+           "summaries": summaries, "draws": None}
+    if draws and inf.draws is not None:
+        out["draws"] = {t: {c: [_nan_list(r) for r in np.asarray(v)] for c, v in cols.items()}
+                        for t, cols in inf.draws.items()}
+    return out
+
+
+def inference_from_record(rec: InferenceRecord | None) -> Any:
+    from ..inference.bootstrap import BootstrapInference
+
+    if rec is None:
+        return None
+    arr = lambda v: np.array([np.nan if x is None else x for x in v], dtype=float)  # noqa: E731
+    original = {t: {c: arr(v) for c, v in cols.items()} for t, cols in rec.original.items()}
+    draws = None
+    if rec.draws is not None:
+        draws = {t: {c: np.array([[np.nan if x is None else x for x in r] for r in v], dtype=float)
+                     .reshape(rec.n_valid, -1) for c, v in cols.items()}
+                 for t, cols in rec.draws.items()}
+    stored = {t: {c: {k: arr(v) for k, v in stats.items()} for c, stats in cols.items()}
+              for t, cols in rec.summaries.items()}
+    return BootstrapInference(draws=draws, original=original, n_requested=rec.n_requested,
+                              n_valid=rec.n_valid, dropped=dict(rec.dropped), seed=rec.seed,
+                              signs=rec.signs, level=rec.level, method=rec.method,
+                              stored=None if draws is not None else stored)
+
+
+RECORDS: dict[str, type[BaseModel]] = {"PLSResult": PLSRecord}
+
+
+def parse(text: str | bytes, kind: str) -> BaseModel:
+    """Validate a result JSON of ``kind`` ("PLSResult", "CBSEMResult"); SatModelError
+    naming the first bad field otherwise."""
+    if not isinstance(text, (str, bytes, bytearray)):
+        raise SatModelError(f"{kind}.from_json needs a JSON string, got {type(text).__name__}")
+    if len(text) > MAX_BYTES:
+        raise SatModelError(f"result JSON of {len(text)} bytes exceeds the {MAX_BYTES}-byte limit")
+    try:
+        raw = json.loads(text, parse_constant=lambda c: float(c))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
+        raise SatModelError(f"not a satmodel result JSON: {type(err).__name__}: "
+                            f"{str(err)[:200]}") from None
+    expected = f"satmodel.{kind}"
+    if not isinstance(raw, dict) or raw.get("format") != expected:
+        raise SatModelError(f"not a satmodel result JSON (expected format {expected!r})")
+    if raw.get("version") != FORMAT_VERSION:
+        raise SatModelError(f"result JSON version {raw.get('version')!r} is not supported "
+                            f"(this satmodel reads version {FORMAT_VERSION})")
+    try:
+        return RECORDS[kind].model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "record"
+        raise SatModelError(f"invalid {kind} JSON at {where}: "
+                            f"{first['msg'].removeprefix('Value error, ')} "
+                            f"({err.error_count()} problem(s) in all)") from None
+    except RecursionError:
+        raise SatModelError(f"invalid {kind} JSON: nested too deeply") from None
+
+
+def pls_schema() -> dict[str, Any]:
+    """JSON Schema of the PLS result record."""
+    return PLSRecord.model_json_schema()

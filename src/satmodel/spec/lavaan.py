@@ -1,0 +1,428 @@
+"""Read and write lavaan-style model text.
+
+Supported statements::
+
+    NAME =~ x1 + x2 + x3     # reflective construct: mode A, common factor
+    NAME <~ x1 + x2          # composite construct: mode B
+    Y ~ X1 + X2              # structural paths X1 -> Y, X2 -> Y
+    y1 ~~ y5                 # residual covariance (CB-SEM only; also between constructs)
+    F =~ 1*x1 + x2; Y ~ 0.5*X; A ~~ 0*B   # fixed values (CB-SEM only)
+
+Comments start with ``#`` or ``!``; a statement may span lines (a line ending
+with ``+`` or an operator, or a line starting with ``+``, continues it), and
+``;`` separates statements on one line. Constructs are ordered by their
+measurement statements, paths by their appearance. What lavaan cannot express
+is carried by directive comments, which :func:`parse_lavaan` reads::
+
+    IMAG <~ IMAG1 + IMAG2    # satmodel: IMAG mode=unit
+    VAL  =~ VAL1 + VAL2      # satmodel: VAL composite
+
+A directive is ``# satmodel: NAME`` followed by ``mode=A|B|unit``,
+``composite`` and/or ``common_factor``. Other lavaan operators (``:=``,
+``==``, ``~*~``, ...), labelled parameters (``a*x1``) and fixed weights in
+``<~`` raise SpecError.
+
+Example
+-------
+>>> from satmodel.spec.lavaan import parse_lavaan, write_lavaan
+>>> spec = parse_lavaan("EXPE =~ E1 + E2\\nSAT =~ S1 + S2\\nSAT ~ EXPE")
+>>> print(write_lavaan(spec), end="")
+EXPE =~ E1 + E2
+SAT  =~ S1 + S2
+<BLANKLINE>
+SAT  ~ EXPE
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..errors import SpecError, suggest
+from .model import Construct, Covariance, Path, check_name, find_cycle
+
+if TYPE_CHECKING:
+    from .model import ModelSpec
+
+__all__ = ["parse_lavaan", "write_lavaan"]
+
+_OPS = {"=~": ("A", True), "<~": ("B", False), "~": None, "~~": None}
+_UNSUPPORTED = {"~*~", ":=", "==", "<", ">", "<=", ">=", "|", "%"}
+_TOKEN = re.compile(
+    r"""(?P<op>=~|<~|~~|~\*~|:=|==|<=|>=|[+~=<>*:,()|%"'])|(?P<name>[^\s+~=<>#!;*:,()|%"']+)"""
+)
+_COMMENT = re.compile(r"[#!]")
+_DIRECTIVE = re.compile(r"^\s*satmodel\s*:(.*)$", re.IGNORECASE)
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_MODES = {"a": "A", "b": "B", "unit": "unit"}
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    is_name: bool
+    line: int
+
+
+@dataclass
+class _Block:
+    name: str
+    line: int
+    mode: str
+    common_factor: bool
+    indicators: list[str] = field(default_factory=list)
+    fixed: dict[str, float] = field(default_factory=dict)
+
+
+def _tokenize(segment: str, line: int) -> list[_Tok]:
+    return [_Tok(m.group(), m.lastgroup == "name", line) for m in _TOKEN.finditer(segment)]
+
+
+def _split(text: str) -> tuple[list[list[_Tok]], list[tuple[int, str]]]:
+    """Split text into statements (token lists) and directives ``(line, content)``."""
+    statements: list[list[_Tok]] = []
+    directives: list[tuple[int, str]] = []
+    current: list[_Tok] | None = None
+    joiners = {"+"} | set(_OPS) | _UNSUPPORTED
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        hit = _COMMENT.search(raw)
+        code = raw[: hit.start()] if hit else raw
+        if hit and (found := _DIRECTIVE.match(raw[hit.end():])):
+            directives.append((lineno, found.group(1)))
+        for k, segment in enumerate(code.split(";")):
+            toks = _tokenize(segment, lineno)
+            if not toks:
+                continue
+            dangling = current and (current[-1].text in joiners or toks[0].text in joiners)
+            if k == 0 and dangling and not (_has_op(current) and _has_op(toks[1:])):
+                current.extend(toks)
+            else:
+                if current:
+                    statements.append(current)
+                current = toks
+    if current:
+        statements.append(current)
+    return statements, directives
+
+
+def _has_op(toks: list[_Tok]) -> bool:
+    return any(t.text in _OPS or t.text in _UNSUPPORTED for t in toks)
+
+
+def _show(toks: list[_Tok]) -> str:
+    return " ".join(t.text for t in toks)
+
+
+def _name(tok: _Tok) -> str:
+    try:
+        return check_name(tok.text, "construct or indicator")
+    except SpecError as err:
+        raise SpecError(f"line {tok.line}: {err}") from None
+
+
+def _parse_statement(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[tuple[_Tok, float | None]]]:
+    """Return (operator, left-hand name, right-hand ``(name, fixed value or None)``) of one statement."""
+    for tok in toks:
+        if tok.text in _UNSUPPORTED:
+            raise SpecError(
+                f"line {tok.line}: operator {tok.text!r} is not supported yet; satmodel reads "
+                "'=~' (reflective), '<~' (composite), '~' (regression) and '~~' (covariance)"
+            )
+    for tok in toks:
+        if not tok.is_name and tok.text not in ("+", "*") and tok.text not in _OPS:
+            raise SpecError(f"line {tok.line}: unexpected {tok.text!r} in {_show(toks)!r}")
+    ops = [i for i, tok in enumerate(toks) if tok.text in _OPS]
+    if not ops:
+        raise SpecError(f"line {toks[0].line}: expected '=~', '<~', '~' or '~~' in {_show(toks)!r}")
+    if len(ops) > 1:
+        raise SpecError(
+            f"line {toks[ops[1]].line}: two operators in one statement ({_show(toks)!r}); "
+            "put each statement on its own line or separate them with ';'"
+        )
+    op = toks[ops[0]]
+    lhs, rhs = toks[: ops[0]], toks[ops[0] + 1 :]
+    if any(t.text == "*" for t in lhs):
+        raise SpecError(f"line {op.line}: fixed/labelled parameters go on the right of {op.text!r} "
+                        f"({_show(toks)!r}), e.g. 'F =~ 1*x1 + x2'")
+    if len(lhs) != 1 or not lhs[0].is_name:
+        raise SpecError(
+            f"line {op.line}: the left of {op.text!r} must be one construct name, got {_show(lhs)!r}"
+        )
+    if not rhs:
+        raise SpecError(f"line {op.line}: nothing after {op.text!r}; list the names after it joined by '+'")
+    if rhs[-1].text == "+":
+        raise SpecError(f"line {rhs[-1].line}: the statement ends with '+'; add the missing name")
+    terms: list[tuple[_Tok, float | None]] = []
+    for term in _terms(rhs, op):
+        if len(term) == 3 and term[0].is_name and term[1].text == "*" and term[2].is_name:
+            if not _NUMBER.match(term[0].text):
+                raise SpecError(
+                    f"line {term[0].line}: labelled parameters are not supported ({_show(toks)!r}); "
+                    "only numeric fixed values such as '0.5*x1' are")
+            terms.append((term[2], float(term[0].text)))
+        elif len(term) == 1 and term[0].is_name:
+            terms.append((term[0], None))
+        else:
+            raise SpecError(f"line {term[0].line}: expected a name or 'value*name', got {_show(term)!r} "
+                            f"in {_show(toks)!r}")
+    _name(lhs[0])
+    for tok, _ in terms:
+        _name(tok)
+    return op, lhs[0], terms
+
+
+def _terms(rhs: list[_Tok], op: _Tok) -> list[list[_Tok]]:
+    """Split the right-hand side at '+' into terms (each 'name' or 'value * name')."""
+    terms: list[list[_Tok]] = [[]]
+    for i, tok in enumerate(rhs):
+        if tok.text == "+":
+            if not terms[-1]:
+                after = repr(rhs[i - 1].text) if i else repr(op.text)
+                raise SpecError(f"line {tok.line}: expected a name after {after}, got '+'")
+            terms.append([])
+        elif terms[-1] and terms[-1][-1].is_name and tok.is_name:
+            raise SpecError(f"line {tok.line}: expected '+' between {terms[-1][-1].text!r} and {tok.text!r}")
+        else:
+            terms[-1].append(tok)
+    return terms
+
+
+def _apply_directive(line: int, content: str, blocks: dict[str, _Block]) -> None:
+    words = content.split()
+    usage = "write '# satmodel: NAME mode=unit' or '# satmodel: NAME composite'"
+    if not words:
+        raise SpecError(f"line {line}: empty satmodel directive; {usage}")
+    name, *items = words
+    if name not in blocks:
+        raise SpecError(
+            f"line {line}: satmodel directive for {name!r}, which has no measurement statement."
+            f"{suggest(name, blocks)}"
+        )
+    block = blocks[name]
+    for item in items:
+        key, eq, value = item.partition("=")
+        if key.lower() == "mode" and eq and value.lower() in _MODES:
+            block.mode = _MODES[value.lower()]
+            block.common_factor = block.common_factor and block.mode == "A"
+        elif item.lower() == "composite":
+            block.common_factor = False
+        elif item.lower() == "common_factor":
+            block.common_factor = True
+        else:
+            raise SpecError(
+                f"line {line}: unknown satmodel directive {item!r} for {name!r}; "
+                "use mode=A, mode=B, mode=unit, composite or common_factor"
+            )
+
+
+def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = None) -> ModelSpec:
+    """Parse lavaan-style text into a :class:`~satmodel.spec.ModelSpec`.
+
+    Parameters
+    ----------
+    text : str
+        The model text (see the module docstring for the syntax).
+    name : str
+        Name of the resulting model.
+    cls : type, optional
+        ModelSpec subclass to build (default :class:`~satmodel.spec.ModelSpec`).
+
+    Raises
+    ------
+    SpecError
+        With the line number of the offending statement.
+
+    >>> parse_lavaan("A =~ a1 + a2; B <~ b1; B ~ A").paths[0].source
+    'A'
+    """
+    if cls is None:
+        from .model import ModelSpec as cls  # noqa: N813
+    if not isinstance(text, str):
+        raise SpecError(
+            f"from_lavaan expects the model text, got {type(text).__name__}; "
+            "to read a file use ModelSpec.from_file(path)"
+        )
+    stripped = text.strip()
+    if "\n" not in stripped and stripped.lower().endswith((".lav", ".lavaan", ".txt", ".json")) and "~" not in stripped:
+        raise SpecError(
+            f"from_lavaan expects the model text, got what looks like a file name ({stripped!r}); "
+            "to read a file use ModelSpec.from_file(path)"
+        )
+    statements, directives = _split(text)
+    blocks: dict[str, _Block] = {}
+    owner: dict[str, tuple[str, int]] = {}
+    regressions: list[tuple[_Tok, list[tuple[_Tok, float | None]]]] = []
+    covariances: list[tuple[_Tok, list[tuple[_Tok, float | None]]]] = []
+    for toks in statements:
+        op, lhs, names = _parse_statement(toks)
+        if op.text in ("~", "~~"):
+            (regressions if op.text == "~" else covariances).append((lhs, names))
+            continue
+        if lhs.text in blocks:
+            first = blocks[lhs.text].line
+            raise SpecError(
+                f"line {lhs.line}: construct {lhs.text!r} is defined twice (lines {first} and {lhs.line}); "
+                "list all its indicators in one statement"
+            )
+        mode, common = _OPS[op.text]  # type: ignore[misc]
+        block = blocks[lhs.text] = _Block(lhs.text, lhs.line, mode, common)
+        for tok, value in names:
+            if value is not None and op.text == "<~":
+                raise SpecError(f"line {tok.line}: fixed weights in '<~' ({value:g}*{tok.text}) are not "
+                                "supported; fixed values are for '=~', '~' and '~~'")
+            if value is not None:
+                block.fixed[tok.text] = value
+            if tok.text in block.indicators:
+                raise SpecError(f"line {tok.line}: indicator {tok.text!r} appears twice in construct {lhs.text!r}")
+            if tok.text in owner:
+                other, other_line = owner[tok.text]
+                raise SpecError(
+                    f"line {tok.line}: indicator {tok.text!r} is in two blocks, {other!r} (line {other_line}) "
+                    f"and {lhs.text!r} (line {tok.line}); each indicator may measure only one construct"
+                )
+            owner[tok.text] = (lhs.text, tok.line)
+            block.indicators.append(tok.text)
+    if not blocks:
+        raise SpecError(
+            "the lavaan text has no measurement statement; define constructs with "
+            "'NAME =~ item1 + item2' (reflective) or 'NAME <~ item1 + item2' (composite)"
+        )
+    for line, content in directives:
+        _apply_directive(line, content, blocks)
+
+    edges: dict[tuple[str, str], int] = {}
+    fixed_paths: dict[tuple[str, str], float] = {}
+    for lhs, names in regressions:
+        for tok in (lhs, *(t for t, _ in names)):
+            if tok.text not in blocks:
+                raise SpecError(f"line {tok.line}: {_unknown(tok.text, blocks, owner)}")
+        for tok, value in names:
+            if value is not None:
+                fixed_paths[(tok.text, lhs.text)] = value
+            key = (tok.text, lhs.text)
+            if tok.text == lhs.text:
+                raise SpecError(f"line {tok.line}: {lhs.text} ~ {tok.text}: a construct cannot predict itself")
+            if key in edges:
+                where = f"lines {edges[key]} and {tok.line}" if edges[key] != tok.line else f"both on line {tok.line}"
+                raise SpecError(
+                    f"line {tok.line}: path {tok.text} -> {lhs.text} is given twice ({where}); remove the duplicate"
+                )
+            edges[key] = tok.line
+    cycle = find_cycle(list(blocks), edges)
+    if cycle:
+        lines = sorted({edges[(a, b)] for a, b in zip(cycle, cycle[1:])})
+        raise SpecError(
+            f"line {lines[-1]}: the regressions form a cycle: {' -> '.join(cycle)} "
+            f"(lines {', '.join(map(str, lines))}); PLS path models must be recursive, so remove one of them"
+        )
+    if len(blocks) >= 2:
+        linked = {end for key in edges for end in key}
+        for block in blocks.values():
+            if block.name not in linked:
+                raise SpecError(
+                    f"line {block.line}: construct {block.name!r} has no regression in or out; "
+                    f"relate it to another construct with '~' (or remove it)"
+                )
+    constructs = []
+    for block in blocks.values():
+        items = [{"name": x, "fixed_loading": block.fixed[x]} if x in block.fixed else x for x in block.indicators]
+        try:
+            constructs.append(
+                Construct(name=block.name, indicators=items, mode=block.mode, common_factor=block.common_factor)
+            )
+        except SpecError as err:
+            raise SpecError(f"line {block.line}: {err}") from None
+    paths = [Path(source=src, target=tgt, fixed=fixed_paths.get((src, tgt))) for src, tgt in edges]
+    covs = _covariances(covariances, blocks, owner)
+    return cls(name=name, constructs=constructs, paths=paths, covariances=covs)
+
+
+def _covariances(statements, blocks: dict[str, _Block], owner: dict[str, tuple[str, int]]) -> list[Covariance]:
+    """Covariances of the '~~' statements, in order (ends checked; the spec checks the rest)."""
+    out: list[Covariance] = []
+    seen: dict[frozenset[str], int] = {}
+    for lhs, names in statements:
+        for tok, value in names:
+            for end in (lhs, tok):
+                if end.text not in blocks and end.text not in owner:
+                    raise SpecError(
+                        f"line {end.line}: {end.text!r} in '{lhs.text} ~~ {tok.text}' is neither an "
+                        f"indicator nor a construct.{suggest(end.text, [*owner, *blocks])}")
+            if (lhs.text in blocks) != (tok.text in blocks):
+                raise SpecError(f"line {tok.line}: covariance {lhs.text} ~~ {tok.text} relates an indicator "
+                                "and a construct; covariances are between two indicators or two constructs")
+            key = frozenset((lhs.text, tok.text))
+            if key in seen:
+                raise SpecError(f"line {tok.line}: covariance {lhs.text} ~~ {tok.text} is given twice "
+                                f"(lines {seen[key]} and {tok.line}); remove the duplicate")
+            seen[key] = tok.line
+            try:
+                out.append(Covariance(lhs=lhs.text, rhs=tok.text, fixed=value))
+            except SpecError as err:
+                raise SpecError(f"line {tok.line}: {err}") from None
+    return out
+
+
+def _unknown(name: str, blocks: dict[str, _Block], owner: dict[str, tuple[str, int]]) -> str:
+    if name in owner:
+        return f"{name!r} is an indicator of construct {owner[name][0]!r}, not a construct; regressions ('~') relate constructs"
+    if _NUMBER.match(name):
+        return f"intercepts and numeric terms ({name!r}) are not supported"
+    return (
+        f"{name!r} has no measurement statement; define it with '{name} =~ ...' or '{name} <~ ...'."
+        f"{suggest(name, blocks)}"
+    )
+
+
+def write_lavaan(spec: ModelSpec) -> str:
+    """Write ``spec`` as lavaan-style text that :func:`parse_lavaan` reads back.
+
+    Measurement statements come first (``=~`` for common factors, ``<~`` for
+    composites, with a ``# satmodel:`` directive for mode ``unit`` and for mode-A
+    composites), then one regression per run of consecutive paths with the same
+    target, so the path order survives the round trip, and likewise one ``~~``
+    statement per run of covariances with the same left-hand name. Fixed values
+    are written as ``value*name``. Labels, wording, scales and expected signs
+    are not written.
+
+    >>> from satmodel.spec import ModelSpec
+    >>> print(write_lavaan(ModelSpec.from_lavaan("A <~ a1 # satmodel: A mode=unit\\nB =~ b1\\nB ~ A")), end="")
+    A <~ a1  # satmodel: A mode=unit
+    B =~ b1
+    <BLANKLINE>
+    B ~ A
+    """
+    width = max(len(c.name) for c in spec.constructs)
+    lines = []
+    for con in spec.constructs:
+        op = "=~" if con.mode == "A" else "<~"
+        directive = ""
+        if con.mode == "unit":
+            directive = f"  # satmodel: {con.name} mode=unit"
+        elif con.mode == "A" and not con.common_factor:
+            directive = f"  # satmodel: {con.name} composite"
+        items = " + ".join(_term(i.fixed_loading, i.name) for i in con.indicators)
+        lines.append(f"{con.name:<{width}} {op} {items}{directive}")
+    for title, op, pairs in (
+        ("", "~", [(p.target, _term(p.fixed, p.source)) for p in spec.paths]),
+        ("", "~~", [(c.lhs, _term(c.fixed, c.rhs)) for c in spec.covariances]),
+    ):
+        runs: list[tuple[str, list[str]]] = []
+        for left, right in pairs:
+            if runs and runs[-1][0] == left:
+                runs[-1][1].append(right)
+            else:
+                runs.append((left, [right]))
+        if runs:
+            lines.append(title)
+            lines.extend(f"{left:<{width}} {op} {' + '.join(rights)}" for left, rights in runs)
+    return "\n".join(lines) + "\n"
+
+
+def _term(value: float | None, name: str) -> str:
+    """``name`` or ``value*name`` with the shortest text that reads back to the same float."""
+    if value is None:
+        return name
+    text = repr(float(value))
+    return f"{text.removesuffix('.0') if text.endswith('.0') else text}*{name}"

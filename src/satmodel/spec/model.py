@@ -1,0 +1,428 @@
+"""Model specification: indicators, constructs, structural paths and the model.
+
+A :class:`ModelSpec` is a frozen pydantic model. It is validated once, when it is
+built, by any route (``ModelSpec(...)``, ``model_validate``,
+``model_validate_json``, :meth:`ModelSpec.from_lavaan`); every problem raises
+:class:`~satmodel.errors.SpecError` naming the construct, indicator or path at
+fault. Every ordering (constructs, indicators, blocks, predecessors) is the
+order of the spec, never sorted.
+
+Example
+-------
+>>> from satmodel.spec import ModelSpec
+>>> spec = ModelSpec.from_lavaan('''
+...     EXPE =~ EXPE1 + EXPE2
+...     SAT  =~ SAT1 + SAT2
+...     SAT  ~  EXPE
+... ''')
+>>> spec.construct_names, spec.endogenous
+(('EXPE', 'SAT'), ('SAT',))
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import field_validator, model_validator
+
+from .covariance import Covariance, check_covariances
+from .base import SpecModel, check_name, find_cycle
+from ..errors import SpecError, suggest
+
+__all__ = ["Indicator", "Construct", "Path", "Covariance", "ModelSpec", "check_name"]
+
+_MODES = {"a": "A", "b": "B", "unit": "unit"}
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class Indicator(SpecModel):
+    """A survey item (manifest variable).
+
+    ``scale_min``/``scale_max`` are the theoretical end points of the answer
+    scale (e.g. 1 and 10), used to rescale index scores to 0-100: give both or
+    neither, with ``scale_min < scale_max``. ``fixed_loading`` fixes the
+    item's unstandardized loading in CB-SEM (lavaan ``F =~ 1*x1``); PLS cannot
+    honour it (see :meth:`ModelSpec.pls_incompatibilities`).
+
+    >>> Indicator(name="SAT1", wording="Overall satisfaction", scale_min=1, scale_max=10).scale_max
+    10.0
+    """
+
+    name: str
+    label: str | None = None
+    wording: str | None = None
+    scale_min: float | None = None
+    scale_max: float | None = None
+    fixed_loading: float | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_name(value, "indicator")
+
+    @model_validator(mode="after")
+    def _valid_scale(self) -> Indicator:
+        lo, hi = self.scale_min, self.scale_max
+        if (lo is None) != (hi is None):
+            raise SpecError(
+                f"indicator {self.name!r}: give both scale_min and scale_max or neither "
+                f"(got scale_min={lo}, scale_max={hi})"
+            )
+        if self.fixed_loading is not None and not math.isfinite(self.fixed_loading):
+            raise SpecError(f"indicator {self.name!r}: fixed_loading must be a finite number")
+        if lo is not None and hi is not None:
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise SpecError(f"indicator {self.name!r}: scale_min and scale_max must be finite numbers")
+            if lo >= hi:
+                raise SpecError(f"indicator {self.name!r}: scale_min={lo:g} must be below scale_max={hi:g}")
+        return self
+
+
+class Construct(SpecModel):
+    """A latent construct and its block of indicators.
+
+    ``mode`` is the PLS outer-weighting mode (``"A"`` correlation weights,
+    ``"B"`` regression weights, ``"unit"`` equal weights). ``common_factor``
+    says whether the construct is a common factor (reflective, corrected by
+    PLSc) rather than a composite; it defaults to ``mode == "A"`` and must be
+    False for modes ``"B"`` and ``"unit"``. Plain strings are accepted as
+    indicators.
+
+    >>> Construct(name="SAT", indicators=["SAT1", "SAT2"]).indicator_names
+    ('SAT1', 'SAT2')
+    >>> Construct(name="IMAG", indicators=["IMAG1"], mode="B").common_factor
+    False
+    """
+
+    name: str
+    label: str | None = None
+    indicators: tuple[Indicator, ...]
+    mode: Literal["A", "B", "unit"] = "A"
+    common_factor: bool
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        mode = data.get("mode", "A")
+        if isinstance(mode, str) and mode.lower() in _MODES:
+            mode = data["mode"] = _MODES[mode.lower()]
+        if data.get("common_factor") is None:
+            data["common_factor"] = mode == "A"
+        items = data.get("indicators")
+        if isinstance(items, str):
+            items = [items]
+        if isinstance(items, (list, tuple)):
+            data["indicators"] = tuple({"name": x} if isinstance(x, str) else x for x in items)
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_name(value, "construct")
+
+    @model_validator(mode="after")
+    def _valid_block(self) -> Construct:
+        if not self.indicators:
+            raise SpecError(f"construct {self.name!r} has no indicators; list at least one survey item for it")
+        seen: set[str] = set()
+        for ind in self.indicators:
+            if ind.name in seen:
+                raise SpecError(f"construct {self.name!r} lists indicator {ind.name!r} twice; remove the duplicate")
+            seen.add(ind.name)
+        fixed = [i.name for i in self.indicators if i.fixed_loading is not None]
+        if fixed and self.mode != "A":
+            raise SpecError(
+                f"construct {self.name!r}: fixed loadings ({', '.join(fixed)}) need mode 'A'; "
+                f"mode {self.mode!r} blocks have weights, not loadings")
+        if self.common_factor and self.mode != "A":
+            raise SpecError(
+                f"construct {self.name!r}: mode {self.mode!r} makes a composite, not a common factor; "
+                "set common_factor=False, or use mode 'A' for a common factor"
+            )
+        return self
+
+    @property
+    def indicator_names(self) -> tuple[str, ...]:
+        """Names of the indicators, in block order."""
+        return tuple(ind.name for ind in self.indicators)
+
+
+class Path(SpecModel):
+    """A structural path ``source -> target``, optionally with the sign theory expects.
+
+    ``fixed`` fixes the unstandardized coefficient in CB-SEM (lavaan
+    ``SAT ~ 0.5*EXPE``); PLS cannot honour it.
+
+    >>> Path(source="EXPE", target="SAT", expected_sign="+").target
+    'SAT'
+    """
+
+    source: str
+    target: str
+    expected_sign: Literal["+", "-"] | None = None
+    fixed: float | None = None
+
+    @field_validator("source", "target")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_name(value, "construct")
+
+    @model_validator(mode="after")
+    def _no_self_loop(self) -> Path:
+        if self.source == self.target:
+            raise SpecError(f"path {self.source} -> {self.target} is a self-loop; a construct cannot predict itself")
+        if self.fixed is not None and not math.isfinite(self.fixed):
+            raise SpecError(f"path {self.source} -> {self.target}: fixed must be a finite number")
+        return self
+
+
+class ModelSpec(SpecModel):
+    """A customer-satisfaction model: constructs with their indicators and structural paths.
+
+    ``paths`` also accepts ``(source, target)`` pairs and ``"source -> target"`` strings;
+    ``covariances`` (CB-SEM only) also accepts ``(lhs, rhs)`` pairs and ``"lhs ~~ rhs"`` strings.
+
+    >>> spec = ModelSpec(
+    ...     constructs=[Construct(name="EXPE", indicators=["E1", "E2"]),
+    ...                 Construct(name="SAT", indicators=["S1", "S2"])],
+    ...     paths=[("EXPE", "SAT")],
+    ... )
+    >>> spec.blocks
+    {'EXPE': ('E1', 'E2'), 'SAT': ('S1', 'S2')}
+    >>> ModelSpec.model_validate_json(spec.model_dump_json()) == spec
+    True
+    """
+
+    name: str = "model"
+    label: str | None = None
+    source: str | None = None
+    constructs: tuple[Construct, ...]
+    paths: tuple[Path, ...] = ()
+    covariances: tuple[Covariance, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not value.strip():
+            raise SpecError("model name is empty; give the model a name (e.g. 'ecsi')")
+        return value
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _coerce_paths(cls, value: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            return value
+        out = []
+        for item in value:
+            if isinstance(item, str) and "->" in item:
+                src, _, tgt = item.partition("->")
+                item = {"source": src.strip(), "target": tgt.strip()}
+            elif isinstance(item, (list, tuple)) and len(item) in (2, 3):
+                item = dict(zip(("source", "target", "expected_sign"), item))
+            out.append(item)
+        return out
+
+    @field_validator("covariances", mode="before")
+    @classmethod
+    def _coerce_covariances(cls, value: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            return value
+        out = []
+        for item in value:
+            if isinstance(item, str) and "~~" in item:
+                lhs, _, rhs = item.partition("~~")
+                item = {"lhs": lhs.strip(), "rhs": rhs.strip()}
+            elif isinstance(item, (list, tuple)) and len(item) in (2, 3):
+                item = dict(zip(("lhs", "rhs", "fixed"), item))
+            out.append(item)
+        return out
+
+    @model_validator(mode="after")
+    def _valid_structure(self) -> ModelSpec:
+        if not self.constructs:
+            raise SpecError("the model has no constructs; add at least one construct with its indicators")
+        names: list[str] = []
+        owner: dict[str, str] = {}
+        for con in self.constructs:
+            if con.name in names:
+                raise SpecError(f"construct {con.name!r} is defined twice; give each construct a unique name")
+            names.append(con.name)
+            for ind in con.indicator_names:
+                if ind in owner:
+                    raise SpecError(
+                        f"indicator {ind!r} is in two blocks, {owner[ind]!r} and {con.name!r}; "
+                        "each indicator may measure only one construct"
+                    )
+                owner[ind] = con.name
+        for ind, con_name in owner.items():
+            if ind in names and ind != con_name:
+                raise SpecError(
+                    f"indicator {ind!r} of construct {con_name!r} has the name of construct {ind!r}; "
+                    "rename one of them (higher-order constructs are not supported)"
+                )
+        seen: set[tuple[str, str]] = set()
+        for path in self.paths:
+            for end in (path.source, path.target):
+                if end not in names:
+                    raise SpecError(f"path {path.source} -> {path.target}: {_unknown(end, names, owner)}")
+            if (path.source, path.target) in seen:
+                raise SpecError(f"path {path.source} -> {path.target} is listed twice; remove the duplicate")
+            seen.add((path.source, path.target))
+        cycle = find_cycle(names, [(p.source, p.target) for p in self.paths])
+        if cycle:
+            raise SpecError(
+                f"the structural model has a cycle: {' -> '.join(cycle)}; "
+                "PLS path models must be recursive, so remove one of these paths"
+            )
+        if len(names) >= 2:
+            linked = {p.source for p in self.paths} | {p.target for p in self.paths}
+            for name in names:
+                if name not in linked:
+                    raise SpecError(
+                        f"construct {name!r} has no path in or out; relate it to another construct "
+                        "with a path (or remove it)"
+                    )
+        check_covariances(self.covariances, names, owner)
+        return self
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def construct_names(self) -> tuple[str, ...]:
+        """Construct names in spec order."""
+        return tuple(c.name for c in self.constructs)
+
+    @property
+    def indicator_names(self) -> tuple[str, ...]:
+        """All indicator names, block by block in spec order."""
+        return tuple(ind for c in self.constructs for ind in c.indicator_names)
+
+    @property
+    def blocks(self) -> dict[str, tuple[str, ...]]:
+        """Construct name -> its indicator names, in spec order."""
+        return {c.name: c.indicator_names for c in self.constructs}
+
+    def construct(self, name: str) -> Construct:
+        """Return the construct called ``name`` (SpecError with a hint if unknown)."""
+        for con in self.constructs:
+            if con.name == name:
+                return con
+        owner = {ind: c.name for c in self.constructs for ind in c.indicator_names}
+        raise SpecError(_unknown(name, self.construct_names, owner))
+
+    def predecessors(self, name: str) -> tuple[str, ...]:
+        """Constructs with a path into ``name``, in spec construct order."""
+        self.construct(name)
+        sources = {p.source for p in self.paths if p.target == name}
+        return tuple(n for n in self.construct_names if n in sources)
+
+    def successors(self, name: str) -> tuple[str, ...]:
+        """Constructs ``name`` has a path into, in spec construct order."""
+        self.construct(name)
+        targets = {p.target for p in self.paths if p.source == name}
+        return tuple(n for n in self.construct_names if n in targets)
+
+    @property
+    def endogenous(self) -> tuple[str, ...]:
+        """Constructs with at least one predecessor, in spec order."""
+        targets = {p.target for p in self.paths}
+        return tuple(n for n in self.construct_names if n in targets)
+
+    @property
+    def exogenous(self) -> tuple[str, ...]:
+        """Constructs without predecessors, in spec order."""
+        targets = {p.target for p in self.paths}
+        return tuple(n for n in self.construct_names if n not in targets)
+
+    def pls_incompatibilities(self) -> tuple[str, ...]:
+        """What this spec asks for that PLS path modelling cannot honour (empty if nothing).
+
+        Covariances (``~~``), fixed loadings and fixed paths are CB-SEM parameters.
+
+        >>> ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; B ~ A; a1 ~~ b1").pls_incompatibilities()
+        ('covariance a1 ~~ b1',)
+        """
+        found = [f"{'variance' if c.lhs == c.rhs else 'covariance'} {c.lhs} ~~ {c.rhs}"
+                 for c in self.covariances]
+        found += [f"fixed loading {c.name} =~ {i.fixed_loading:g}*{i.name}"
+                  for c in self.constructs for i in c.indicators if i.fixed_loading is not None]
+        found += [f"fixed path {p.target} ~ {p.fixed:g}*{p.source}" for p in self.paths if p.fixed is not None]
+        return tuple(found)
+
+    def require_pls(self) -> None:
+        """Raise SpecError unless PLS can fit this spec as written (see :meth:`pls_incompatibilities`).
+
+        >>> ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; B ~ A").require_pls()
+        """
+        found = self.pls_incompatibilities()
+        if found:
+            shown = "; ".join(found[:8]) + ("; ..." if len(found) > 8 else "")
+            raise SpecError(
+                f"PLS path modelling cannot honour {len(found)} CB-SEM parameter(s) of model "
+                f"{self.name!r}: {shown}. Fit it with sm.fit_cbsem(spec, data), or remove them "
+                "(spec.model_copy(update={'covariances': ()}) drops the covariances)")
+
+    # ----------------------------------------------------------------- text and files
+
+    @classmethod
+    def from_lavaan(cls, text: str, name: str = "model") -> ModelSpec:
+        """Read lavaan-style model text (``=~``, ``<~``, ``~``); see :mod:`satmodel.spec.lavaan`.
+
+        >>> ModelSpec.from_lavaan("A =~ a1 + a2; B <~ b1 + b2; B ~ A").construct("B").mode
+        'B'
+        """
+        from .lavaan import parse_lavaan
+
+        return parse_lavaan(text, name=name, cls=cls)
+
+    def to_lavaan(self) -> str:
+        """Write the model as lavaan-style text that :meth:`from_lavaan` reads back.
+
+        Labels, wording, scales and expected signs are not written.
+
+        >>> print(ModelSpec.from_lavaan("A =~ a1; B =~ b1; B ~ A").to_lavaan(), end="")
+        A =~ a1
+        B =~ b1
+        <BLANKLINE>
+        B ~ A
+        """
+        from .lavaan import write_lavaan
+
+        return write_lavaan(self)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> ModelSpec:
+        """Read a spec from ``.json`` (ModelSpec JSON) or ``.lav``/``.lavaan``/``.txt`` (lavaan text).
+
+        A lavaan file's model is named after the file stem.
+
+        >>> ModelSpec.from_file("ecsi.json")  # doctest: +SKIP
+        """
+        file = pathlib.Path(path)
+        suffix = file.suffix.lower()
+        if suffix == ".json":
+            return cls.model_validate_json(file.read_text(encoding="utf-8"))
+        if suffix in (".lav", ".lavaan", ".txt"):
+            return cls.from_lavaan(file.read_text(encoding="utf-8"), name=file.stem or "model")
+        raise SpecError(
+            f"cannot read a model from {file.name!r}: use a .json file (ModelSpec JSON) "
+            "or a .lav/.lavaan/.txt file (lavaan syntax)"
+        )
+
+
+def _unknown(name: str, constructs: Sequence[str], owner: Mapping[str, str]) -> str:
+    if name in owner:
+        return f"{name!r} is an indicator of construct {owner[name]!r}, not a construct; paths relate constructs"
+    shown = ", ".join(constructs[:12]) + (", ..." if len(constructs) > 12 else "")
+    return f"unknown construct {name!r}.{suggest(name, constructs)} The constructs are: {shown}"
+
+

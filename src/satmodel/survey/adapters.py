@@ -1,0 +1,150 @@
+"""Table adapters: every supported input type becomes (labels, get_column, index).
+
+pandas and polars DataFrames, numpy arrays (structured, or 2-D with ``columns=``),
+dicts of columns and pyarrow tables; used by :func:`satmodel.survey.prepare`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as pdt
+
+from ..errors import DataError
+
+
+@dataclass(frozen=True)
+class Table:
+    labels: list[Any]  # column labels, in input order, duplicates kept
+    column: Callable[[Any], Any]  # label -> pandas Series or 1-D array-like
+    index: pd.Index | None  # None: RangeIndex over the row count
+    kind: str  # for messages: "DataFrame", "dict", ...
+
+
+def _top_module(obj: Any) -> str:
+    return type(obj).__module__.split(".", 1)[0]
+
+
+def as_table(data: Any, columns: Sequence[str] | None) -> Table:
+    if columns is not None and not (
+        isinstance(data, np.ndarray) and data.dtype.names is None
+    ):
+        raise DataError(
+            f"columns= is only for a plain 2-D numpy array; a {type(data).__name__} "
+            "names its columns itself. Drop the columns= argument."
+        )
+    if isinstance(data, pd.DataFrame):
+        def column(label: Any, df: pd.DataFrame = data) -> pd.Series:
+            return df[label]
+        return Table(list(data.columns), column, data.index.copy(), "DataFrame")
+    if isinstance(data, pd.Series):
+        raise DataError(
+            "got a pandas Series, which is one column; pass a DataFrame with one "
+            "column per indicator (e.g. series.to_frame())."
+        )
+    if isinstance(data, np.ndarray):
+        return numpy_table(data, columns)
+    if isinstance(data, Mapping):
+        return Table(list(data.keys()), data.__getitem__, None, "dict")
+    module, cls = _top_module(data), type(data).__name__
+    if module == "polars":
+        if cls == "LazyFrame":
+            raise DataError("got a polars LazyFrame; call .collect() on it first.")
+        if cls == "DataFrame":
+            return Table(
+                list(data.columns), lambda c: data.get_column(c).to_numpy(), None,
+                "polars DataFrame",
+            )
+    if module == "pyarrow" and cls in ("Table", "RecordBatch"):
+        return Table(
+            list(data.column_names), lambda c: data.column(c).to_numpy(), None,
+            f"pyarrow {cls}",
+        )
+    raise DataError(
+        f"survey data must be a table, got {type(data).__name__}. Pass a pandas "
+        "DataFrame, a dict of columns, a polars DataFrame, a pyarrow Table, a "
+        "numpy structured array, or a 2-D numpy array with columns=[...names...]."
+    )
+
+
+def numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> Table:
+    if arr.dtype.names is not None:  # structured or record array
+        if arr.ndim != 1:
+            raise DataError(
+                f"a structured numpy array must be 1-D (one record per respondent), "
+                f"got shape {arr.shape}."
+            )
+        return Table(list(arr.dtype.names), lambda c: arr[c], None, "structured array")
+    if columns is None:
+        raise DataError(
+            f"a plain numpy array (shape {arr.shape}) has no column names; pass "
+            "columns=[...] with one name per column, or use a DataFrame."
+        )
+    if isinstance(columns, str):
+        raise DataError("columns= must be a sequence of names, not one string.")
+    labels = list(columns)
+    if arr.ndim != 2:
+        raise DataError(
+            f"a numpy array of survey data must be 2-D (respondents x items), got "
+            f"{arr.ndim}-D with shape {arr.shape}."
+        )
+    if len(labels) != arr.shape[1]:
+        raise DataError(
+            f"columns= has {len(labels)} names but the array has {arr.shape[1]} "
+            "columns; give exactly one name per column."
+        )
+    position: dict[Any, int] = {}
+    for j, label in enumerate(labels):
+        position.setdefault(label, j)
+    return Table(labels, lambda c: arr[:, position[c]], None, "array")
+
+
+def _first_bad(values: Any) -> Any:
+    """First value that is not a real number (ignoring missing ones)."""
+    for v in values:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
+            return v
+        if isinstance(v, (complex, np.complexfloating)):
+            return v
+    return None
+
+
+def to_float(name: str, col: Any) -> tuple[np.ndarray | None, str | None]:
+    """Convert one column to float64, or say why it cannot be."""
+    if isinstance(col, (pd.Series, pd.Index)):
+        dtype = col.dtype
+        if pdt.is_bool_dtype(dtype):
+            ok = False
+        else:
+            ok = pdt.is_numeric_dtype(dtype) and not pdt.is_complex_dtype(dtype)
+        if ok:
+            return col.to_numpy(dtype=np.float64, na_value=np.nan), None
+        values = col.to_numpy()
+    else:
+        values = np.asarray(col)
+        if values.ndim != 1:
+            return None, (
+                f"column {name!r} is not one value per respondent (shape "
+                f"{values.shape}); pass a 1-D column."
+            )
+        dtype = values.dtype
+        if values.dtype.kind in "iuf":
+            return values.astype(np.float64), None
+    if pdt.is_bool_dtype(dtype):
+        return None, (
+            f"item {name} is boolean (dtype {dtype}); satmodel needs numeric scale "
+            f"values: convert it to numbers first, e.g. data[{name!r}].astype(int)."
+        )
+    example = _first_bad(values)
+    shown = f", e.g. {example!r}" if example is not None else ""
+    return None, (
+        f"item {name} is not numeric (dtype {dtype}{shown}); satmodel needs numeric "
+        f"scale values: recode the column to numbers (e.g. pandas.to_numeric) or "
+        "remove the indicator from the spec."
+    )

@@ -1,0 +1,141 @@
+"""Table definitions: a :class:`TableDef` is key columns from the spec plus value columns
+as batched functions of a :class:`Context` (the arrays of one or many refits).
+
+Each table is a :class:`TableDef`: a function giving its row keys (names from the
+spec) and, per value column, a function of a :class:`Context` returning an array of
+shape ``(..., rows)`` for any leading batch axes. A fitted result evaluates them on
+its single fit; the bootstrap evaluates the *same* functions on B resamples at once,
+so every reported quantity gets its inference from one code path.
+
+Example
+-------
+>>> import satmodel as sm
+>>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+>>> from satmodel.tables import TABLES
+>>> TABLES["paths"].values(res.context, "estimate").shape
+(10,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..engine.pls import Estimate
+from ..engine.refit import Refit, Refitted
+from ..spec.layout import Layout
+from ..spec.model import ModelSpec
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a table function may use; arrays batched alike (leading axes)."""
+
+    S: np.ndarray  # (..., p, p) indicator correlations
+    est: Estimate
+    layout: Layout
+    spec: ModelSpec
+    n_obs: float | np.ndarray
+    mean: np.ndarray | None = None  # (..., p) item means (original metric)
+    std: np.ndarray | None = None  # (..., p) item SDs, divisor n - 1
+    refit: Refit | None = None  # for tables that re-estimate sub-models (f², saturated model)
+
+    @property
+    def pos(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.spec.construct_names)}
+
+    @classmethod
+    def of(cls, fitted: Refitted, spec: ModelSpec) -> Context:
+        """The context of a (batched) refit."""
+        mom = fitted.moments
+        return cls(S=fitted.corr, est=fitted.estimate, layout=fitted.refit.layout, spec=spec,
+                   n_obs=mom.n, mean=mom.mean, std=mom.std, refit=fitted.refit)
+
+
+KeyFn = Callable[[ModelSpec], pd.DataFrame]
+ValueFn = Callable[[Context], np.ndarray]
+
+
+@dataclass(frozen=True)
+class TableDef:
+    """A tidy table: key columns from the spec, value columns from a Context."""
+
+    keys: KeyFn
+    columns: dict[str, ValueFn]
+    nullable: tuple[str, ...] = field(default=())  # NaN here means "not defined" -> <NA>
+
+    def values(self, ctx: Context, column: str) -> np.ndarray:
+        return np.asarray(self.columns[column](ctx), dtype=float)
+
+    def frame(self, ctx: Context) -> pd.DataFrame:
+        df = self.keys(ctx.spec).reset_index(drop=True)
+        for col in self.columns:
+            df[col] = np.array(self.values(ctx, col))  # a copy: tables never alias the fit
+        return nullable(df, *self.nullable)
+
+
+def nullable(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Columns as Float64 where NaN means "not defined" and shows as ``<NA>``."""
+    if not columns:
+        return df
+    df = df.astype({c: "Float64" for c in columns})
+    for c in columns:
+        df[c] = df[c].mask(df[c].isna(), pd.NA)
+    return df
+
+
+def square(values: np.ndarray, names: list[str]) -> pd.DataFrame:
+    """A construct x construct Float64 frame; NaN (not defined) becomes ``<NA>``."""
+    df = pd.DataFrame(np.asarray(values, dtype=float), index=names, columns=names).astype("Float64")
+    return df.mask(df.isna(), pd.NA)
+
+
+# ------------------------------------------------------------------ keys
+
+def path_index(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Source and target construct positions of the spec's paths (spec path order)."""
+    pos = ctx.pos
+    i = np.array([pos[p.source] for p in ctx.spec.paths], dtype=int)
+    j = np.array([pos[p.target] for p in ctx.spec.paths], dtype=int)
+    return i, j
+
+
+def path_keys(spec: ModelSpec) -> pd.DataFrame:
+    return pd.DataFrame([(p.source, p.target) for p in spec.paths], columns=["source", "target"])
+
+
+def outer_keys(spec: ModelSpec) -> pd.DataFrame:
+    return pd.DataFrame([(c.name, i.name) for c in spec.constructs for i in c.indicators],
+                        columns=["construct", "indicator"])
+
+
+def effect_pairs(spec: ModelSpec) -> list[tuple[str, str]]:
+    """Ordered construct pairs joined by a directed route, source-major in spec order."""
+    names = spec.construct_names
+    reach = {c: set(spec.successors(c)) for c in names}
+    changed = True
+    while changed:
+        changed = False
+        for c in names:
+            more = set().union(*(reach[s] for s in reach[c])) - reach[c] if reach[c] else set()
+            if more:
+                reach[c] |= more
+                changed = True
+    return [(s, t) for s in names for t in names if t in reach[s]]
+
+
+def effect_keys(spec: ModelSpec) -> pd.DataFrame:
+    return pd.DataFrame(effect_pairs(spec), columns=["source", "target"])
+
+
+def construct_keys(spec: ModelSpec) -> pd.DataFrame:
+    return pd.DataFrame({"construct": list(spec.construct_names)})
+
+
+def endogenous_keys(spec: ModelSpec) -> pd.DataFrame:
+    return pd.DataFrame({"construct": list(spec.endogenous)})
+
+

@@ -1,0 +1,90 @@
+"""The core tables: paths, outer model, effects, R² and reliability, batched.
+
+>>> import satmodel as sm
+>>> from satmodel.tables import TABLES
+>>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+>>> TABLES["quality"].values(res.context, "alpha").shape
+(6,)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Context, TableDef, construct_keys, effect_keys, effect_pairs, endogenous_keys, \
+    outer_keys, path_keys
+
+def pairs_of(ctx: Context, pairs, matrix: np.ndarray) -> np.ndarray:
+    """Entries (source, target) of a (..., J, J) construct matrix, batched."""
+    pos = ctx.pos
+    i = np.array([pos[s] for s, _ in pairs], dtype=int)
+    j = np.array([pos[t] for _, t in pairs], dtype=int)
+    return matrix[..., i, j]
+
+
+def _path_values(ctx: Context) -> np.ndarray:
+    return pairs_of(ctx, [(p.source, p.target) for p in ctx.spec.paths], ctx.est.paths)
+
+
+def _effect(kind: str) -> ValueFn:
+    def fn(ctx: Context) -> np.ndarray:
+        pairs = effect_pairs(ctx.spec)
+        direct = pairs_of(ctx, pairs, ctx.est.paths)
+        total = pairs_of(ctx, pairs, ctx.est.total)
+        return {"direct": direct, "total": total, "indirect": total - direct}[kind]
+    return fn
+
+
+def _block_sum(ctx: Context, values: np.ndarray) -> np.ndarray:
+    """Sum of per-indicator values within each block: (..., p) -> (..., J)."""
+    return values @ ctx.layout.membership.astype(float)
+
+
+def _alpha(ctx: Context) -> np.ndarray:
+    M = ctx.layout.membership.astype(float)
+    k = M.sum(axis=0)
+    total = np.einsum("pj,...pq,qj->...j", M, ctx.S, M)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = k / (k - 1) * (1.0 - k / total)
+    return np.where(k > 1, alpha, 1.0)
+
+
+def _rho_c(ctx: Context) -> np.ndarray:
+    lam = ctx.est.loadings
+    s = _block_sum(ctx, lam) ** 2
+    return s / (s + _block_sum(ctx, 1.0 - lam**2))
+
+
+def _ave(ctx: Context) -> np.ndarray:
+    k = ctx.layout.membership.sum(axis=0)
+    return _block_sum(ctx, ctx.est.loadings**2) / k
+
+
+def _r2_all(ctx: Context) -> np.ndarray:
+    """R² per construct; NaN for exogenous constructs (not defined)."""
+    endo = ctx.layout.adjacency.any(axis=0)
+    return np.where(endo, ctx.est.r2, np.nan)
+
+
+def _r2_adj_all(ctx: Context) -> np.ndarray:
+    k = ctx.layout.adjacency.sum(axis=0)
+    n = np.asarray(ctx.n_obs, dtype=float)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adj = 1.0 - (1.0 - ctx.est.r2) * (n - 1.0) / (n - k - 1.0)
+    return np.where(k > 0, adj, np.nan)
+
+
+def _r2_endogenous(ctx: Context) -> np.ndarray:
+    pos = ctx.pos
+    return ctx.est.r2[..., [pos[c] for c in ctx.spec.endogenous]]
+
+
+PATHS = TableDef(path_keys, {"estimate": _path_values})
+OUTER = TableDef(outer_keys, {"weight": lambda c: c.est.weights, "loading": lambda c: c.est.loadings})
+EFFECTS = TableDef(effect_keys, {"direct": _effect("direct"), "indirect": _effect("indirect"),
+                                 "total": _effect("total")})
+R2 = TableDef(endogenous_keys, {"r2": _r2_endogenous})
+QUALITY = TableDef(construct_keys, {"alpha": _alpha, "rho_a": lambda c: c.est.rho_a,
+                                    "rho_c": _rho_c, "ave": _ave, "r2": _r2_all,
+                                    "r2_adj": _r2_adj_all},
+                   nullable=("r2", "r2_adj"))

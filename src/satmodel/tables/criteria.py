@@ -1,0 +1,232 @@
+"""Effect sizes f², information criteria per endogenous construct, and Tenenhaus' GoF.
+
+Batched functions of the engine's arrays, and the tables ``f2`` (source, target, f2),
+``f2_reestimated``, ``information_criteria`` (construct, aic, aicc, aicu, bic, fpe, hq,
+hqc) and ``gof`` (measure, value) listed in :data:`satmodel.tables.TABLES`.
+
+**f²** (Cohen 1988) = (R²_incl - R²_excl) / (1 - R²_incl). By default (cSEM, ADANCO)
+R²_excl is the R² of the target regressed on its other predictors using the *same*
+construct correlations (PLSc-corrected when ``consistent=True``): no re-estimation.
+seminr (and SmartPLS, per the literature) instead **re-estimate the whole PLS model
+without the path** — the weights change, so f² differs slightly (mobi: 0.30355
+re-estimated vs 0.30240 from the same correlations); :func:`f2_reestimated` does that.
+A target whose only predictor is dropped has R²_excl = 0.
+
+**Information criteria** per endogenous construct, as cSEM computes them (Sharma et
+al. 2019, Table B1): SSE = (1 - R²)(n - 1) (unit-variance scores), k = number of
+predictors + 1,
+AIC = n ln(SSE/n) + 2k; AICc = n (ln(SSE/n) + (n + k)/(n - k - 2));
+AICu = n ln(SSE/(n - k)) + 2k; BIC = n ln(SSE/n) + k ln n; FPE = SSE/(n - k) (1 + k/n);
+HQ = n ln(SSE/n) + 2k ln ln n; HQc = n ln(SSE/n) + 2k n ln ln n / (n - k - 2);
+GM = SSE/MSE + k ln n; Mallows' Cp = SSE/MSE - (n - 2k), with MSE = 1 - R² of the
+construct in the *saturated* structural model (every construct regressed on all
+constructs before it in a topological order), which cSEM and this module obtain by
+re-estimating the model. AIC and BIC equal seminr's (its k counts predictors, its
+penalty k + 1).
+
+**GoF** (Tenenhaus, Amato & Esposito Vinzi 2004) = √(mean squared loading × mean R²),
+loadings of *all* indicators (cSEM; PLSc loadings for common factors), R² of the
+endogenous constructs. Henseler & Sarstedt (2013) show it does not measure fit.
+
+Example
+-------
+>>> import numpy as np
+>>> from satmodel.engine import Layout
+>>> R = np.array([[1.0, 0.5, 0.3], [0.5, 1.0, 0.4], [0.3, 0.4, 1.0]])
+>>> A = np.zeros((3, 3), bool); A[0, 2] = A[1, 2] = True
+>>> lay = Layout(np.array([0, 1, 2]), ("unit",) * 3, A, np.zeros(3, bool))
+>>> r2 = np.array([0.0, 0.0, (0.3**2 + 0.4**2 - 2 * 0.5 * 0.3 * 0.4) / (1 - 0.25)])
+>>> round(float(f2_matrix(R, r2, lay)[0, 2]), 6)  # (R² - 0.4²) / (1 - R²)
+0.016129
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._linalg import solve
+from ..engine.pls import Estimate
+from ..engine.refit import Refit
+from ..spec.layout import Layout
+from ..spec.model import ModelSpec
+from .base import Context, TableDef, endogenous_keys, path_index, path_keys
+
+__all__ = ["f2_matrix", "f2_reestimated", "information_criteria_values", "gof_value",
+           "CRITERIA", "saturated_r2"]
+
+CRITERIA = ("aic", "aicc", "aicu", "bic", "fpe", "gm", "hq", "hqc", "mallows_cp")
+_BATCHED = ("aic", "aicc", "aicu", "bic", "fpe", "hq", "hqc")  # no re-estimation needed
+
+
+def _r2_on(R: np.ndarray, pred: np.ndarray, j: int) -> np.ndarray:
+    """R² of construct j regressed on ``pred`` using correlations R (batched)."""
+    if pred.size == 0:
+        return np.zeros(R.shape[:-2])
+    Rpp = R[..., pred[:, None], pred[None, :]]
+    r = R[..., pred, j]
+    beta = solve(Rpp, r)
+    return np.sum(beta * r, axis=-1)
+
+
+def f2_matrix(construct_corr: np.ndarray, r2: np.ndarray, layout: Layout) -> np.ndarray:
+    """f² of every path from the same construct correlations, shape (..., J, J).
+
+    ``out[..., i, j]`` is f² of the path i -> j (0 where there is no path; NaN where
+    R² = 1, not defined).
+    """
+    R = np.asarray(construct_corr, dtype=float)
+    r2 = np.asarray(r2, dtype=float)
+    out = np.zeros(R.shape)
+    for j in range(layout.n_constructs):
+        preds = np.flatnonzero(layout.adjacency[:, j])
+        for i in preds:
+            excl = _r2_on(R, preds[preds != i], j)
+            with np.errstate(all="ignore"):
+                out[..., i, j] = (r2[..., j] - excl) / (1.0 - r2[..., j])
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _sub_layout(layout: Layout, keep: np.ndarray, adjacency: np.ndarray) -> tuple[Layout, np.ndarray]:
+    """Layout of the constructs ``keep`` (bool, J) with a new adjacency; item indices."""
+    cidx = np.flatnonzero(keep)
+    items = np.flatnonzero(keep[layout.block_of])
+    remap = -np.ones(layout.n_constructs, dtype=int)
+    remap[cidx] = np.arange(cidx.size)
+    lay = Layout(block_of=remap[layout.block_of[items]],
+                 modes=tuple(layout.modes[c] for c in cidx),
+                 adjacency=adjacency[np.ix_(cidx, cidx)],
+                 common_factor=np.asarray(layout.common_factor)[cidx])
+    return lay, items
+
+
+def f2_reestimated(S: np.ndarray, est: Estimate, refit: Refit, n, std) -> np.ndarray:
+    """f² of every path with R²_excl from the model re-estimated without the path (seminr).
+
+    A construct left without any path by the removal leaves the model (seminr). Shape
+    (..., J, J) like :func:`f2_matrix`; the sub-models are estimated by ``refit`` (the
+    fit's options) on the moments ``S``, ``n``, ``std``.
+    """
+    layout = refit.layout
+    S = np.asarray(S, dtype=float)
+    r2 = np.asarray(est.r2, dtype=float)
+    out = np.zeros(S.shape[:-2] + (layout.n_constructs,) * 2)
+    for i, j in zip(*np.nonzero(layout.adjacency)):
+        A = layout.adjacency.copy()
+        A[i, j] = False
+        if not A[:, j].any():
+            excl = np.zeros(S.shape[:-2])
+        else:
+            keep = A.any(axis=0) | A.any(axis=1)
+            lay, items = _sub_layout(layout, keep, A)
+            sub = refit.estimate(S[..., items[:, None], items[None, :]], n, std,
+                                 layout=lay, items=items)
+            excl = sub.r2[..., int(np.flatnonzero(np.flatnonzero(keep) == j)[0])]
+        with np.errstate(all="ignore"):
+            out[..., i, j] = (r2[..., j] - excl) / (1.0 - r2[..., j])
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _topological_order(layout: Layout) -> list[int]:
+    """Constructs in a topological order of the paths, ties broken by spec order."""
+    A = layout.adjacency
+    left = list(range(layout.n_constructs))
+    order: list[int] = []
+    while left:
+        j = next(c for c in left if not any(A[k, c] for k in left if k != c))
+        order.append(j)
+        left.remove(j)
+    return order
+
+
+def saturated_r2(S: np.ndarray, refit: Refit, n, std) -> np.ndarray:
+    """R² of each construct in the re-estimated saturated structural model, (..., J).
+
+    Every construct is regressed on all constructs before it in a topological order
+    of the spec's paths (ties in spec order) — cSEM's ``MSE`` for GM and Mallows' Cp.
+    """
+    layout = refit.layout
+    order = _topological_order(layout)
+    A = np.zeros_like(layout.adjacency)
+    for a, i in enumerate(order):
+        for j in order[a + 1:]:
+            A[i, j] = True
+    lay = Layout(block_of=layout.block_of, modes=layout.modes, adjacency=A,
+                 common_factor=layout.common_factor)
+    return refit.estimate(S, n, std, layout=lay).r2
+
+
+def information_criteria_values(r2: np.ndarray, layout: Layout, n_obs,
+                                mse: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """cSEM's criteria per construct, each of shape (..., J) (NaN for exogenous ones).
+
+    ``mse`` (1 - R² of the saturated model, (..., J)) is needed for GM and Mallows' Cp;
+    without it they are NaN.
+    """
+    r2 = np.asarray(r2, dtype=float)
+    n = np.asarray(n_obs, dtype=float)[..., None]
+    k = layout.adjacency.sum(axis=0) + 1.0
+    endo = layout.adjacency.any(axis=0)
+    sse = (1.0 - r2) * (n - 1.0)
+    with np.errstate(all="ignore"):
+        lsse = np.log(sse / n)
+        lln = np.log(np.log(n))
+        out = {
+            "aic": n * lsse + 2 * k,
+            "aicc": n * (lsse + (n + k) / (n - k - 2)),
+            "aicu": n * np.log(sse / (n - k)) + 2 * k,
+            "bic": n * lsse + k * np.log(n),
+            "fpe": sse / (n - k) * (1 + k / n),
+            "hq": n * lsse + 2 * k * lln,
+            "hqc": n * lsse + 2 * k * n * lln / (n - k - 2),
+        }
+        if mse is not None:
+            out["gm"] = sse / mse + k * np.log(n)
+            out["mallows_cp"] = sse / mse - (n - 2 * k)
+        else:
+            out["gm"] = out["mallows_cp"] = np.full(sse.shape, np.nan)
+    return {c: np.where(endo & np.isfinite(out[c]), out[c], np.nan) for c in CRITERIA}
+
+
+def gof_value(est: Estimate, layout: Layout) -> np.ndarray:
+    """Tenenhaus' GoF over all indicators' loadings and the endogenous R², shape (...)."""
+    endo = layout.adjacency.any(axis=0)
+    if not endo.any():
+        return np.full(np.shape(est.r2)[:-1], np.nan)
+    lam2 = np.mean(np.asarray(est.loadings, dtype=float) ** 2, axis=-1)
+    r2 = np.mean(np.asarray(est.r2, dtype=float)[..., endo], axis=-1)
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(lam2 * r2)
+
+
+# ------------------------------------------------------------------ tables
+
+def _f2_values(ctx: Context) -> np.ndarray:
+    i, j = path_index(ctx)
+    return f2_matrix(ctx.est.construct_corr, ctx.est.r2, ctx.layout)[..., i, j]
+
+
+def _ic_column(name: str):
+    def fn(ctx: Context) -> np.ndarray:
+        vals = information_criteria_values(ctx.est.r2, ctx.layout, ctx.n_obs)[name]
+        return vals[..., [ctx.pos[c] for c in ctx.spec.endogenous]]
+    return fn
+
+
+def _gof_keys(spec: ModelSpec) -> pd.DataFrame:
+    return pd.DataFrame({"measure": ["gof"]})
+
+
+def _f2_reestimated_values(ctx: Context) -> np.ndarray:
+    i, j = path_index(ctx)
+    return f2_reestimated(ctx.S, ctx.est, ctx.refit, ctx.n_obs, ctx.std)[..., i, j]
+
+
+F2 = TableDef(path_keys, {"f2": _f2_values}, nullable=("f2",))
+#: seminr's f² (model re-estimated without each path); a refit per path, so the bootstrap
+#: includes it only on request (``tables=[..., "f2_reestimated"]``)
+F2_REESTIMATED = TableDef(path_keys, {"f2": _f2_reestimated_values}, nullable=("f2",))
+INFORMATION_CRITERIA = TableDef(
+    endogenous_keys, {c: _ic_column(c) for c in _BATCHED}, nullable=_BATCHED)
+GOF = TableDef(_gof_keys, {"value": lambda c: gof_value(c.est, c.layout)[..., None]},
+                         nullable=("value",))

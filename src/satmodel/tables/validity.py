@@ -1,0 +1,207 @@
+"""Discriminant validity and collinearity: HTMT, HTMT2, Fornell-Larcker, VIF.
+
+Every function takes batched arrays (leading axes: bootstrap resamples, groups) and
+returns batched arrays, so the bootstrap evaluates the same code on B resamples at
+once. The long tables ``htmt_pairs``, ``vif`` and ``inner_vif`` are defined here and
+listed in :data:`satmodel.tables.TABLES`.
+
+Definitions (docs/methods.md §3):
+
+- **HTMT** (Henseler, Ringle & Sarstedt 2015, JAMS 43(1)): the mean absolute
+  correlation of the items of construct i with those of construct j, divided by the
+  geometric mean of the mean absolute within-block correlations of i and of j
+  (off-diagonal elements). A single-item block's within-block mean is taken as 1
+  (seminr's convention; cSEM leaves such constructs out). The diagonal is 1.
+- **HTMT2** (Roemer, Schuberth & Henseler 2021, IMDS 121(12)): the same with
+  geometric instead of arithmetic means (cSEM, ADANCO).
+- **Fornell-Larcker** (Fornell & Larcker 1981): AVE on the diagonal, squared
+  construct correlations off it (ADANCO and cSEM layout). seminr prints the square
+  root of the diagonal and the signed correlations instead.
+- **Indicator VIF**: diag of the inverse block correlation matrix (the VIF of each
+  item regressed on the other items of its block); 1 for single-item blocks.
+- **Inner VIF**: diag of the inverse correlation matrix of each endogenous
+  construct's predictors (PLSc-corrected correlations when ``consistent=True``).
+
+Example
+-------
+>>> import numpy as np
+>>> from satmodel.engine import Layout
+>>> S = np.array([[1.0, 0.6, 0.3, 0.3], [0.6, 1.0, 0.3, 0.3],
+...               [0.3, 0.3, 1.0, 0.5], [0.3, 0.3, 0.5, 1.0]])
+>>> lay = Layout(block_of=np.array([0, 0, 1, 1]), modes=("A", "A"),
+...              adjacency=np.array([[False, True], [False, False]]),
+...              common_factor=np.array([True, True]))
+>>> round(float(htmt_matrix(S, lay)[0, 1]), 6)  # 0.3 / sqrt(0.6 * 0.5)
+0.547723
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._linalg import inv
+from ..spec.layout import Layout
+from ..spec.model import ModelSpec
+from .base import Context, TableDef, outer_keys, path_index, path_keys
+
+__all__ = ["htmt_matrix", "fornell_larcker_matrix", "indicator_vif", "inner_vif",
+           "construct_pairs"]
+
+
+def _off_diagonal_block_means(values: np.ndarray, lay: Layout) -> np.ndarray:
+    """Mean of ``values`` over item pairs (k != l) for every pair of blocks: (..., J, J)."""
+    M = lay.membership.astype(float)
+    p = M.shape[0]
+    off = 1.0 - np.eye(p)
+    num = M.T @ (values * off) @ M
+    den = M.T @ off @ M
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / den
+
+
+def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False) -> np.ndarray:
+    """HTMT (or HTMT2 with ``geometric=True``) for every pair of constructs.
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Indicator correlation matrices.
+    layout : Layout
+    geometric : bool
+        Geometric means of the absolute correlations (HTMT2) instead of arithmetic ones.
+
+    Returns
+    -------
+    ndarray, shape (..., J, J)
+        Symmetric, unit diagonal; NaN where not defined (a block whose items are
+        uncorrelated, or a zero correlation in HTMT2's geometric means).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from satmodel.engine import Layout
+    >>> S = np.eye(3); S[0, 1] = S[1, 0] = 0.64; S[0, 2] = S[2, 0] = S[1, 2] = S[2, 1] = 0.4
+    >>> lay = Layout(np.array([0, 0, 1]), ("A", "unit"), np.zeros((2, 2), bool), np.array([True, False]))
+    >>> round(float(htmt_matrix(S, lay)[1, 0]), 6)  # single item: within mean 1
+    0.5
+    """
+    A = np.abs(np.asarray(S, dtype=float))
+    if geometric:  # a zero correlation makes that block pair's geometric mean 0
+        zero = A == 0.0
+        with np.errstate(divide="ignore"):
+            logs = np.where(zero, 0.0, np.log(np.where(zero, 1.0, A)))
+        avg = np.exp(_off_diagonal_block_means(logs, layout))
+        avg = np.where(_off_diagonal_block_means(zero.astype(float), layout) > 0, 0.0, avg)
+    else:
+        avg = _off_diagonal_block_means(A, layout)
+    J = layout.n_constructs
+    single = layout.membership.sum(axis=0) == 1
+    idx = np.arange(J)
+    within = np.where(single, 1.0, avg[..., idx, idx])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = avg / np.sqrt(within[..., :, None] * within[..., None, :])
+    out = np.where(np.isfinite(out), out, np.nan)
+    out[..., idx, idx] = 1.0
+    return out
+
+
+def fornell_larcker_matrix(construct_corr: np.ndarray, ave: np.ndarray) -> np.ndarray:
+    """AVE on the diagonal, squared construct correlations off it: shape (..., J, J).
+
+    >>> import numpy as np
+    >>> fornell_larcker_matrix(np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([0.6, 0.7])).tolist()
+    [[0.6, 0.25], [0.25, 0.7]]
+    """
+    out = np.asarray(construct_corr, dtype=float) ** 2
+    J = out.shape[-1]
+    idx = np.arange(J)
+    out[..., idx, idx] = ave
+    return out
+
+
+def indicator_vif(S: np.ndarray, layout: Layout) -> np.ndarray:
+    """VIF of each indicator within its block, shape (..., p); 1 for single items.
+
+    NaN (not defined) where a block's correlation matrix is singular.
+
+    >>> import numpy as np
+    >>> from satmodel.engine import Layout
+    >>> S = np.array([[1.0, 0.6], [0.6, 1.0]])
+    >>> lay = Layout(np.array([0, 0]), ("B",), np.zeros((1, 1), bool), np.array([False]))
+    >>> indicator_vif(S, lay).round(6).tolist()  # 1 / (1 - 0.36)
+    [1.5625, 1.5625]
+    """
+    S = np.asarray(S, dtype=float)
+    out = np.ones(S.shape[:-1])
+    for j in range(layout.n_constructs):
+        idx = layout.block(j)
+        if idx.size > 1:
+            out[..., idx] = _inverse_diagonal(S[..., idx[:, None], idx[None, :]])
+    return out
+
+
+def _inverse_diagonal(A: np.ndarray) -> np.ndarray:
+    """diag(A^-1) batched; NaN for singular or non-positive-definite elements."""
+    out = np.diagonal(inv(A), axis1=-2, axis2=-1)
+    return np.where(np.isfinite(out) & (out >= 1.0 - 1e-12), out, np.nan)
+
+
+def inner_vif(construct_corr: np.ndarray, layout: Layout) -> np.ndarray:
+    """VIF of each structural predictor in its target's regression, shape (..., J, J).
+
+    ``out[..., i, j]`` is the VIF of predictor i in the regression of construct j
+    (1 when j has a single predictor, 0 where there is no path i -> j).
+
+    >>> import numpy as np
+    >>> from satmodel.engine import Layout
+    >>> R = np.array([[1.0, 0.5, 0.3], [0.5, 1.0, 0.4], [0.3, 0.4, 1.0]])
+    >>> A = np.zeros((3, 3), bool); A[0, 2] = A[1, 2] = True
+    >>> lay = Layout(np.array([0, 1, 2]), ("unit",) * 3, A, np.zeros(3, bool))
+    >>> round(float(inner_vif(R, lay)[0, 2]), 6)  # 1 / (1 - 0.5**2)
+    1.333333
+    """
+    R = np.asarray(construct_corr, dtype=float)
+    out = np.zeros(R.shape)
+    for j in range(layout.n_constructs):
+        pred = np.flatnonzero(layout.adjacency[:, j])
+        if pred.size == 1:
+            out[..., pred[0], j] = 1.0
+        elif pred.size > 1:
+            out[..., pred, j] = _inverse_diagonal(R[..., pred[:, None], pred[None, :]])
+    return out
+
+
+# ------------------------------------------------------------------ tables
+
+def construct_pairs(spec: ModelSpec) -> list[tuple[str, str]]:
+    """Unordered construct pairs (i before j in spec order), row-major."""
+    names = spec.construct_names
+    return [(a, b) for k, a in enumerate(names) for b in names[k + 1:]]
+
+
+def _pair_keys(spec: ModelSpec) -> pd.DataFrame:
+    return pd.DataFrame(construct_pairs(spec), columns=["source", "target"])
+
+
+def _pair_values(ctx: Context, matrix: np.ndarray) -> np.ndarray:
+    pos = ctx.pos
+    pairs = construct_pairs(ctx.spec)
+    i = np.array([pos[a] for a, _ in pairs], dtype=int)
+    j = np.array([pos[b] for _, b in pairs], dtype=int)
+    return matrix[..., i, j]
+
+
+def _inner_vif_values(ctx: Context) -> np.ndarray:
+    i, j = path_index(ctx)
+    return inner_vif(ctx.est.construct_corr, ctx.layout)[..., i, j]
+
+
+HTMT_PAIRS = TableDef(
+    _pair_keys,
+    {"htmt": lambda c: _pair_values(c, htmt_matrix(c.S, c.layout)),
+     "htmt2": lambda c: _pair_values(c, htmt_matrix(c.S, c.layout, geometric=True))},
+    nullable=("htmt", "htmt2"),
+)
+VIF = TableDef(outer_keys, {"vif": lambda c: indicator_vif(c.S, c.layout)}, nullable=("vif",))
+INNER_VIF = TableDef(path_keys, {"vif": _inner_vif_values}, nullable=("vif",))
