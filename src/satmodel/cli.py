@@ -11,7 +11,6 @@ satmodel datasets
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path as FilePath
 
@@ -20,6 +19,7 @@ import pandas as pd
 from . import datasets, templates
 from .errors import DataError, SatModelError
 from .results import fit_pls
+from .results.record import package_version
 from .spec import ModelSpec
 
 
@@ -42,6 +42,7 @@ def _read_table(path: str) -> pd.DataFrame:
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="satmodel", description=__doc__.split("\n")[0])
+    ap.add_argument("--version", action="version", version=f"satmodel {package_version()}")
     sub = ap.add_subparsers(dest="command", required=True)
     fit = sub.add_parser("fit", help="fit a model by PLS-PM / PLSc and print the summary")
     spec = fit.add_mutually_exclusive_group(required=True)
@@ -55,7 +56,19 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--tol", type=float, default=1e-7)
     fit.add_argument("--max-iter", type=int, default=300)
     fit.add_argument("--stop", default="max_abs", choices=["max_abs", "sum_abs", "sum_sq"])
-    fit.add_argument("--json", action="store_true", help="print the result as JSON")
+    survey = fit.add_argument_group("survey options (sm.SurveyOptions)")
+    survey.add_argument("--missing", default="error",
+                        choices=["error", "casewise", "listwise", "mean", "pairwise", "em"],
+                        help="treatment of missing answers (NaN cells and --na-values codes)")
+    survey.add_argument("--na-values", type=float, nargs="+", default=(), metavar="CODE",
+                        help="codes read as missing, e.g. --na-values -99 98")
+    survey.add_argument("--reverse", nargs="+", default=(), metavar="ITEM",
+                        help="reverse-coded items (need declared scales)")
+    survey.add_argument("--weights", metavar="COLUMN", help="column of sampling weights")
+    survey.add_argument("--missing-warn", type=float, default=0.05,
+                        help="report items with a larger share of missing answers")
+    fit.add_argument("--json", action="store_true",
+                     help="print the result record (the same JSON as res.to_json())")
     sub.add_parser("templates", help="list the model templates")
     sub.add_parser("datasets", help="list the shipped data sets")
     return ap
@@ -76,19 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         spec = templates.get(args.template) if args.template else ModelSpec.from_file(args.spec)
         df = datasets.load(args.dataset) if args.dataset else _read_table(args.data)
         res = fit_pls(spec, df, scheme=args.scheme, consistent=args.consistent, tol=args.tol,
-                      max_iter=args.max_iter, stop=args.stop)
+                      max_iter=args.max_iter, stop=args.stop, missing=args.missing,
+                      na_values=tuple(args.na_values), reverse=tuple(args.reverse),
+                      weights=args.weights, missing_warn=args.missing_warn)
     except SatModelError as err:
         print(f"satmodel: error: {err}", file=sys.stderr)
         return 2
     if args.json:
-        rec = res.to_dict()
-        rec["tables"] = {
-            "paths": res.paths.to_dict(orient="records"),
-            "outer": res.outer.to_dict(orient="records"),
-            "r2": res.r2.to_dict(),
-            "effects": res.effects.to_dict(orient="records"),
-        }
-        print(json.dumps(rec, indent=2))
+        print(res.to_json(indent=2))
     else:
         print(res.summary())
     return 0

@@ -40,7 +40,7 @@ import pandas as pd
 
 from .. import _validate as valid
 from ..diagnostics import report
-from ..errors import IndexWarning, OptionError, suggest
+from ..errors import IndexWarning, OptionError, SatModelError, suggest
 from ..moments.core import Moments
 from ..moments.treatment import complete_rows
 from ..tables import effect_pairs

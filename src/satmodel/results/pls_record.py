@@ -8,15 +8,12 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..engine.pls import Estimate
 from . import record as rec
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .pls import PLSResult
 
 __all__ = ["to_record", "from_record"]
 
@@ -25,7 +22,7 @@ _CONSTRUCT_VECTORS = ("rho_a", "r2", "singular_block")
 _SQUARE = ("proxy_corr", "construct_corr", "paths", "total")
 
 
-def to_record(res: PLSResult, *, draws: bool = False) -> dict[str, Any]:
+def to_record(res: Any, *, draws: bool = False) -> dict[str, Any]:
     """The JSON-ready record: spec, options, moments, labelled estimates, every table
     (with inference columns), the inference itself and the diagnostics; no survey rows."""
     items, cons = res.spec.indicator_names, res.spec.construct_names
@@ -56,7 +53,7 @@ def to_record(res: PLSResult, *, draws: bool = False) -> dict[str, Any]:
     }
 
 
-def from_record(cls: type[PLSResult], r: rec.PLSRecord) -> PLSResult:
+def from_record(cls: type, r: rec.PLSRecord) -> Any:
     """Rebuild a result from a validated record (no respondent rows, no scores)."""
     items, cons = r.spec.indicator_names, r.spec.construct_names
     e = r.estimate

@@ -8,17 +8,14 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .pls import PLSResult
 
 __all__ = ["header", "sections"]
 
 
-def header(res: PLSResult) -> list[str]:
+def header(res: Any) -> list[str]:
     o = res.options
     kind = "consistent PLS (PLSc)" if o.consistent else "PLS path modelling"
     status = "converged" if res.converged else "NOT CONVERGED"
@@ -35,7 +32,7 @@ def header(res: PLSResult) -> list[str]:
     return lines
 
 
-def sections(res: PLSResult) -> list[tuple[str, pd.DataFrame]]:
+def sections(res: Any) -> list[tuple[str, pd.DataFrame]]:
     quality = res.quality.copy()
     return [
         ("Path coefficients", res.paths),
@@ -45,7 +42,7 @@ def sections(res: PLSResult) -> list[tuple[str, pd.DataFrame]]:
     ] + _assessment(res)
 
 
-def _assessment(res: PLSResult) -> list[tuple[str, pd.DataFrame]]:
+def _assessment(res: Any) -> list[tuple[str, pd.DataFrame]]:
     """HTMT, fit and the rule-of-thumb assessment (``res.assess()``) in brief."""
     htmt = res.htmt.rename_axis("construct").reset_index()
     fit = res.fit

@@ -4,8 +4,10 @@ the field instead of building a wrong result.
 
 Records carry names, not spec-order arrays: vectors are ``{name: value}`` maps and
 matrices ``{"rows": [...], "columns": [...], "values": [[...]]}``; every result table
-(with inference columns after a bootstrap) is stored tidy under ``tables`` for
-consumers that read JSON only. The package version and the diagnostics travel too.
+(with inference columns after a bootstrap) is stored tidy under ``tables`` as a list
+of row objects ``{"source": "IMAG", "target": "SAT", "estimate": 0.42, ...}`` for
+consumers that read JSON only (the CLI's ``--json`` prints this same record). The
+package version and the diagnostics travel too.
 
 >>> import json
 >>> schema = pls_schema()
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..diagnostics import SEVERITIES, Diagnostic
+from ..diagnostics import Diagnostic
 from ..engine.options import PLSOptions
 from ..errors import SatModelError
 from ..spec.model import ModelSpec
@@ -79,17 +81,8 @@ class Matrix(_Strict):
         return df.loc[list(rows), list(columns)].to_numpy(dtype=float)
 
 
-class TableRecord(_Strict):
-    """A tidy table: column names and rows of values (None for not defined)."""
-
-    columns: list[str]
-    data: list[list[Union[str, float, bool, None]]]
-
-    @model_validator(mode="after")
-    def _width(self) -> TableRecord:
-        if any(len(r) != len(self.columns) for r in self.data):
-            raise ValueError(f"every row needs {len(self.columns)} values")
-        return self
+#: a tidy table: one object per row, column name -> value (None where not defined)
+TableRecord = list[dict[str, Union[str, float, bool, None]]]
 
 
 class DiagnosticRecord(_Strict):
@@ -228,12 +221,12 @@ def matrix(values: Any, rows: tuple[str, ...], columns: tuple[str, ...]) -> dict
             "values": np.asarray(values, dtype=float).tolist()}
 
 
-def table_record(df: pd.DataFrame) -> dict[str, Any]:
-    """A tidy frame as {columns, data}; <NA>/NaN become None."""
-    data = [[None if (v is pd.NA or (isinstance(v, float) and math.isnan(v))) else
-             (v.item() if hasattr(v, "item") else v) for v in row]
+def table_record(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A tidy frame as a list of row objects; <NA>/NaN become None."""
+    columns = [str(c) for c in df.columns]
+    return [{c: None if (v is pd.NA or (isinstance(v, float) and math.isnan(v))) else
+             (v.item() if hasattr(v, "item") else v) for c, v in zip(columns, row)}
             for row in df.astype(object).itertuples(index=False)]
-    return {"columns": [str(c) for c in df.columns], "data": data}
 
 
 def _nan_list(values: Any) -> list:

@@ -24,7 +24,8 @@ A directive is ``# satmodel: NAME`` followed by ``mode=A|B|unit``,
 
 Example
 -------
->>> from satmodel.spec.lavaan import parse_lavaan, write_lavaan
+>>> from satmodel.spec.lavaan import parse_lavaan
+>>> from satmodel.spec.lavaan_writer import write_lavaan
 >>> spec = parse_lavaan("EXPE =~ E1 + E2\\nSAT =~ S1 + S2\\nSAT ~ EXPE")
 >>> print(write_lavaan(spec), end="")
 EXPE =~ E1 + E2
@@ -40,12 +41,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import SpecError, suggest
-from .model import Construct, Covariance, Path, check_name, find_cycle
+from .base import check_name, find_cycle
+from .covariance import Covariance
+from .parts import Construct, Path
 
 if TYPE_CHECKING:
     from .model import ModelSpec
 
-__all__ = ["parse_lavaan", "write_lavaan"]
+__all__ = ["parse_lavaan"]
 
 _OPS = {"=~": ("A", True), "<~": ("B", False), "~": None, "~~": None}
 _UNSUPPORTED = {"~*~", ":=", "==", "<", ">", "<=", ">=", "|", "%"}
@@ -373,56 +376,3 @@ def _unknown(name: str, blocks: dict[str, _Block], owner: dict[str, tuple[str, i
         f"{name!r} has no measurement statement; define it with '{name} =~ ...' or '{name} <~ ...'."
         f"{suggest(name, blocks)}"
     )
-
-
-def write_lavaan(spec: ModelSpec) -> str:
-    """Write ``spec`` as lavaan-style text that :func:`parse_lavaan` reads back.
-
-    Measurement statements come first (``=~`` for common factors, ``<~`` for
-    composites, with a ``# satmodel:`` directive for mode ``unit`` and for mode-A
-    composites), then one regression per run of consecutive paths with the same
-    target, so the path order survives the round trip, and likewise one ``~~``
-    statement per run of covariances with the same left-hand name. Fixed values
-    are written as ``value*name``. Labels, wording, scales and expected signs
-    are not written.
-
-    >>> from satmodel.spec import ModelSpec
-    >>> print(write_lavaan(ModelSpec.from_lavaan("A <~ a1 # satmodel: A mode=unit\\nB =~ b1\\nB ~ A")), end="")
-    A <~ a1  # satmodel: A mode=unit
-    B =~ b1
-    <BLANKLINE>
-    B ~ A
-    """
-    width = max(len(c.name) for c in spec.constructs)
-    lines = []
-    for con in spec.constructs:
-        op = "=~" if con.mode == "A" else "<~"
-        directive = ""
-        if con.mode == "unit":
-            directive = f"  # satmodel: {con.name} mode=unit"
-        elif con.mode == "A" and not con.common_factor:
-            directive = f"  # satmodel: {con.name} composite"
-        items = " + ".join(_term(i.fixed_loading, i.name) for i in con.indicators)
-        lines.append(f"{con.name:<{width}} {op} {items}{directive}")
-    for title, op, pairs in (
-        ("", "~", [(p.target, _term(p.fixed, p.source)) for p in spec.paths]),
-        ("", "~~", [(c.lhs, _term(c.fixed, c.rhs)) for c in spec.covariances]),
-    ):
-        runs: list[tuple[str, list[str]]] = []
-        for left, right in pairs:
-            if runs and runs[-1][0] == left:
-                runs[-1][1].append(right)
-            else:
-                runs.append((left, [right]))
-        if runs:
-            lines.append(title)
-            lines.extend(f"{left:<{width}} {op} {' + '.join(rights)}" for left, rights in runs)
-    return "\n".join(lines) + "\n"
-
-
-def _term(value: float | None, name: str) -> str:
-    """``name`` or ``value*name`` with the shortest text that reads back to the same float."""
-    if value is None:
-        return name
-    text = repr(float(value))
-    return f"{text.removesuffix('.0') if text.endswith('.0') else text}*{name}"

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Context, TableDef, construct_keys, effect_keys, effect_pairs, endogenous_keys, \
-    outer_keys, path_keys
+from .base import Context, TableDef, ValueFn, construct_keys, effect_keys, effect_pairs, \
+    endogenous_keys, outer_keys, path_keys
+
 
 def pairs_of(ctx: Context, pairs, matrix: np.ndarray) -> np.ndarray:
     """Entries (source, target) of a (..., J, J) construct matrix, batched."""

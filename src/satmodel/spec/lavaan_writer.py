@@ -1,0 +1,68 @@
+"""Write a spec as lavaan-style text that :func:`satmodel.spec.lavaan.parse_lavaan` reads back.
+
+>>> from satmodel.spec import ModelSpec
+>>> print(write_lavaan(ModelSpec.from_lavaan("A =~ a1; B =~ b1; B ~ A")), end="")
+A =~ a1
+B =~ b1
+<BLANKLINE>
+B ~ A
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["write_lavaan"]
+
+
+def write_lavaan(spec: Any) -> str:
+    """Write ``spec`` as lavaan-style text that :func:`~satmodel.spec.lavaan.parse_lavaan` reads back.
+
+    Measurement statements come first (``=~`` for common factors, ``<~`` for
+    composites, with a ``# satmodel:`` directive for mode ``unit`` and for mode-A
+    composites), then one regression per run of consecutive paths with the same
+    target, so the path order survives the round trip, and likewise one ``~~``
+    statement per run of covariances with the same left-hand name. Fixed values
+    are written as ``value*name``. Labels, wording, scales and expected signs
+    are not written.
+
+    >>> from satmodel.spec import ModelSpec
+    >>> print(write_lavaan(ModelSpec.from_lavaan("A <~ a1 # satmodel: A mode=unit\\nB =~ b1\\nB ~ A")), end="")
+    A <~ a1  # satmodel: A mode=unit
+    B =~ b1
+    <BLANKLINE>
+    B ~ A
+    """
+    width = max(len(c.name) for c in spec.constructs)
+    lines = []
+    for con in spec.constructs:
+        op = "=~" if con.mode == "A" else "<~"
+        directive = ""
+        if con.mode == "unit":
+            directive = f"  # satmodel: {con.name} mode=unit"
+        elif con.mode == "A" and not con.common_factor:
+            directive = f"  # satmodel: {con.name} composite"
+        items = " + ".join(_term(i.fixed_loading, i.name) for i in con.indicators)
+        lines.append(f"{con.name:<{width}} {op} {items}{directive}")
+    for title, op, pairs in (
+        ("", "~", [(p.target, _term(p.fixed, p.source)) for p in spec.paths]),
+        ("", "~~", [(c.lhs, _term(c.fixed, c.rhs)) for c in spec.covariances]),
+    ):
+        runs: list[tuple[str, list[str]]] = []
+        for left, right in pairs:
+            if runs and runs[-1][0] == left:
+                runs[-1][1].append(right)
+            else:
+                runs.append((left, [right]))
+        if runs:
+            lines.append(title)
+            lines.extend(f"{left:<{width}} {op} {' + '.join(rights)}" for left, rights in runs)
+    return "\n".join(lines) + "\n"
+
+
+def _term(value: float | None, name: str) -> str:
+    """``name`` or ``value*name`` with the shortest text that reads back to the same float."""
+    if value is None:
+        return name
+    text = repr(float(value))
+    return f"{text.removesuffix('.0') if text.endswith('.0') else text}*{name}"
