@@ -415,11 +415,12 @@ def specs(draw):
 
 
 def strip(spec: ModelSpec) -> ModelSpec:
-    """What lavaan text carries: names, modes, common factors, paths."""
+    """What lavaan text carries: names, modes, common factors, item scales, paths."""
     return ModelSpec(
         name=spec.name,
-        constructs=[Construct(name=c.name, indicators=c.indicator_names, mode=c.mode, common_factor=c.common_factor)
-                    for c in spec.constructs],
+        constructs=[Construct(name=c.name, indicators=[
+            {"name": i.name, "scale_min": i.scale_min, "scale_max": i.scale_max} for i in c.indicators],
+            mode=c.mode, common_factor=c.common_factor) for c in spec.constructs],
         paths=[Path(source=p.source, target=p.target) for p in spec.paths],
     )
 

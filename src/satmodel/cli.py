@@ -12,32 +12,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path as FilePath
 
-import pandas as pd
 
 from . import datasets, templates
-from .errors import DataError, SatModelError
+from .errors import SatModelError
 from .results import fit_pls
 from .results.record import package_version
 from .spec import ModelSpec
-
-
-def _read_table(path: str) -> pd.DataFrame:
-    p = FilePath(path)
-    if not p.exists():
-        raise DataError(f"data file {path!r} does not exist")
-    suffix = p.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(p)
-    if suffix in (".tsv", ".txt"):
-        return pd.read_csv(p, sep="\t")
-    if suffix == ".parquet":
-        try:
-            return pd.read_parquet(p)
-        except ImportError:
-            raise DataError("reading Parquet needs pyarrow: pip install 'satmodel[parquet]'") from None
-    raise DataError(f"data file {path!r}: unsupported type {suffix!r} (use .csv, .tsv or .parquet)")
+from .survey.readers import read_table
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     spec.add_argument("--spec", help="model file: lavaan-style text (.lav) or ModelSpec JSON (.json)")
     data = fit.add_mutually_exclusive_group(required=True)
     data.add_argument("--dataset", help=f"shipped data set: {', '.join(datasets.names())}")
-    data.add_argument("--data", help="survey file: .csv, .tsv or .parquet")
+    data.add_argument("--data", help="survey file: .csv/.tsv/.txt (separator and decimal comma "
+                      "detected), .parquet, .xlsx or .sav")
+    fit.add_argument("--encoding", help="text encoding of a CSV file (default: UTF-8, or as "
+                     "its byte-order mark says), e.g. gbk, utf-16, latin-1")
+    fit.add_argument("--sep", help="column separator of a CSV file (default: detected)")
+    fit.add_argument("--decimal", choices=[".", ","], help="decimal mark (default: detected)")
     fit.add_argument("--scheme", default="path", choices=["path", "centroid", "factorial"])
     fit.add_argument("--consistent", action="store_true", help="consistent PLS (PLSc)")
     fit.add_argument("--tol", type=float, default=1e-7)
@@ -87,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(name)
             return 0
         spec = templates.get(args.template) if args.template else ModelSpec.from_file(args.spec)
-        df = datasets.load(args.dataset) if args.dataset else _read_table(args.data)
+        df = datasets.load(args.dataset) if args.dataset else read_table(
+            args.data, encoding=args.encoding, sep=args.sep, decimal=args.decimal)
         res = fit_pls(spec, df, scheme=args.scheme, consistent=args.consistent, tol=args.tol,
                       max_iter=args.max_iter, stop=args.stop, missing=args.missing,
                       na_values=tuple(args.na_values), reverse=tuple(args.reverse),

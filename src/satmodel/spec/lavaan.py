@@ -18,7 +18,10 @@ is carried by directive comments, which :func:`parse_lavaan` reads::
     VAL  =~ VAL1 + VAL2      # satmodel: VAL composite
 
 A directive is ``# satmodel: NAME`` followed by ``mode=A|B|unit``,
-``composite`` and/or ``common_factor``. Other lavaan operators (``:=``,
+``composite``, ``common_factor`` and/or ``scale=MIN..MAX`` — the answer scale of
+the construct's items, or of one item when NAME is an item (``# satmodel: SAT
+scale=1..10``, ``# satmodel: LOY2 scale=0..100``). Declared scales let satmodel
+catch survey codes (99, -9) and compute the 0-100 index from lavaan text alone. Other lavaan operators (``:=``,
 ``==``, ``~*~``, ...), labelled parameters (``a*x1``) and fixed weights in
 ``<~`` raise SpecError.
 
@@ -76,6 +79,7 @@ class _Block:
     common_factor: bool
     indicators: list[str] = field(default_factory=list)
     fixed: dict[str, float] = field(default_factory=dict)
+    scales: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _tokenize(segment: str, line: int) -> list[_Tok]:
@@ -191,12 +195,29 @@ def _terms(rhs: list[_Tok], op: _Tok) -> list[list[_Tok]]:
     return terms
 
 
-def _apply_directive(line: int, content: str, blocks: dict[str, _Block]) -> None:
+def _scale(line: int, name: str, value: str) -> tuple[float, float]:
+    ends = value.split("..")
+    if len(ends) != 2 or not all(_NUMBER.match(e) for e in ends) or not float(ends[0]) < float(ends[1]):
+        raise SpecError(f"line {line}: scale={value!r} for {name!r}: write scale=MIN..MAX with "
+                        "MIN below MAX, e.g. scale=1..10")
+    return float(ends[0]), float(ends[1])
+
+
+def _apply_directive(line: int, content: str, blocks: dict[str, _Block],
+                     owner: dict[str, tuple[str, int]]) -> None:
     words = content.split()
-    usage = "write '# satmodel: NAME mode=unit' or '# satmodel: NAME composite'"
+    usage = "write '# satmodel: NAME mode=unit', '# satmodel: NAME composite' or '# satmodel: NAME scale=1..10'"
     if not words:
         raise SpecError(f"line {line}: empty satmodel directive; {usage}")
     name, *items = words
+    if name in owner and name not in blocks:  # an item: only its scale can be declared
+        for item in items:
+            key, eq, value = item.partition("=")
+            if key.lower() != "scale" or not eq:
+                raise SpecError(f"line {line}: {name!r} is an item; an item directive takes only "
+                                "scale=MIN..MAX")
+            blocks[owner[name][0]].scales[name] = _scale(line, name, value)
+        return
     if name not in blocks:
         raise SpecError(
             f"line {line}: satmodel directive for {name!r}, which has no measurement statement."
@@ -205,7 +226,10 @@ def _apply_directive(line: int, content: str, blocks: dict[str, _Block]) -> None
     block = blocks[name]
     for item in items:
         key, eq, value = item.partition("=")
-        if key.lower() == "mode" and eq and value.lower() in _MODES:
+        if key.lower() == "scale" and eq:
+            pair = _scale(line, name, value)
+            block.scales.update({x: pair for x in block.indicators if x not in block.scales})
+        elif key.lower() == "mode" and eq and value.lower() in _MODES:
             block.mode = _MODES[value.lower()]
             block.common_factor = block.common_factor and block.mode == "A"
         elif item.lower() == "composite":
@@ -215,7 +239,7 @@ def _apply_directive(line: int, content: str, blocks: dict[str, _Block]) -> None
         else:
             raise SpecError(
                 f"line {line}: unknown satmodel directive {item!r} for {name!r}; "
-                "use mode=A, mode=B, mode=unit, composite or common_factor"
+                "use mode=A, mode=B, mode=unit, composite, common_factor or scale=MIN..MAX"
             )
 
 
@@ -292,7 +316,7 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
             "'NAME =~ item1 + item2' (reflective) or 'NAME <~ item1 + item2' (composite)"
         )
     for line, content in directives:
-        _apply_directive(line, content, blocks)
+        _apply_directive(line, content, blocks, owner)
 
     edges: dict[tuple[str, str], int] = {}
     fixed_paths: dict[tuple[str, str], float] = {}
@@ -329,7 +353,9 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
                 )
     constructs = []
     for block in blocks.values():
-        items = [{"name": x, "fixed_loading": block.fixed[x]} if x in block.fixed else x for x in block.indicators]
+        items = [{"name": x, **({"fixed_loading": block.fixed[x]} if x in block.fixed else {}),
+                  **(dict(zip(("scale_min", "scale_max"), block.scales[x])) if x in block.scales else {})}
+                 for x in block.indicators]
         try:
             constructs.append(
                 Construct(name=block.name, indicators=items, mode=block.mode, common_factor=block.common_factor)

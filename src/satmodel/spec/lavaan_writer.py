@@ -23,8 +23,9 @@ def write_lavaan(spec: Any) -> str:
     composites), then one regression per run of consecutive paths with the same
     target, so the path order survives the round trip, and likewise one ``~~``
     statement per run of covariances with the same left-hand name. Fixed values
-    are written as ``value*name``. Labels, wording, scales and expected signs
-    are not written.
+    are written as ``value*name`` and item scales as ``scale=MIN..MAX`` directives
+    (one per construct when its items share a scale). Labels, wording and expected
+    signs are not written.
 
     >>> from satmodel.spec import ModelSpec
     >>> print(write_lavaan(ModelSpec.from_lavaan("A <~ a1 # satmodel: A mode=unit\\nB =~ b1\\nB ~ A")), end="")
@@ -37,13 +38,22 @@ def write_lavaan(spec: Any) -> str:
     lines = []
     for con in spec.constructs:
         op = "=~" if con.mode == "A" else "<~"
-        directive = ""
+        words = []
         if con.mode == "unit":
-            directive = f"  # satmodel: {con.name} mode=unit"
+            words.append("mode=unit")
         elif con.mode == "A" and not con.common_factor:
-            directive = f"  # satmodel: {con.name} composite"
+            words.append("composite")
+        scales = {(i.scale_min, i.scale_max) for i in con.indicators}
+        item_scales = []
+        if len(scales) == 1 and None not in next(iter(scales)):
+            words.append("scale=" + _scale(*next(iter(scales))))
+        else:
+            item_scales = [f"# satmodel: {i.name} scale={_scale(i.scale_min, i.scale_max)}"
+                           for i in con.indicators if i.scale_min is not None]
+        directive = f"  # satmodel: {con.name} {' '.join(words)}" if words else ""
         items = " + ".join(_term(i.fixed_loading, i.name) for i in con.indicators)
         lines.append(f"{con.name:<{width}} {op} {items}{directive}")
+        lines.extend(item_scales)
     for title, op, pairs in (
         ("", "~", [(p.target, _term(p.fixed, p.source)) for p in spec.paths]),
         ("", "~~", [(c.lhs, _term(c.fixed, c.rhs)) for c in spec.covariances]),
@@ -60,9 +70,17 @@ def write_lavaan(spec: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _number(value: float) -> str:
+    text = repr(float(value))
+    return text.removesuffix(".0") if text.endswith(".0") else text
+
+
+def _scale(low: float, high: float) -> str:
+    return f"{_number(low)}..{_number(high)}"
+
+
 def _term(value: float | None, name: str) -> str:
     """``name`` or ``value*name`` with the shortest text that reads back to the same float."""
     if value is None:
         return name
-    text = repr(float(value))
-    return f"{text.removesuffix('.0') if text.endswith('.0') else text}*{name}"
+    return f"{_number(value)}*{name}"

@@ -239,7 +239,8 @@ class ModelSpec(SpecModel):
     def to_lavaan(self) -> str:
         """Write the model as lavaan-style text that :meth:`from_lavaan` reads back.
 
-        Labels, wording, scales and expected signs are not written.
+        Item scales travel as ``scale=MIN..MAX`` directives; labels, wording and expected
+        signs are not written.
 
         >>> print(ModelSpec.from_lavaan("A =~ a1; B =~ b1; B ~ A").to_lavaan(), end="")
         A =~ a1
@@ -259,14 +260,35 @@ class ModelSpec(SpecModel):
         """
         file = pathlib.Path(path)
         suffix = file.suffix.lower()
-        if suffix == ".json":
-            return cls.model_validate_json(file.read_text(encoding="utf-8"))
-        if suffix in (".lav", ".lavaan", ".txt"):
-            return cls.from_lavaan(file.read_text(encoding="utf-8"), name=file.stem or "model")
+        if suffix in (".json", ".lav", ".lavaan", ".txt"):
+            text = _read_text(file)
+            if suffix == ".json":
+                try:
+                    return cls.model_validate_json(text)
+                except RecursionError:
+                    raise SpecError(f"model file {file.name!r}: JSON nested too deeply") from None
+            return cls.from_lavaan(text, name=file.stem or "model")
         raise SpecError(
             f"cannot read a model from {file.name!r}: use a .json file (ModelSpec JSON) "
             "or a .lav/.lavaan/.txt file (lavaan syntax)"
         )
+
+
+def _read_text(file: pathlib.Path) -> str:
+    """A model file's text (UTF-8, a byte-order mark allowed), or a SpecError naming it."""
+    if not file.is_file():
+        raise SpecError(f"model file {str(file)!r} does not exist or is not a file")
+    try:
+        raw = file.read_bytes()
+    except OSError as err:
+        raise SpecError(f"model file {str(file)!r} cannot be read: {err.strerror}") from None
+    try:
+        text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError(f"model file {file.name!r} is not UTF-8 text; save it as UTF-8") from None
+    if "\x00" in text:
+        raise SpecError(f"model file {file.name!r} holds binary data, not model text")
+    return text
 
 
 def _unknown(name: str, constructs: Sequence[str], owner: Mapping[str, str]) -> str:
