@@ -1,147 +1,143 @@
-"""Nonparametric bootstrap of a CB-SEM fit: a loop of semopy fits on resampled rows.
+"""Nonparametric bootstrap of a CB-SEM fit: semopy refits of resampled rows, run by the
+one resampling driver (:func:`satmodel.inference.driver.run`).
 
-One seeded ``numpy.random.Generator`` draws all resample indices up front (B x n),
-so results depend on ``seed`` only. Each resample is refitted with a fresh semopy
-model; a resample whose fit fails (not identified on the resample, singular
-covariance, non-convergence, non-finite estimates) is dropped and counted, never
-silently: ``inference.n_failed`` and a warning report it. Inference columns are
-those of the PLS bootstrap: ``se`` (SD of the B estimates, divisor B - 1),
-``t = estimate / se``, ``p = 2 P(t_{B-1} > |t|)``, and percentile interval bounds
-``ci_lower``, ``ci_upper`` at ``level`` — for the standardized ``estimate`` of
-``paths``, ``loading`` of ``outer`` and ``total`` of ``effects`` (with
-``indirect_se``, ``indirect_ci_lower``, ``indirect_ci_upper`` for indirect effects).
+The row counts of the resamples come from the driver's
+:class:`~satmodel.inference.driver.BootstrapCounts` (one seeded generator, so results
+depend on ``seed`` only), and each resample is refitted with a fresh semopy model on
+the rows repeated by their counts. A resample whose fit fails (not identified on the
+resample, singular covariance, non-finite estimates: reason ``"failed"``) or does not
+converge (``"not_converged"``) is dropped and counted as PLS's are: in
+``inference.dropped``, ``inference.n_failed``, ``inference.failures`` (what each one
+said) and a ``bootstrap_dropped`` diagnostic. The draws go into a
+:class:`~satmodel.inference.bootstrap.BootstrapInference`, so the tables get PLS's
+columns (``se``, ``t``, ``p`` with B - 1 df, ``ci_lower``, ``ci_upper``, prefixed by
+the column where a table has several, e.g. ``indirect_se``) for the columns of
+:data:`~satmodel.cbsem.tables.BOOTSTRAP`, and ``conf_int`` recomputes intervals from
+the stored draws ("percentile", "basic", "normal", "bc"; BCa needs a jackknife of
+semopy refits, which is not offered).
 
 Example
 -------
->>> import satmodel as sm  # doctest: +SKIP
->>> cb = sm.fit_cbsem(spec, df).bootstrap(n=200, seed=1)  # doctest: +SKIP
->>> cb.paths.columns.tolist()  # doctest: +SKIP
+>>> import satmodel as sm
+>>> spec = sm.ModelSpec.from_lavaan("EXPE =~ EXPE1 + EXPE2 + EXPE3; SAT =~ SAT1 + SAT2 + SAT3; SAT ~ EXPE")
+>>> cb = sm.fit_cbsem(spec, sm.datasets.load("ecsi_satisfaction")).bootstrap(n=3, seed=1, progress=False)
+>>> cb.paths.columns.tolist()
 ['source', 'target', 'estimate', 'estimate_unstd', 'se', 't', 'p', 'ci_lower', 'ci_upper']
+>>> cb.inference.n_valid, cb.inference.n_failed
+(3, 0)
 """
 
 from __future__ import annotations
 
-import sys
-import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
-from .solution import standardize, table_values
-from ..errors import OptionError, SatModelError, SatModelWarning
+from .fitting import fit_cbsem_rows
+from .tables import BOOTSTRAP, REQUIRED, Values, table_values
+from .. import _validate as valid
+from ..diagnostics import report
+from ..errors import NotAvailableError, SatModelError
+from ..inference import intervals
+from ..inference.bootstrap import BootstrapInference
+from ..inference.driver import BootstrapCounts, run
+from ..spec.layout import layout_of
+from ..spec.model import ModelSpec
 
-__all__ = ["CBInference", "bootstrap_cbsem"]
-
-#: (table, value column, prefix of the inference columns)
-TARGETS = (("paths", "estimate", ""), ("outer", "loading", ""), ("effects", "total", ""),
-           ("effects", "indirect", "indirect_"))
-
-
-@dataclass(frozen=True, eq=False)
-class CBInference:
-    """Bootstrap draws per (table, column) (``B_ok x rows``) and settings."""
-
-    draws: dict[tuple[str, str], np.ndarray]
-    n_resamples: int
-    n_failed: int
-    seed: int | None
-    level: float
-    failures: tuple[str, ...]
-
-    def annotate(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
-        """Replace analytic se/z/p of table ``name`` by the bootstrap columns."""
-        df = df.drop(columns=[c for c in ("se", "z", "p") if c in df.columns])
-        for table, column, prefix in TARGETS:
-            if table != name:
-                continue
-            draws = self.draws[(table, column)]
-            est = df[column].to_numpy(dtype=float)
-            b = draws.shape[0]
-            se = draws.std(axis=0, ddof=1) if b > 1 else np.full(est.shape, np.nan)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = np.where(se > 0, est / se, np.nan)
-            alpha = 1 - self.level
-            lo, hi = (np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0) if b
-                      else (np.full(est.shape, np.nan),) * 2)
-            cols = {"se": se, "ci_lower": lo, "ci_upper": hi}
-            if not prefix:
-                cols = {"se": se, "t": t, "p": 2 * stats.t.sf(np.abs(t), max(b - 1, 1)),
-                        "ci_lower": lo, "ci_upper": hi}
-            for key, values in cols.items():
-                df[prefix + key] = pd.array(values, dtype="Float64")
-                df[prefix + key] = df[prefix + key].mask(df[prefix + key].isna(), pd.NA)
-        return df
+__all__ = ["CBBootstrapInference", "bootstrap_cbsem", "check_options", "check_interval"]
 
 
-def _progress(iterable, total: int, show: bool | None):
-    if show is False:
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return iterable
-    if show is None and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return iterable
-    return tqdm(iterable, total=total, desc="CB-SEM bootstrap", leave=False)
+@dataclass(frozen=True)
+class CBBootstrapInference(BootstrapInference):
+    """:class:`~satmodel.inference.bootstrap.BootstrapInference` with what each dropped
+    resample's fit said (``failures``; empty when read from JSON)."""
+
+    failures: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def n_failed(self) -> int:
+        """Resamples dropped (failed or not converged)."""
+        return self.n_requested - self.n_valid
 
 
-def bootstrap_cbsem(res, *, n: int = 500, seed: int | None = None, level: float = 0.95,
-                    progress: bool | None = None):
-    """Bootstrap ``res`` (a :class:`~satmodel.CBSEMResult`); returns a new result.
+def check_interval(method: Any, level: Any, verb: str = "bootstrap") -> None:
+    """Validate an interval method and level; BCa is not available for CB-SEM."""
+    intervals.check(method, level, verb)
+    if method == "bca":
+        raise NotAvailableError(
+            f"invalid {verb} option ci='bca': BCa intervals need a jackknife (one semopy refit "
+            "per respondent), which satmodel does not offer for CB-SEM; use 'bc' (bias-corrected), "
+            "'percentile', 'basic' or 'normal'")
 
-    Parameters
-    ----------
-    n : int
-        Number of resamples (each one a full semopy fit, about 0.2-1 s).
-    seed : int, optional
-        Seed of the one ``numpy.random.Generator`` that draws every resample up front.
-    level : float
-        Confidence level of the percentile intervals.
-    progress : bool, optional
-        Show a tqdm bar; default only when tqdm is installed and stderr is a terminal.
+
+def check_options(n: Any, ci: Any, level: Any, progress: Any) -> None:
+    """Validate the options of ``CBSEMResult.bootstrap`` once (one message format)."""
+    valid.integer("bootstrap", "n", n, minimum=2)
+    check_interval(ci, level)
+    if progress is not None and not isinstance(progress, bool):
+        raise valid.bad("bootstrap", "progress", progress, "True, False or None")
+
+
+def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimator: str,
+                    missing: str, n: int, seed: Any = None, level: float = 0.95,
+                    progress: bool | None = None) -> CBBootstrapInference:
+    """Refit ``n`` resamples of the rows ``X`` (spec indicator order; NaN only with
+    ``missing="fiml"``); ``original`` the fit's own values of the :data:`BOOTSTRAP` columns.
+
+    Call it inside a :func:`~satmodel.diagnostics.collecting` scope: dropped resamples
+    are reported there (code ``bootstrap_dropped``).
     """
-    from .fitting import fit_cbsem_rows
-
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise OptionError(f"n must be an integer >= 2 (number of resamples), got {n!r}")
-    if not (isinstance(level, float) and 0 < level < 1):
-        raise OptionError(f"level must be a float in (0, 1), got {level!r}")
-    if res._X is None:
-        raise SatModelError("this result carries no respondent rows to resample; refit on the data")
-    X = res._X
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, X.shape[0], size=(int(n), X.shape[0]))
-    keys = [(t, c) for t, c, _ in TARGETS]
-    draws: dict[tuple[str, str], list[np.ndarray]] = {k: [] for k in keys}
+    layout = layout_of(spec)
     failures: list[str] = []
-    for b in _progress(range(int(n)), int(n), progress):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fit = fit_cbsem_rows(res.spec, X[idx[b]], estimator=res.estimator, diagnose=False,
-                                     missing=res.missing)
-            if not fit.estimate.converged:
-                raise SatModelError(f"did not converge ({fit.estimate.message})")
-            values = table_values(res.spec, fit.estimate, standardize(fit.estimate))
-            row = {k: np.asarray(values[k[0]][k[1]], dtype=float) for k in keys}
-            if not all(np.all(np.isfinite(v)) for v in row.values()):
-                raise SatModelError("non-finite estimates")
-        except (SatModelError, np.linalg.LinAlgError) as err:  # SpecError/EstimationError included
-            failures.append(f"resample {b}: {err}")
-            continue
-        for k in keys:
-            draws[k].append(row[k])
-    ok = int(n) - len(failures)
-    if ok < 2:
-        raise SatModelError(f"only {ok} of {n} bootstrap resamples could be fitted; first failures: "
-                            + "; ".join(failures[:3]))
-    if failures:
-        warnings.warn(f"{len(failures)} of {n} CB-SEM bootstrap resamples failed and were dropped "
-                      f"(first: {failures[0]}); inference uses the {ok} others "
-                      "(res.inference.failures lists them)", SatModelWarning, stacklevel=3)
-    inference = CBInference(draws={k: np.vstack(v) for k, v in draws.items()}, n_resamples=int(n),
-                            n_failed=len(failures), seed=seed, level=float(level),
-                            failures=tuple(failures))
-    return replace(res, inference=inference)
+    done = 0
+
+    def evaluate(counts: np.ndarray) -> tuple[Values, dict[str, np.ndarray]]:
+        nonlocal done
+        size = counts.shape[0]
+        out = {t: {c: np.full((size, np.size(original[t][c])), np.nan) for c in cols}
+               for t, cols in BOOTSTRAP.items()}
+        reasons = {"failed": np.zeros(size, dtype=bool), "not_converged": np.zeros(size, dtype=bool)}
+        for b in range(size):
+            why = _refit(spec, layout, np.repeat(X, counts[b].astype(np.intp), axis=0),
+                         estimator, missing, out, b)
+            if why is not None:
+                reasons[why[0]][b] = True
+                failures.append(f"resample {done + b}: {why[1]}")
+        done += size
+        return out, reasons
+
+    draws = run(BootstrapCounts(int(n), X.shape[0], np.random.default_rng(seed)), evaluate,
+                X.nbytes, chunk=1, progress=progress)
+    if draws.dropped:
+        report("bootstrap_dropped",
+               f"CB-SEM bootstrap dropped {n - draws.n_valid} of {n} resamples ({draws.dropped}; "
+               f"first: {failures[0]}); inference uses the {draws.n_valid} others "
+               "(res.inference.failures lists them)",
+               names=tuple(draws.dropped), count=n - draws.n_valid)
+    if draws.n_valid < 2:
+        raise SatModelError(f"only {draws.n_valid} of {n} bootstrap resamples could be fitted; "
+                            "first failures: " + "; ".join(failures[:3]))
+    return CBBootstrapInference(
+        draws=draws.values, original={t: {c: np.asarray(original[t][c], dtype=float) for c in cols}
+                                      for t, cols in BOOTSTRAP.items()},
+        n_requested=int(n), n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
+        signs="none", level=float(level), method="percentile", failures=tuple(failures))
+
+
+def _refit(spec: ModelSpec, layout: Any, rows: np.ndarray, estimator: str, missing: str,
+           out: Values, b: int) -> tuple[str, str] | None:
+    """Fit one resample into row ``b`` of ``out``; (reason, message) when it is unusable."""
+    try:
+        fit = fit_cbsem_rows(spec, rows, estimator=estimator, diagnose=False, missing=missing)
+        values = table_values(spec, layout, fit.estimate, fit.sample_cov)
+    except (ValueError, ArithmeticError) as err:  # SatModelError, LinAlgError, scipy's checks
+        return "failed", f"{type(err).__name__}: {err}"
+    if not fit.estimate.converged:
+        return "not_converged", f"did not converge ({fit.estimate.message})"
+    if not all(np.isfinite(values[t][c]).all() for t, c in REQUIRED):
+        return "failed", "non-finite estimates"
+    for t, cols in BOOTSTRAP.items():
+        for c in cols:
+            out[t][c][b] = values[t][c]
+    return None

@@ -7,7 +7,13 @@ the root ``logging`` logger and ``warnings``. So every fit builds a fresh
 ``semopy.Model`` and all semopy work runs under one process-wide lock, with
 semopy's log records and Python warnings captured there and returned as text
 (:attr:`CBEstimate.messages`) for translation; nothing is printed raw. The lock
-makes concurrent fits from threads give exactly the serial answers.
+makes concurrent fits from threads give exactly the serial answers. The warnings
+module is process-wide too: while a fit captures, a warning is kept as a semopy note
+only when it is issued in the fitting thread with semopy on the stack (semopy's own
+or a numpy/scipy warning from a call semopy made); every other warning caught in
+that window (another thread's, or satmodel's own code) is issued again afterwards
+with its original category, file and line, so nothing is swallowed or blamed on
+CB-SEM.
 
 The optimizer is semopy's SLSQP with a tight tolerance (``ftol=1e-14``): semopy's
 default stops about 2e-4 short of the minimum of the ML discrepancy on the
@@ -41,7 +47,11 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
+import os
+import sys
 import threading
 import warnings
 from dataclasses import dataclass
@@ -116,36 +126,83 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
     Raises SpecError (from :func:`~satmodel.cbsem.translate.check_identified`) before
     optimizing if the model is not identified.
     """
-    import semopy
+    import semopy  # outside the capture: import-time warnings are the user's to see
 
-    desc = semopy_description(spec)
     data = pd.DataFrame(np.asarray(X, dtype=float), columns=list(spec.indicator_names))
     root = logging.getLogger()
-    with _LOCK, warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        if _FILTER not in root.filters:
-            root.addFilter(_FILTER)
-        _FILTER.records = records = []
-        try:
-            model = semopy.ModelMeans(desc) if fiml else semopy.Model(desc)
-            model.load(data)
-            active = [k for k, p in model.parameters.items() if p.active]
-            cov_part = [k for k, g in zip(active, _sigma_jacobian(model)) if g is not None]
-            check_identified(spec, len(cov_part), _sigma_jacobian(model, stack=True),
-                             _param_names(model, cov_part))
-            options = {"ftol": 1e-14, "maxiter": int(max_iter)}
-            if fiml:
-                res = model.fit(obj="ML", solver="SLSQP", options=options)
-            else:
-                res = model.fit(obj=OBJECTIVES[estimator], solver="SLSQP", options=options)
-            sd, fim_singular = _standard_errors(model, estimator, fiml, len(active), se)
-            est = _arrays(spec, model, active, sd, res, fim_singular, fiml)
-        finally:
-            _FILTER.records = None
+    capture = _WarningCapture(threading.get_ident())
+    try:
+        with _LOCK, warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("always")
+            warnings.showwarning = capture.show
+            if _FILTER not in root.filters:
+                root.addFilter(_FILTER)
+            _FILTER.records = records = []
+            try:
+                est = _fit(semopy, spec, data, estimator, max_iter, fiml, se)
+            finally:
+                _FILTER.records = None
+    finally:  # after the filters are restored; also when the fit raised
+        capture.reissue()
     notes = tuple(f"{r.levelname}: {r.getMessage()}" for r in records)
-    notes += tuple(f"{w.category.__name__}: {w.message}" for w in caught)
-    object.__setattr__(est, "messages", notes)
-    return est
+    notes += tuple(f"{w.category.__name__}: {w.message}" for w in capture.semopy)
+    return dataclasses.replace(est, messages=notes)
+
+
+def _fit(semopy, spec: ModelSpec, data: pd.DataFrame, estimator: str, max_iter: int,
+         fiml: bool, se: bool) -> CBEstimate:
+    """The semopy work of :func:`run_semopy` (under its lock and capture)."""
+    desc = semopy_description(spec)
+    model = semopy.ModelMeans(desc) if fiml else semopy.Model(desc)
+    model.load(data)
+    active = [k for k, p in model.parameters.items() if p.active]
+    cov_part = [k for k, g in zip(active, _sigma_jacobian(model)) if g is not None]
+    check_identified(spec, len(cov_part), _sigma_jacobian(model, stack=True),
+                     _param_names(model, cov_part))
+    options = {"ftol": 1e-14, "maxiter": int(max_iter)}
+    objective = "ML" if fiml else OBJECTIVES[estimator]
+    res = model.fit(obj=objective, solver="SLSQP", options=options)
+    sd, fim_singular = _standard_errors(model, estimator, fiml, len(active), se)
+    return _arrays(spec, model, active, sd, res, fim_singular, fiml)
+
+
+class _WarningCapture:
+    """``warnings.showwarning`` while a fit runs: semopy's warnings (issued in ``thread``
+    with a semopy frame on the stack) become notes; the rest is issued again after the fit."""
+
+    def __init__(self, thread: int) -> None:
+        self.thread = thread
+        self.semopy: list[warnings.WarningMessage] = []
+        self.others: list[warnings.WarningMessage] = []
+
+    def show(self, message, category, filename, lineno, file=None, line=None) -> None:
+        msg = warnings.WarningMessage(message, category, filename, lineno, file, line)
+        ours = threading.get_ident() == self.thread and _semopy_on_stack(filename)
+        (self.semopy if ours else self.others).append(msg)
+
+    def reissue(self) -> None:
+        for w in self.others:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _semopy_on_stack(filename: str) -> bool:
+    """Whether ``filename`` or a frame of the current stack is in the semopy package."""
+    root = _semopy_root()
+    if str(filename).startswith(root):
+        return True
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(root):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def _semopy_root() -> str:
+    import semopy
+
+    return os.path.dirname(os.path.abspath(semopy.__file__)) + os.sep
 
 
 def _sigma_jacobian(model, stack: bool = False):

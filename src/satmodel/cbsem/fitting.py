@@ -23,9 +23,10 @@ from .engine import OBJECTIVES, CBEstimate, adf_gamma, run_semopy
 from .solution import standardize
 from .stats import fiml_indices, fit_indices
 from .translate import count_moments
+from .. import _validate as valid
 from ..diagnostics import report
 from ..errors import (AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError,
-                     HeywoodWarning, MissingDataWarning, OptionError, SatModelWarning)
+                     HeywoodWarning, SatModelWarning)
 from ..moments.missing import em_moments
 from ..spec.model import ModelSpec
 
@@ -49,25 +50,25 @@ _NOT_SEMOPY = {  # estimators users ask for that semopy 2.3 does not have, with 
 }
 
 
-def check_options(estimator: str, missing: str, max_iter: Any) -> str:
-    if estimator not in OBJECTIVES:
+def check_options(estimator: Any, missing: Any, max_iter: Any) -> str:
+    """Validate the estimator options of ``fit_cbsem`` once; the missing-data treatment
+    with ``"casewise"`` read as ``"listwise"``."""
+    if not isinstance(estimator, str) or estimator not in OBJECTIVES:
         hint = _NOT_SEMOPY.get(str(estimator).upper(), "")
-        raise OptionError(f"estimator={estimator!r} is not available for fit_cbsem"
-                          + (f": {hint}" if hint else "") + "; choose one of "
-                          + ", ".join(map(repr, OBJECTIVES)))
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise OptionError(f"max_iter must be a positive integer, got {max_iter!r}")
-    missing = "listwise" if missing == "casewise" else missing
+        raise valid.bad("fit_cbsem", "estimator", estimator, (f"{hint}; " if hint else "")
+                        + "choose one of " + ", ".join(map(repr, OBJECTIVES)))
+    valid.integer("fit_cbsem", "max_iter", max_iter)
     if missing in ("mean", "pairwise", "em"):
-        raise OptionError(f"missing={missing!r} is a fit_pls treatment (it works on moments); "
-                          "fit_cbsem offers missing='fiml' (full-information ML, every answer "
-                          "used) or 'listwise'")
-    if missing not in MISSING:
-        raise OptionError(f"missing={missing!r}: choose one of {', '.join(map(repr, MISSING))}")
+        raise valid.bad("fit_cbsem", "missing", missing,
+                        f"{missing!r} is a fit_pls treatment (it works on moments); fit_cbsem "
+                        "offers missing='fiml' (full-information ML, every answer used) or 'listwise'")
+    missing = valid.choice("fit_cbsem", "missing", missing, MISSING + ("casewise",))
+    missing = "listwise" if missing == "casewise" else missing
     if missing == "fiml" and estimator != "ML":
-        raise OptionError(f"missing='fiml' needs estimator='ML', not {estimator!r}: semopy's "
-                          "full-information likelihood is normal-theory ML only. Use "
-                          f"missing='listwise' with estimator={estimator!r}, or estimator='ML'")
+        raise valid.bad("fit_cbsem", "estimator", estimator,
+                        "missing='fiml' needs estimator='ML': semopy's full-information "
+                        f"likelihood is normal-theory ML only. Use missing='listwise' with "
+                        f"estimator={estimator!r}, or estimator='ML'")
     return missing
 
 
@@ -94,7 +95,6 @@ class CBFit:
     estimate: CBEstimate
     fit_indices: pd.Series
     missing: str
-    X: np.ndarray
 
 
 def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max_iter: int = 10000,
@@ -128,7 +128,7 @@ def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max
     else:
         fit = fit_indices(S, est.sigma, n=n, n_free=est.n_free, estimator=estimator, gamma=gamma)
     return CBFit(spec=spec, estimator=estimator, n_obs=n, indicator_mean=mean, sample_cov=S,
-                 estimate=est, fit_indices=fit, missing=missing, X=X)
+                 estimate=est, fit_indices=fit, missing=missing)
 
 
 def _check_gamma(spec: ModelSpec, X: np.ndarray, estimator: str) -> np.ndarray:

@@ -1,8 +1,8 @@
-"""The completely standardized solution of a CB-SEM fit, and the tables built from it.
+"""The completely standardized solution of a CB-SEM fit, and its factor scores.
 
-Everything here is a function of a :class:`~satmodel.cbsem.engine.CBEstimate` (and,
-for alpha and HTMT, of the sample correlations), so a fit and each bootstrap
-resample go through the same code. Standardization is lavaan's ``std.all``:
+Everything here is a function of a :class:`~satmodel.cbsem.engine.CBEstimate`, so a
+fit and each bootstrap resample go through the same code (the tables built from it
+are in :mod:`satmodel.cbsem.tables`). Standardization is lavaan's ``std.all``:
 model-implied variances of constructs and items.
 
 Example
@@ -21,13 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .engine import CBEstimate
-from ..spec.model import ModelSpec
-from ..tables.base import effect_pairs
+from .. import _linalg
 
-__all__ = ["Solution", "standardize", "table_values", "alpha", "htmt", "TABLE_KEYS"]
+__all__ = ["Solution", "standardize", "factor_scores", "check_arrays"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,9 +44,9 @@ class Solution:
 
 
 def standardize(est: CBEstimate) -> Solution:
-    """lavaan ``std.all`` solution of ``est``."""
+    """lavaan ``std.all`` solution of ``est`` (NaN entries where it is not defined)."""
     J = est.beta.shape[0]
-    inv = np.linalg.inv(np.eye(J) - est.beta)
+    inv = _linalg.inv(np.eye(J) - est.beta)  # NaN (never an exception) where I - B is singular
     cov_eta = inv @ est.psi @ inv.T
     var_eta = np.diag(cov_eta).copy()
     sd_eta = np.sqrt(np.clip(var_eta, 0.0, None))
@@ -57,99 +55,13 @@ def standardize(est: CBEstimate) -> Solution:
         lam = est.loadings * sd_eta[None, :] / sd_x[:, None]
         beta = est.beta * sd_eta[None, :] / sd_eta[:, None]
         beta = np.where(est.beta == 0, 0.0, beta)
-        total = np.linalg.inv(np.eye(J) - beta) - np.eye(J)
+        total = _linalg.inv(np.eye(J) - beta) - np.eye(J)
         endo = np.any(est.beta != 0, axis=1)
         r2 = np.where(endo, 1.0 - np.diag(est.psi) / var_eta, np.nan)
         corr = cov_eta / np.outer(sd_eta, sd_eta)
         resid = np.diag(est.theta) / np.diag(est.sigma)
     return Solution(loadings=lam, beta=beta, total=total, r2=r2, construct_corr=corr,
                     residual_var=resid, construct_var=var_eta)
-
-
-def _block(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
-    pos = {c: j for j, c in enumerate(spec.construct_names)}
-    cols = np.array([pos[c.name] for c in spec.constructs for _ in c.indicators])
-    return np.arange(len(cols)), cols
-
-
-#: key columns of each table, from the spec
-TABLE_KEYS = {
-    "paths": lambda spec: pd.DataFrame([(p.source, p.target) for p in spec.paths], columns=["source", "target"]),
-    "outer": lambda spec: pd.DataFrame([(c.name, i.name) for c in spec.constructs for i in c.indicators],
-                                       columns=["construct", "indicator"]),
-    "effects": lambda spec: pd.DataFrame(effect_pairs(spec), columns=["source", "target"]),
-    "r2": lambda spec: pd.DataFrame({"construct": list(spec.endogenous)}),
-}
-
-
-def table_values(spec: ModelSpec, est: CBEstimate, sol: Solution) -> dict[str, dict[str, np.ndarray]]:
-    """Value columns of the tables ``paths``, ``outer``, ``effects``, ``r2`` (standardized and raw)."""
-    pos = {c: j for j, c in enumerate(spec.construct_names)}
-    src = np.array([pos[p.source] for p in spec.paths], dtype=int)
-    tgt = np.array([pos[p.target] for p in spec.paths], dtype=int)
-    rows, cols = _block(spec)
-    pairs = effect_pairs(spec)
-    es = np.array([pos[s] for s, _ in pairs], dtype=int)
-    et = np.array([pos[t] for _, t in pairs], dtype=int)
-    direct = sol.beta[et, es]
-    total = sol.total[et, es]
-    endo = np.array([pos[c] for c in spec.endogenous], dtype=int)
-    return {
-        "paths": {"estimate": sol.beta[tgt, src], "estimate_unstd": est.beta[tgt, src]},
-        "outer": {"loading": sol.loadings[rows, cols], "loading_unstd": est.loadings[rows, cols],
-                  "residual_var": sol.residual_var, "residual_var_unstd": np.diag(est.theta).copy()},
-        "effects": {"direct": direct, "indirect": total - direct, "total": total},
-        "r2": {"r2": sol.r2[endo]},
-    }
-
-
-def alpha(spec: ModelSpec, R: np.ndarray) -> np.ndarray:
-    """Standardized Cronbach's alpha per construct from the item correlations ``R`` (1 for single items).
-
-    >>> import satmodel as sm
-    >>> spec = sm.ModelSpec.from_lavaan("F =~ a + b")
-    >>> alpha(spec, np.array([[1.0, 0.5], [0.5, 1.0]])).round(6).tolist()
-    [0.666667]
-    """
-    rows, cols = _block(spec)
-    out = []
-    for j in range(len(spec.constructs)):
-        idx = rows[cols == j]
-        k = len(idx)
-        out.append(1.0 if k == 1 else k / (k - 1) * (1 - k / R[np.ix_(idx, idx)].sum()))
-    return np.array(out)
-
-
-def htmt(spec: ModelSpec, R: np.ndarray) -> pd.DataFrame:
-    """Heterotrait-monotrait ratio (absolute correlations, arithmetic means), square table.
-
-    The diagonal is 1; pairs involving a single-item construct use its within-block
-    mean of 1 (as seminr).
-
-    >>> import satmodel as sm
-    >>> spec = sm.ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; B ~ A")
-    >>> R = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .6], [.3, .3, .6, 1]])
-    >>> float(htmt(spec, R).loc["A", "B"])
-    0.5
-    """
-    rows, cols = _block(spec)
-    names = list(spec.construct_names)
-    A = np.abs(R)
-    blocks = [rows[cols == j] for j in range(len(names))]
-
-    def within(idx: np.ndarray) -> float:
-        if len(idx) < 2:
-            return 1.0
-        sub = A[np.ix_(idx, idx)]
-        return float(sub[np.triu_indices(len(idx), 1)].mean())
-
-    mono = [within(b) for b in blocks]
-    out = np.eye(len(names))
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
-            hetero = float(A[np.ix_(blocks[i], blocks[j])].mean())
-            out[i, j] = out[j, i] = hetero / np.sqrt(mono[i] * mono[j])
-    return pd.DataFrame(out, index=names, columns=names)
 
 
 def factor_scores(X: np.ndarray, mean: np.ndarray, est: CBEstimate) -> np.ndarray:
@@ -176,3 +88,24 @@ def factor_scores(X: np.ndarray, mean: np.ndarray, est: CBEstimate) -> np.ndarra
                 F[rows] = D[rows][:, pat] @ np.linalg.solve(est.sigma[np.ix_(pat, pat)], cross[pat])
     sd = F.std(axis=0, ddof=1)
     return F / np.where(sd > 0, sd, 1.0)
+
+
+def check_arrays(sample_cov: np.ndarray, *, loadings: np.ndarray, beta: np.ndarray,
+                 psi: np.ndarray, theta: np.ndarray, sigma: np.ndarray) -> None:
+    """Raise ValueError unless the arrays can be one fit (for a record read from JSON):
+    symmetric covariance matrices with non-negative variances, and ``sigma`` the
+    covariance implied by loadings, beta, psi and theta.
+
+    >>> check_arrays(np.eye(1), loadings=np.eye(1), beta=np.zeros((1, 1)), psi=np.eye(1),
+    ...              theta=np.zeros((1, 1)), sigma=np.eye(1))
+    """
+    named = {"sample_cov": sample_cov, "estimate.psi": psi, "estimate.theta": theta,
+             "estimate.sigma": sigma}
+    for name, A in named.items():
+        if not np.allclose(A, A.T, atol=1e-10) or (np.diag(A) < 0).any():
+            raise ValueError(f"{name} must be a symmetric covariance matrix")
+    inv = _linalg.inv(np.eye(beta.shape[0]) - beta)
+    implied = loadings @ inv @ psi @ inv.T @ loadings.T + theta
+    if not np.allclose(implied, sigma, rtol=1e-8, atol=1e-10 * np.abs(sigma).max()):
+        raise ValueError("estimate.sigma disagrees with the loadings, beta, psi and theta of "
+                         "the same record")

@@ -58,21 +58,19 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-__all__ = ["FIT_INDEX_NAMES", "fit_indices", "fiml_indices", "casewise_loglik", "loglik", "rmsea_ci"]
+from .._linalg import logdet
+
+__all__ = ["FIT_INDEX_NAMES", "fit_indices", "indices_series", "fiml_indices", "casewise_loglik",
+           "loglik", "rmsea_ci"]
 
 FIT_INDEX_NAMES = ("chi2", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci_lower",
                    "rmsea_ci_upper", "srmr", "gfi", "agfi", "nfi", "loglik", "aic", "bic")
 
 
-def _logdet(A: np.ndarray) -> float:
-    sign, value = np.linalg.slogdet(A)
-    return float(value) if sign > 0 else float("nan")
-
-
 def f_ml(S: np.ndarray, sigma: np.ndarray) -> float:
     """ML discrepancy ln|Sigma| + tr(S Sigma^-1) - ln|S| - p (0 at a perfect fit)."""
     p = S.shape[0]
-    return _logdet(sigma) + float(np.trace(np.linalg.solve(sigma, S))) - _logdet(S) - p
+    return float(logdet(sigma)) + float(np.trace(np.linalg.solve(sigma, S))) - float(logdet(S)) - p
 
 
 def loglik(S: np.ndarray, sigma: np.ndarray, n: int) -> float:
@@ -82,7 +80,8 @@ def loglik(S: np.ndarray, sigma: np.ndarray, n: int) -> float:
     -28.378771
     """
     p = S.shape[0]
-    return float(-0.5 * n * (p * np.log(2 * np.pi) + _logdet(sigma) + float(np.trace(np.linalg.solve(sigma, S)))))
+    quad = float(np.trace(np.linalg.solve(sigma, S)))
+    return float(-0.5 * n * (p * np.log(2 * np.pi) + float(logdet(sigma)) + quad))
 
 
 def rmsea_ci(chi2: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
@@ -111,8 +110,15 @@ def _na(value: float, defined: bool = True):
     return value if defined and np.isfinite(value) else pd.NA
 
 
-def _series(values: dict) -> pd.Series:
-    out = [_na(float(values[k])) if values.get(k) is not pd.NA else pd.NA for k in FIT_INDEX_NAMES]
+def indices_series(values: dict) -> pd.Series:
+    """Fit indices as a nullable ``Float64`` Series in :data:`FIT_INDEX_NAMES` order
+    (``pd.NA``, None and non-finite values become ``<NA>``).
+
+    >>> int(indices_series({"chi2": 1.0}).isna().sum())
+    14
+    """
+    out = [values.get(k) for k in FIT_INDEX_NAMES]
+    out = [pd.NA if v is None or v is pd.NA else _na(float(v)) for v in out]
     return pd.Series(pd.array(out, dtype="Float64"), index=list(FIT_INDEX_NAMES), name="value")
 
 
@@ -168,11 +174,11 @@ def fit_indices(S: np.ndarray, sigma: np.ndarray, *, n: int, n_free: int,
     rows, cols = np.tril_indices(p)
     if estimator == "ML":
         chi2 = max(n * f_ml(S, sigma), 0.0)
-        chi2_b = n * (float(np.sum(np.log(d))) - _logdet(S))
+        chi2_b = n * (float(np.sum(np.log(d))) - float(logdet(S)))
     elif estimator == "GLS":
         R = np.linalg.solve(S, S - sigma)
         chi2 = max(n * 0.5 * float(np.trace(R @ R)), 0.0)
-        chi2_b = n * (float(np.sum(np.log(d))) - _logdet(S))
+        chi2_b = n * (float(np.sum(np.log(d))) - float(logdet(S)))
     elif estimator == "WLS":
         e, off = (S - sigma)[rows, cols], np.where(rows == cols, 0.0, S[rows, cols])
         chi2 = max(n * float(e @ np.linalg.solve(gamma, e)), 0.0)
@@ -186,7 +192,7 @@ def fit_indices(S: np.ndarray, sigma: np.ndarray, *, n: int, n_free: int,
         values.update(loglik=ll, aic=-2 * ll + 2 * n_free, bic=-2 * ll + n_free * np.log(n))
     else:
         values.update(loglik=pd.NA, aic=pd.NA, bic=pd.NA)
-    return _series(values)
+    return indices_series(values)
 
 
 def casewise_loglik(X: np.ndarray, mean: np.ndarray, sigma: np.ndarray) -> float:
@@ -205,7 +211,7 @@ def casewise_loglik(X: np.ndarray, mean: np.ndarray, sigma: np.ndarray) -> float
         D = X[np.ravel(inverse) == g][:, pat] - mean[pat]
         sub = sigma[np.ix_(pat, pat)]
         quad = float(np.sum(D * np.linalg.solve(sub, D.T).T))
-        total += -0.5 * (D.shape[0] * (pat.sum() * np.log(2 * np.pi) + _logdet(sub)) + quad)
+        total += -0.5 * (D.shape[0] * (pat.sum() * np.log(2 * np.pi) + float(logdet(sub))) + quad)
     return float(total)
 
 
@@ -224,4 +230,4 @@ def fiml_indices(X: np.ndarray, mean: np.ndarray, sigma: np.ndarray, *, n_free: 
     values = {"chi2": chi2, "df": df, **_incremental(chi2, df, chi2_b, p * (p - 1) / 2, n),
               **_residual_fit(sat_cov, sigma, df, "FIML"),
               "loglik": ll, "aic": -2 * ll + 2 * n_free, "bic": -2 * ll + n_free * np.log(n)}
-    return _series(values)
+    return indices_series(values)

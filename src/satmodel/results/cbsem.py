@@ -1,4 +1,5 @@
-"""The result of a CB-SEM fit: a frozen value with the table names of :class:`~satmodel.PLSResult`.
+"""The result of a CB-SEM fit: a frozen value on the one result base, with the table
+names of :class:`~satmodel.PLSResult` (plus ``parameters`` and ``fit_indices``).
 
 Example
 -------
@@ -9,32 +10,40 @@ Example
 ['source', 'target', 'estimate', 'estimate_unstd', 'se', 'z', 'p']
 >>> cb.fit_indices.index[:3].tolist()
 ['chi2', 'df', 'p_value']
+>>> sm.CBSEMResult.from_json(cb.to_json()).paths.equals(cb.paths)
+True
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..cbsem import bootstrap as boot
+from ..cbsem import tables as cbt
 from ..cbsem.engine import CBEstimate
 from ..cbsem.fitting import CBFit
-from ..diagnostics import Diagnostic
-from ..survey import SurveyOptions
-from ..cbsem.solution import TABLE_KEYS, Solution, alpha, htmt, standardize, table_values
-from ..errors import SatModelError
+from ..cbsem.solution import Solution, factor_scores, standardize
+from ..diagnostics import Diagnostic, collecting
+from ..errors import SatModelError, suggest
+from ..spec.layout import Layout, layout_of
+from ..spec.model import ModelSpec
+from ..survey import SurveyData, SurveyOptions
+from ..tables import square
+from ..tables.validity import htmt_matrix
+from . import cbsem_record
+from .base import ResultBase
 
 __all__ = ["CBSEMResult"]
 
-_SE_KEYS = {"paths": ("target", "~", "source"), "outer": ("construct", "=~", "indicator")}
-
 
 @dataclass(frozen=True, eq=False)
-class CBSEMResult:
+class CBSEMResult(ResultBase):
     """A fitted covariance-based SEM (semopy engine, satmodel tables).
 
     Attributes
@@ -42,8 +51,6 @@ class CBSEMResult:
     spec : ModelSpec
     estimator : str
         ``"ML"``, ``"GLS"``, ``"ULS"``, ``"WLS"`` or ``"DWLS"``.
-    missing : str
-        ``"error"`` (complete data), ``"listwise"`` or ``"fiml"``.
     n_obs : int
     indicator_mean : ndarray
         Item means (spec indicator order; with FIML the estimated intercepts).
@@ -55,25 +62,36 @@ class CBSEMResult:
     fit_indices : Series
         See :mod:`satmodel.cbsem.stats` for every convention (chi2 = n * F_ML, as lavaan);
         nullable ``Float64``, ``<NA>`` where an index is not defined for the estimator.
+    missing : str
+        ``"error"`` (complete data), ``"listwise"`` or ``"fiml"``.
     missing_report : DataFrame or None
         Per item: missing cells, share, ``na_values`` codes among them, the action taken
         (as ``PLSResult.missing_report``); ``attrs`` hold method and rows dropped.
+    survey_options : SurveyOptions
+    diagnostics : tuple of Diagnostic
+        What the fit (and a bootstrap) found suspect: the records behind its warnings.
+    inference : CBBootstrapInference or None
+        After :meth:`bootstrap`.
+    survey : SurveyData or None
+        The validated rows (not in JSON): for :attr:`scores` and :meth:`bootstrap`.
     """
 
-    spec: Any
+    TABLE_NAMES = ("paths", "outer", "effects", "r2", "quality", "htmt_pairs", "parameters",
+                   "fit_indices")
+
+    spec: ModelSpec
     estimator: str
     n_obs: int
     indicator_mean: np.ndarray
     sample_cov: np.ndarray
     estimate: CBEstimate
     fit_indices: pd.Series
-    _scores: pd.DataFrame | None = field(default=None, repr=False)
-    _X: np.ndarray | None = field(default=None, repr=False)  # validated rows (for bootstrap)
-    inference: Any = field(default=None, repr=False)  # CBInference after bootstrap()
     missing: str = "error"
     missing_report: pd.DataFrame | None = field(default=None, repr=False)
     survey_options: SurveyOptions = field(default_factory=SurveyOptions)
     diagnostics: tuple[Diagnostic, ...] = ()
+    inference: Any = field(default=None, repr=False)
+    survey: SurveyData | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, fit: CBFit, **fields: Any) -> CBSEMResult:
@@ -81,7 +99,7 @@ class CBSEMResult:
         return cls(spec=fit.spec, estimator=fit.estimator, n_obs=fit.n_obs,
                    indicator_mean=fit.indicator_mean, sample_cov=fit.sample_cov,
                    estimate=fit.estimate, fit_indices=fit.fit_indices, missing=fit.missing,
-                   _X=fit.X, **{("_scores" if k == "scores" else k): v for k, v in fields.items()})
+                   **fields)
 
     # ----------------------------------------------------------------- basics
     @property
@@ -98,130 +116,79 @@ class CBSEMResult:
         return self.estimate.converged
 
     @cached_property
+    def layout(self) -> Layout:
+        """The index layout of the spec (every construct a Mode A block)."""
+        return layout_of(self.spec)
+
+    @cached_property
     def solution(self) -> Solution:
         """The completely standardized (lavaan ``std.all``) solution as arrays."""
         return standardize(self.estimate)
 
     @cached_property
     def _values(self) -> dict[str, dict[str, np.ndarray]]:
-        return table_values(self.spec, self.estimate, self.solution)
+        return cbt.table_values(self.spec, self.layout, self.estimate, self.sample_cov)
 
-    def _table(self, name: str) -> pd.DataFrame:
-        df = TABLE_KEYS[name](self.spec).reset_index(drop=True)
-        for col, values in self._values[name].items():
-            df[col] = np.asarray(values, dtype=float)
-        if name in _SE_KEYS and self.inference is None:
-            df = self._analytic(name, df)
-        if self.inference is not None:
-            df = self.inference.annotate(name, df)
-        return df
+    def _base_table(self, name: str) -> pd.DataFrame:
+        if name == "parameters":
+            return cbt.parameters_table(self.spec, self.estimate)
+        if name == "fit_indices":
+            return cbt.fit_indices_table(self.fit_indices)
+        df = cbt.frame(name, self.spec, self._values)
+        return df if self.inference is not None else cbt.with_analytic(name, df, self.estimate.params)
 
-    def _analytic(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
-        """Add ML standard errors (expected information), z and p of the unstandardized estimates."""
-        lhs, op, rhs = _SE_KEYS[name]
-        par = self.estimate.params
-        par = par[par["op"] == op].set_index(["lhs", "rhs"])
-        se = np.array([par["se"].get((a, b), np.nan) for a, b in zip(df[lhs], df[rhs])], dtype=float)
-        raw = df["estimate_unstd" if name == "paths" else "loading_unstd"].to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = raw / se
-        df["se"], df["z"], df["p"] = se, z, 2 * stats.norm.sf(np.abs(z))
-        for col in ("se", "z", "p"):  # fixed parameters (marker loadings) have none
-            df[col] = df[col].astype("Float64").mask(df[col].isna(), pd.NA)
-        return df
-
+    # ----------------------------------------------------------------- tables
     @property
     def paths(self) -> pd.DataFrame:
         """Paths: source, target, estimate (completely standardized), estimate_unstd, se, z, p.
 
-        se, z and p are ML standard errors (expected information) of ``estimate_unstd``
-        and their normal-theory tests, as lavaan prints them; after :meth:`bootstrap` they
-        are replaced by the bootstrap columns se, t, p, ci_lower, ci_upper of ``estimate``.
+        se, z and p are the engine's standard errors of ``estimate_unstd`` (ML: expected
+        information) and their normal-theory tests, as lavaan prints them; after
+        :meth:`bootstrap` they are replaced by the bootstrap columns se, t, p, ci_lower,
+        ci_upper of ``estimate``.
         """
-        return self._table("paths")
+        return self.table("paths")
 
     @property
     def outer(self) -> pd.DataFrame:
         """Measurement model: construct, indicator, loading (standardized), loading_unstd,
         residual_var (standardized, 1 - item R²), residual_var_unstd, then se, z, p of
         ``loading_unstd`` (``<NA>`` for the fixed marker loadings)."""
-        return self._table("outer")
+        return self.table("outer")
 
     @property
     def effects(self) -> pd.DataFrame:
         """Standardized direct, indirect and total effects for every pair joined by a route."""
-        return self._table("effects")
+        return self.table("effects")
 
     @property
     def r2(self) -> pd.Series:
         """R² of the endogenous constructs (1 - disturbance variance / implied variance)."""
-        return pd.Series(self._values["r2"]["r2"], index=list(self.spec.endogenous), name="r2", dtype=float)
+        return pd.Series(self._values["r2"]["r2"], index=list(self.spec.endogenous), name="r2",
+                         dtype=float)
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """Per construct: alpha (standardized, from the item correlations; PLS's formula),
+        rho_c and ave (from the standardized loadings), r2 (``<NA>`` for exogenous ones)."""
+        return self.table("quality")
 
     @property
     def parameters(self) -> pd.DataFrame:
         """Every parameter as lavaan lists it: lhs, op, rhs, estimate (unstandardized), se, z,
         p, std_all (completely standardized; residual covariances as residual correlations;
         FIML item intercepts ``item ~1`` divided by the item's implied SD), free."""
-        par = self.estimate.params.copy()
-        sol, spec = self.solution, self.spec
-        pos = {c: j for j, c in enumerate(spec.construct_names)}
-        item = {x: k for k, x in enumerate(spec.indicator_names)}
-        std = []
-        for lhs, op, rhs, est in zip(par["lhs"], par["op"], par["rhs"], par["estimate"]):
-            if op == "=~":
-                std.append(sol.loadings[item[rhs], pos[lhs]])
-            elif op == "~1":
-                std.append(est / np.sqrt(self.estimate.sigma[item[lhs], item[lhs]]))
-            elif op == "~":
-                std.append(sol.beta[pos[lhs], pos[rhs]])
-            else:
-                std.append(self._std_cov(lhs, rhs, est, pos, item))
-        par.insert(4, "std_all", std)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = par["estimate"] / par["se"]
-        par.insert(5, "z", z)
-        par.insert(6, "p", 2 * stats.norm.sf(np.abs(z)))
-        return par[["lhs", "op", "rhs", "estimate", "se", "z", "p", "std_all", "free"]]
-
-    def _std_cov(self, lhs, rhs, est, pos, item) -> float:
-        if lhs in pos:
-            psi = self.estimate.psi
-            a, b = pos[lhs], pos[rhs]
-            if a == b:
-                return float(est / self.solution.construct_var[a])
-            return float(est / np.sqrt(psi[a, a] * psi[b, b]))
-        theta, sigma = self.estimate.theta, self.estimate.sigma
-        a, b = item[lhs], item[rhs]
-        if a == b:
-            return float(est / sigma[a, a])
-        return float(est / np.sqrt(theta[a, a] * theta[b, b]))
-
-    @property
-    def quality(self) -> pd.DataFrame:
-        """Per construct: alpha (standardized, from the sample correlations), rho_c and ave
-        (from the standardized loadings: (Σλ)²/((Σλ)² + Σ(1 - λ²)), mean λ²), r2 (``<NA>`` for
-        exogenous constructs)."""
-        lam = self.solution.loadings.sum(axis=1)
-        blocks = [np.array([self.indicators.index(x) for x in c.indicator_names]) for c in self.spec.constructs]
-        s = np.array([lam[b].sum() for b in blocks]) ** 2
-        err = np.array([(1 - lam[b] ** 2).sum() for b in blocks])
-        ave = np.array([(lam[b] ** 2).mean() for b in blocks])
-        df = pd.DataFrame({"construct": list(self.constructs), "alpha": alpha(self.spec, self.sample_corr),
-                           "rho_c": s / (s + err), "ave": ave})
-        df["r2"] = pd.array(self.solution.r2, dtype="Float64")
-        df["r2"] = df["r2"].mask(df["r2"].isna(), pd.NA)
-        return df
+        return self.table("parameters")
 
     @cached_property
     def sample_corr(self) -> np.ndarray:
         """Item correlation matrix of the data."""
-        d = np.sqrt(np.diag(self.sample_cov))
-        return self.sample_cov / np.outer(d, d)
+        return cbt.correlations(self.sample_cov)
 
     @property
     def htmt(self) -> pd.DataFrame:
-        """Heterotrait-monotrait ratios of the sample correlations (construct x construct)."""
-        return htmt(self.spec, self.sample_corr)
+        """HTMT of the sample correlations (construct x construct; bootstrap: ``htmt_pairs``)."""
+        return square(htmt_matrix(self.sample_corr, self.layout), list(self.constructs))
 
     @property
     def construct_correlations(self) -> pd.DataFrame:
@@ -239,42 +206,81 @@ class CBSEMResult:
     def scores(self) -> pd.DataFrame:
         """Factor scores by the regression (Thurstone) method, standardized (SD divisor
         n - 1): respondents x constructs, input row index."""
-        if self._scores is None:
-            raise SatModelError("this result has no scores: it carries no respondent rows; "
-                                "refit on the data to get scores")
-        return self._scores.copy()
+        survey = self.survey_rows("scores")
+        F = factor_scores(survey.X, self.indicator_mean, self.estimate)
+        return pd.DataFrame(F, index=survey.index.copy(), columns=list(self.constructs))
 
     # ----------------------------------------------------------------- inference
-    def bootstrap(self, n: int = 500, seed: int | None = None, *, level: float = 0.95,
-                  progress: bool | None = None) -> CBSEMResult:
+    def bootstrap(self, n: int = 500, seed: Any = None, *, ci: str = "percentile",
+                  level: float = 0.95, progress: bool | None = None) -> CBSEMResult:
         """Nonparametric bootstrap: refit on ``n`` resamples of the rows (a new result).
 
-        See :func:`satmodel.cbsem.bootstrap.bootstrap_cbsem` for the details.
+        The tables get se, t, p, ci_lower, ci_upper of their standardized estimates (see
+        :mod:`satmodel.cbsem.bootstrap`); ``ci``: "percentile", "basic", "normal" or "bc"
+        (change later with :meth:`conf_int`); dropped resamples are counted in
+        ``inference.dropped`` and a diagnostic. ``progress``: tqdm bar (default: only on a
+        terminal). Each resample is a semopy fit (about 0.2-1 s).
 
-        >>> import satmodel as sm  # doctest: +SKIP
-        >>> sm.fit_cbsem(spec, df).bootstrap(n=200, seed=1).paths  # doctest: +SKIP
+        >>> import satmodel as sm
+        >>> spec = sm.ModelSpec.from_lavaan("A =~ EXPE1 + EXPE2 + EXPE3; B =~ SAT1 + SAT2 + SAT3; B ~ A")
+        >>> cb = sm.fit_cbsem(spec, sm.datasets.load("ecsi_satisfaction"))
+        >>> cb.bootstrap(n=3, seed=1, progress=False).inference.n_valid
+        3
         """
-        from ..cbsem.bootstrap import bootstrap_cbsem
+        boot.check_options(n, ci, level, progress)
+        survey = self.survey_rows("bootstrap")
+        original = {t: {c: self._values[t][c] for c in cols} for t, cols in cbt.BOOTSTRAP.items()}
+        with collecting() as found:
+            inf = boot.bootstrap_cbsem(self.spec, survey.X, original, estimator=self.estimator,
+                                       missing=self.missing, n=n, seed=seed, level=level,
+                                       progress=progress)
+        out = dataclasses.replace(self, inference=inf, diagnostics=self.diagnostics + tuple(found))
+        return out.conf_int(level=level, method=ci) if ci != "percentile" else out
 
-        return bootstrap_cbsem(self, n=n, seed=seed, level=level, progress=progress)
+    def conf_int(self, level: float = 0.95, method: str = "percentile") -> CBSEMResult:
+        """Recompute the intervals from the stored draws (no new resampling): "percentile",
+        "basic", "normal" or "bc" at ``level``."""
+        inf = self._inference("conf_int")
+        boot.check_interval(method, level, "conf_int")
+        inf.require_draws("conf_int")
+        inf = dataclasses.replace(inf, level=float(level), method=method)
+        return dataclasses.replace(self, inference=inf)
+
+    def draws(self, table: str, column: str | None = None) -> pd.DataFrame:
+        """Bootstrap draws of one table column: one row per kept resample."""
+        draws = self._inference("draws").require_draws("draws")
+        if table not in draws:
+            raise SatModelError(f"no draws for table {table!r}.{suggest(table, draws)}")
+        cols = list(draws[table])
+        column = column or cols[0]
+        if column not in cols:
+            raise SatModelError(f"table {table!r} has no column {column!r}; columns: {cols}")
+        return self.inference.draws_frame(table, column, cbt.KEYS[table](self.spec))
+
+    def _inference(self, verb: str) -> Any:
+        if self.inference is None:
+            raise SatModelError(f"{verb} needs bootstrap draws: call res.bootstrap(...) first")
+        return self.inference
 
     # ----------------------------------------------------------------- output
-    def summary(self) -> str:
-        """A plain-text report: fit indices, paths, loadings, reliability."""
+    def _summary_header(self) -> list[str]:
         fi = {k: ("NA" if v is pd.NA else f"{v:.3f}") for k, v in self.fit_indices.items()}
         test = "2 (loglik_sat - loglik)" if self.missing == "fiml" else "n * F"
         lines = [repr(self), "",
-                 f"chi2 = {fi['chi2']} ({test}), df = {float(self.fit_indices['df']):.0f}, p = {fi['p_value']}",
+                 f"chi2 = {fi['chi2']} ({test}), df = {float(self.fit_indices['df']):.0f}, "
+                 f"p = {fi['p_value']}",
                  f"CFI = {fi['cfi']}  TLI = {fi['tli']}  RMSEA = {fi['rmsea']} "
                  f"[{fi['rmsea_ci_lower']}, {fi['rmsea_ci_upper']}]  SRMR = {fi['srmr']}",
-                 f"loglik = {fi['loglik']}  AIC = {fi['aic']}  BIC = {fi['bic']}", "",
-                 "Paths", self.paths.to_string(index=False), "",
-                 "Outer model", self.outer.to_string(index=False), "",
-                 "Quality", self.quality.to_string(index=False)]
-        return "\n".join(lines)
+                 f"loglik = {fi['loglik']}  AIC = {fi['aic']}  BIC = {fi['bic']}"]
+        if self.inference is not None:
+            inf = self.inference
+            lines.append(f"bootstrap: {inf.n_valid} of {inf.n_requested} resamples, {inf.method} "
+                         f"intervals at level {inf.level:g}")
+        return lines
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _summary_sections(self) -> list[tuple[str, pd.DataFrame]]:
+        return [("Paths", self.paths), ("Outer model", self.outer), ("Quality", self.quality),
+                ("Discriminant validity (HTMT)", self.htmt.rename_axis("construct").reset_index())]
 
     def __repr__(self) -> str:
         chi2 = self.fit_indices["chi2"]
@@ -283,3 +289,10 @@ class CBSEMResult:
         return (f"<CBSEMResult {self.spec.name!r}: {self.estimator}{how}, n={self.n_obs}, "
                 f"{len(self.constructs)} constructs, chi2={chi2} on "
                 f"df={self.fit_indices['df']:.0f}, {'converged' if self.converged else 'NOT converged'}>")
+
+    def _record(self, *, draws: bool) -> dict[str, Any]:
+        return cbsem_record.to_record(self, draws=draws)
+
+    @classmethod
+    def _from_record(cls, record: Any) -> CBSEMResult:
+        return cbsem_record.from_record(cls, record)

@@ -17,15 +17,14 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .. import _validate as valid
 from ..cbsem.fitting import check_options, fit_cbsem_rows, refuse_missing
-from ..cbsem.solution import factor_scores
 from ..cbsem.translate import check_cbsem_spec
 from ..diagnostics import collecting
 from ..diagnostics import report as report_diagnostic
@@ -136,24 +135,25 @@ def fit_cbsem(
     with collecting() as found:
         survey = prepare(spec, data, columns=columns, na_values=survey_options.na_values,
                          missing="casewise" if missing == "listwise" else "em")
-        X, index, report = survey.X, survey.index, survey.report
-        nan = np.isnan(X)
+        report = survey.report
+        nan = np.isnan(survey.X)
         if missing == "error" and nan.any():
-            refuse_missing(spec, nan, index)
+            refuse_missing(spec, nan, survey.index)
         if missing == "fiml":
             empty = nan.all(axis=1)
             if empty.any():
                 report_diagnostic(
                     "no_answers", f"{int(empty.sum())} respondent(s) answered none of the "
-                    f"model's items (rows {index[empty].tolist()[:5]}); FIML drops them (they "
-                    "carry no information)", MissingDataWarning, count=int(empty.sum()))
-                X, index = X[~empty], index[~empty]
+                    f"model's items (rows {survey.index[empty].tolist()[:5]}); FIML drops them "
+                    "(they carry no information)", MissingDataWarning, count=int(empty.sum()))
+                survey = dataclasses.replace(
+                    survey, X=survey.X[~empty], index=survey.index[~empty],
+                    rows=None if survey.rows is None else survey.rows[~empty])
                 report.attrs["rows_dropped"] = int(empty.sum())
             report["action"] = report["action"].replace(
                 {"EM-estimated moments": "full-information ML"})
         report.attrs["method"] = missing
-        fit = fit_cbsem_rows(spec, X, estimator=estimator, max_iter=int(max_iter), missing=missing)
-    scores = factor_scores(X, fit.indicator_mean, fit.estimate)
-    frame = pd.DataFrame(scores, index=index.copy(), columns=list(spec.construct_names))
-    return CBSEMResult.of(fit, scores=frame, missing_report=report,
+        fit = fit_cbsem_rows(spec, survey.X, estimator=estimator, max_iter=int(max_iter),
+                             missing=missing)
+    return CBSEMResult.of(fit, survey=survey, missing_report=report,
                           survey_options=survey_options, diagnostics=tuple(found))

@@ -26,14 +26,16 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..cbsem import solution as cbsolution, stats as cbstats, tables as cbtables, \
+    translate as cbtranslate
 from ..diagnostics import Diagnostic
 from ..engine.options import PLSOptions
 from ..errors import SatModelError
 from ..spec.model import ModelSpec
 from ..survey.options import SurveyOptions
 
-__all__ = ["Matrix", "TableRecord", "InferenceRecord", "PLSRecord", "parse", "pls_schema",
-           "package_version", "vector", "matrix", "table_record", "FORMAT_VERSION"]
+__all__ = ["Matrix", "TableRecord", "InferenceRecord", "PLSRecord", "CBSEMRecord", "parse", "pls_schema",
+           "cbsem_schema", "package_version", "vector", "matrix", "table_record", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 2
 MAX_BYTES = 256 * 2**20
@@ -269,7 +271,87 @@ def inference_from_record(rec: InferenceRecord | None) -> Any:
                               stored=None if draws is not None else stored)
 
 
-RECORDS: dict[str, type[BaseModel]] = {"PLSResult": PLSRecord}
+class ParameterRecord(_Strict):
+    lhs: str = Field(max_length=200)
+    op: Literal["=~", "~", "~~", "~1"]
+    rhs: str = Field(max_length=200)
+    estimate: float
+    se: Number = Field(None, ge=0)
+    free: bool
+
+
+class CBEstimateRecord(_Strict):
+    """The CB-SEM engine's unstandardized arrays, labelled by indicator and construct names."""
+
+    loadings: Matrix
+    beta: Matrix
+    psi: Matrix
+    theta: Matrix
+    sigma: Matrix
+    params: list[ParameterRecord]
+    n_free: int = Field(ge=0)
+    fmin: Number = None
+    converged: bool
+    n_iter: int = Field(ge=0)
+    message: str = Field("", max_length=20000)
+    messages: list[str] = []
+    fim_singular: bool = False
+    mean: Optional[dict[str, float]] = None
+    n_mean: int = Field(0, ge=0)
+
+
+class CBSEMRecord(_Strict):
+    """The JSON record of a :class:`~satmodel.CBSEMResult`."""
+
+    format: Literal["satmodel.CBSEMResult"]
+    version: Literal[2]
+    satmodel_version: str = Field(max_length=100)
+    spec: ModelSpec
+    estimator: Literal["ML", "GLS", "ULS", "WLS", "DWLS"]
+    missing: Literal["error", "listwise", "fiml"]
+    survey_options: SurveyOptions
+    n_obs: int = Field(ge=3)
+    indicator_mean: dict[str, float]
+    sample_cov: Matrix
+    estimate: CBEstimateRecord
+    fit_indices: dict[str, Number]
+    diagnostics: list[DiagnosticRecord] = []
+    inference: Optional[InferenceRecord] = None
+    tables: dict[str, TableRecord] = {}
+
+    @model_validator(mode="after")
+    def _matches_spec(self) -> CBSEMRecord:
+        spec, est = self.spec, self.estimate
+        cbtranslate.check_cbsem_spec(spec)
+        items, cons = spec.indicator_names, spec.construct_names
+        for name, vec in (("indicator_mean", self.indicator_mean), ("estimate.mean", est.mean)):
+            if vec is not None and sorted(vec) != sorted(items):
+                raise ValueError(f"{name} must name exactly the spec's indicators")
+            _finite(list((vec or {}).values()), name)
+        if sorted(self.fit_indices) != sorted(cbstats.FIT_INDEX_NAMES):
+            raise ValueError("fit_indices must name exactly " + ", ".join(cbstats.FIT_INDEX_NAMES))
+        _finite([v for v in self.fit_indices.values() if v is not None] + [est.fmin or 0.0],
+                "fit_indices and estimate.fmin")
+        shapes = {"loadings": (items, cons), "beta": (cons, cons), "psi": (cons, cons),
+                  "theta": (items, items), "sigma": (items, items)}
+        A = {k: getattr(est, k).array(*rc, f"estimate.{k}") for k, rc in shapes.items()}
+        cbsolution.check_arrays(self.sample_cov.array(items, items, "sample_cov"), **A)
+        names = set(items) | set(cons) | {""}
+        for k, par in enumerate(est.params):
+            if par.lhs not in names or par.rhs not in names:
+                raise ValueError(f"estimate.params[{k}] names {par.lhs!r} or {par.rhs!r}, not in the spec")
+            _finite([par.estimate, 0.0 if par.se is None else par.se], f"estimate.params[{k}]")
+        if self.inference is not None and self.inference.method == "bca":
+            raise ValueError("inference.method 'bca' is not available for CB-SEM")
+        for t, cols in ({} if self.inference is None else self.inference.original).items():
+            for c, v in cols.items():
+                if c not in cbtables.BOOTSTRAP.get(t, ()) or len(v) != len(cbtables.KEYS[t](spec)):
+                    raise ValueError(f"inference.original[{t!r}][{c!r}] is not a CB-SEM "
+                                     "bootstrap column of this spec")
+        return self
+
+
+RECORDS: dict[str, type[BaseModel]] = {"PLSResult": PLSRecord, "CBSEMResult": CBSEMRecord}
 
 
 def parse(text: str | bytes, kind: str) -> BaseModel:
@@ -305,3 +387,8 @@ def parse(text: str | bytes, kind: str) -> BaseModel:
 def pls_schema() -> dict[str, Any]:
     """JSON Schema of the PLS result record."""
     return PLSRecord.model_json_schema()
+
+
+def cbsem_schema() -> dict[str, Any]:
+    """JSON Schema of the CB-SEM result record."""
+    return CBSEMRecord.model_json_schema()

@@ -41,13 +41,24 @@ def _block_sum(ctx: Context, values: np.ndarray) -> np.ndarray:
     return values @ ctx.layout.membership.astype(float)
 
 
-def _alpha(ctx: Context) -> np.ndarray:
-    M = ctx.layout.membership.astype(float)
+def cronbach_alpha(S: np.ndarray, membership: np.ndarray) -> np.ndarray:
+    """Standardized Cronbach's alpha of each block, k/(k - 1) (1 - k / sum of the block's
+    correlations), batched: ``S`` (..., p, p) item correlations, ``membership`` (p, J)
+    booleans; 1 for single-item blocks. PLS and CB-SEM results both report this one.
+
+    >>> cronbach_alpha(np.array([[1.0, 0.5], [0.5, 1.0]]), np.array([[True], [True]])).round(6).tolist()
+    [0.666667]
+    """
+    M = np.asarray(membership, dtype=float)
     k = M.sum(axis=0)
-    total = np.einsum("pj,...pq,qj->...j", M, ctx.S, M)
+    total = np.einsum("pj,...pq,qj->...j", M, np.asarray(S, dtype=float), M)
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = k / (k - 1) * (1.0 - k / total)
     return np.where(k > 1, alpha, 1.0)
+
+
+def _alpha(ctx: Context) -> np.ndarray:
+    return cronbach_alpha(ctx.S, ctx.layout.membership)
 
 
 def _rho_c(ctx: Context) -> np.ndarray:
