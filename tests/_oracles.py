@@ -38,6 +38,14 @@ def quiet(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
+def without_scales(spec: sm.ModelSpec) -> sm.ModelSpec:
+    """``spec`` with no declared item scales (lavaan text now carries them)."""
+    cons = [c.model_copy(update={"indicators": [i.model_copy(update={"scale_min": None,
+                                                                     "scale_max": None})
+                                                for i in c.indicators]}) for c in spec.constructs]
+    return sm.ModelSpec.model_validate(spec.model_copy(update={"constructs": cons}).model_dump())
+
+
 def oracle_path(case: str, name: str) -> Path:
     """Path of an oracle file ``tests/oracles/<case>/<name>``."""
     return ORACLES / case / name

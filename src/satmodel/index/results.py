@@ -76,7 +76,28 @@ def _scales(res, scale: Any) -> tuple[np.ndarray, np.ndarray]:
                 raise OptionError(f"scale for item {ind.name!r} is {pair}: min must be below max")
             lo.append(float(pair[0]))
             hi.append(float(pair[1]))
-    return np.array(lo), np.array(hi)
+    lo, hi = np.array(lo), np.array(hi)
+    _check_within(res, lo, hi)
+    return lo, hi
+
+
+def _check_within(res, lo: np.ndarray, hi: np.ndarray) -> None:
+    """Refuse a scale the data leave: observed answers (or, without rows, the item mean)
+    outside [min, max] would put the index outside 0-100."""
+    survey = getattr(res, "survey", None)
+    if survey is not None:
+        with np.errstate(invalid="ignore"):
+            low, high = np.nanmin(survey.X, axis=0), np.nanmax(survey.X, axis=0)
+    else:
+        low = high = res.indicator_mean
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero((low < lo - 1e-9) | (high > hi + 1e-9))
+    if bad.size:
+        k = bad[0]
+        raise OptionError(
+            f"invalid index option scale: item {res.spec.indicator_names[k]!r} has answers from "
+            f"{low[k]:g} to {high[k]:g}, outside its scale {lo[k]:g}-{hi[k]:g}; give the item's "
+            "real answer scale (declared codes belong in na_values=)")
 
 
 def _metric(res, fit_metric: str) -> tuple[np.ndarray, np.ndarray]:

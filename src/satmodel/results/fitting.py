@@ -56,6 +56,7 @@ def fit_pls(
     weights: Any = None,
     missing_warn: float = 0.05,
     scaled: bool = True,
+    scales: Any = None,
     columns: Sequence[str] | None = None,
 ) -> PLSResult:
     """Fit ``spec`` to survey ``data`` by PLS-PM (or PLSc with ``consistent=True``).
@@ -68,7 +69,7 @@ def fit_pls(
         (a 2-D numpy array needs ``columns=``). The caller's object is never modified.
     scheme, consistent, tol, max_iter, stop, scaled
         Estimator options, documented once on :class:`satmodel.PLSOptions`.
-    missing, na_values, reverse, weights, missing_warn
+    missing, na_values, reverse, weights, missing_warn, scales
         Survey options, documented once on :class:`satmodel.SurveyOptions`;
         ``weights`` is a column name of ``data`` or an array with one weight per row.
 
@@ -94,7 +95,8 @@ def fit_pls(
                           max_iter=max_iter, stop=stop, scaled=scaled)
     survey_options = survey_options_for("fit_pls", missing=missing, na_values=na_values,
                                         reverse=reverse, weights=weights,
-                                        missing_warn=missing_warn)
+                                        missing_warn=missing_warn, scales=scales or {})
+    spec = survey_options.apply_scales(spec)
     with collecting() as found:
         survey = prepare(spec, data, columns=columns, na_values=survey_options.na_values,
                          reverse=survey_options.reverse, missing=survey_options.missing,

@@ -17,11 +17,10 @@ is carried by directive comments, which :func:`parse_lavaan` reads::
     IMAG <~ IMAG1 + IMAG2    # satmodel: IMAG mode=unit
     VAL  =~ VAL1 + VAL2      # satmodel: VAL composite
 
-A directive is ``# satmodel: NAME`` followed by ``mode=A|B|unit``,
-``composite``, ``common_factor`` and/or ``scale=MIN..MAX`` — the answer scale of
-the construct's items, or of one item when NAME is an item (``# satmodel: SAT
-scale=1..10``, ``# satmodel: LOY2 scale=0..100``). Declared scales let satmodel
-catch survey codes (99, -9) and compute the 0-100 index from lavaan text alone. Other lavaan operators (``:=``,
+A directive is ``# satmodel: NAME`` and ``mode=A|B|unit``, ``composite``,
+``common_factor`` or ``scale=MIN..MAX`` (the answer scale of a construct's items, or
+of one item when NAME is an item: it lets satmodel catch codes such as 99 and
+compute the 0-100 index from lavaan text alone). Other lavaan operators (``:=``,
 ``==``, ``~*~``, ...), labelled parameters (``a*x1``) and fixed weights in
 ``<~`` raise SpecError.
 
@@ -198,8 +197,7 @@ def _terms(rhs: list[_Tok], op: _Tok) -> list[list[_Tok]]:
 def _scale(line: int, name: str, value: str) -> tuple[float, float]:
     ends = value.split("..")
     if len(ends) != 2 or not all(_NUMBER.match(e) for e in ends) or not float(ends[0]) < float(ends[1]):
-        raise SpecError(f"line {line}: scale={value!r} for {name!r}: write scale=MIN..MAX with "
-                        "MIN below MAX, e.g. scale=1..10")
+        raise SpecError(f"line {line}: scale={value!r} for {name!r}: write scale=MIN..MAX, MIN below MAX")
     return float(ends[0]), float(ends[1])
 
 
@@ -211,11 +209,9 @@ def _apply_directive(line: int, content: str, blocks: dict[str, _Block],
         raise SpecError(f"line {line}: empty satmodel directive; {usage}")
     name, *items = words
     if name in owner and name not in blocks:  # an item: only its scale can be declared
-        for item in items:
-            key, eq, value = item.partition("=")
+        for key, eq, value in (item.partition("=") for item in items):
             if key.lower() != "scale" or not eq:
-                raise SpecError(f"line {line}: {name!r} is an item; an item directive takes only "
-                                "scale=MIN..MAX")
+                raise SpecError(f"line {line}: {name!r} is an item; an item directive takes only scale=MIN..MAX")
             blocks[owner[name][0]].scales[name] = _scale(line, name, value)
         return
     if name not in blocks:

@@ -59,6 +59,11 @@ class SurveyOptions(BaseModel):
     missing_warn : float
         Report (``MissingDataWarning``) an item whose share of missing answers exceeds
         this (default 0.05, the Hair et al. rule of thumb for mean replacement).
+    scales : dict item -> (min, max)
+        Answer scales declared (or overridden) for items at fit time, as ``scale_min``/
+        ``scale_max`` on the spec's indicators would: values outside are refused, the
+        index and reverse coding use them, and values that merely look like survey
+        codes (99, -9) are accepted as answers inside a declared scale.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -68,6 +73,32 @@ class SurveyOptions(BaseModel):
     reverse: tuple[str, ...] = ()
     weights: str | None = None
     missing_warn: float = Field(0.05, ge=0, le=1)
+    scales: dict[str, tuple[float, float]] = {}
+
+    @field_validator("scales")
+    @classmethod
+    def _ordered(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for item, (low, high) in value.items():
+            if not (math.isfinite(low) and math.isfinite(high) and low < high):
+                raise ValueError(f"scale of {item!r} is ({low}, {high}): give finite MIN < MAX")
+        return value
+
+    def apply_scales(self, spec: Any) -> Any:
+        """``spec`` with the declared ``scales`` set on its indicators (the spec itself
+        when there are none); an unknown item raises OptionError."""
+        if not self.scales:
+            return spec
+        from ..errors import OptionError, suggest
+
+        items = spec.indicator_names
+        unknown = [k for k in self.scales if k not in items]
+        if unknown:
+            raise OptionError(f"invalid option scales={dict(self.scales)!r}: {unknown[0]!r} is "
+                              f"not an indicator of model {spec.name!r}.{suggest(unknown[0], items)}")
+        constructs = [c.model_copy(update={"indicators": [
+            i.model_copy(update=dict(zip(("scale_min", "scale_max"), self.scales[i.name])))
+            if i.name in self.scales else i for i in c.indicators]}) for c in spec.constructs]
+        return type(spec).model_validate(spec.model_copy(update={"constructs": constructs}).model_dump())
 
     @field_validator("na_values", mode="before")
     @classmethod

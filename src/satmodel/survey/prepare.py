@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import coding
+from . import codes, coding
 from .adapters import Table, as_table, to_float
 from ..errors import DataError, OptionError, suggest
 
@@ -319,6 +319,7 @@ def prepare(
     # one message for every item at fault, in spec order
     _raise_all([problems[name] for name in names if name in problems])
     _raise_all(coding.scale_problems(spec, converted, index))
+    _raise_all(codes.code_problems(spec, converted))
     coding.reverse_items(spec, converted, tuple(reverse))
 
     X = np.empty((n, len(names)), dtype=np.float64)
