@@ -43,6 +43,7 @@ def fit_cbsem(
     estimator: str = "ML",
     missing: str = "error",
     na_values: Any = (),
+    scales: Any = None,
     max_iter: int = 10000,
     columns: Sequence[str] | None = None,
 ) -> CBSEMResult:
@@ -78,6 +79,9 @@ def fit_cbsem(
     na_values : float, tuple of float, or dict item -> tuple of float
         Codes read as missing before anything else (e.g. ``-99``); see
         :class:`satmodel.SurveyOptions` (``na_values``).
+    scales : dict item -> (min, max), optional
+        Declared answer scales (``SurveyOptions.scales``): values outside are refused,
+        values inside that look like survey codes are accepted as answers.
     max_iter : int
         Iteration limit of the optimizer (SLSQP, ``ftol=1e-14``).
     columns : sequence of str, optional
@@ -129,7 +133,9 @@ def fit_cbsem(
             f"spec must be a satmodel.ModelSpec, got {type(spec).__name__}; build one with "
             "sm.ModelSpec.from_lavaan(text) or take a template such as sm.templates.ecsi()")
     missing = check_options(estimator, missing, max_iter)
-    survey_options = valid.build(SurveyOptions, "fit_cbsem", na_values=na_values)
+    survey_options = valid.build(SurveyOptions, "fit_cbsem", na_values=na_values,
+                                 scales=scales or {})
+    spec = survey_options.apply_scales(spec)
     survey_options = survey_options.model_copy(update={"missing": missing})
     check_cbsem_spec(spec)
     with collecting() as found:
