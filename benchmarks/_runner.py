@@ -259,7 +259,7 @@ def print_estimates(estimates: dict[str, dict[str, float]], keys: list[str]) -> 
     tools = [t for t, e in estimates.items() if e]
     if not tools:
         return
-    log("\nPath estimates, for a look only (not a correctness check; METHODS.md section 7"
+    log("\nPath estimates, for a look only (not a correctness check; docs/methods.md §7"
         " lists defects of several peers; semopy is CB-SEM):")
     rows = [[k] + [f"{estimates[t].get(k, float('nan')):.4f}" for t in tools] for k in keys]
     print_table(["path"] + tools, rows)

@@ -1,4 +1,4 @@
-"""NPS, top-box and Kano: the worked examples of METHODS.md 6.8."""
+"""NPS, top-box and Kano: the worked examples of docs/methods.md §6.8."""
 
 from __future__ import annotations
 

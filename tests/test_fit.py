@@ -76,7 +76,7 @@ def test_scores_are_standardized_proxies():
 
 
 def test_effects_indirect_is_total_minus_direct_on_every_chain():
-    """METHODS.md 7: indirect effects of 0 for a chain with non-zero paths must be impossible."""
+    """docs/methods.md §7: indirect effects of 0 for a chain with non-zero paths must be impossible."""
     e = BASE.effects.set_index(["source", "target"])
     B = {(p.source, p.target): p.estimate for p in BASE.paths.itertuples()}
     # IMAG -> EXPE -> QUAL has no direct path: its total is the product of the two paths

@@ -1,4 +1,4 @@
-"""The 0-100 index, impacts and IPMA: METHODS.md worked examples, ADANCO's unstandardized
+"""The 0-100 index, impacts and IPMA: docs/methods.md worked examples (§6.1, §6.4), ADANCO's unstandardized
 scores, and exact properties (100 at the top of the scale, 0 at the bottom, item order)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from satmodel import index as idx
 from satmodel.index.ipma import classify
 
 
-# ------------------------------------------------------------ METHODS.md 6.1 worked examples
+# ------------------------------------------------------------ docs/methods.md §6.1 worked examples
 def test_index_common_scale_worked_example():
     w, sd, mean = [0.40, 0.35, 0.45], [1.5, 2.0, 1.8], [8.0, 7.2, 7.5]
     one_block = np.ones((3, 1))
@@ -52,7 +52,7 @@ def test_block_index_is_batched():
     np.testing.assert_allclose(out, [[73.5207496653]] * 2, atol=1e-10)
 
 
-# ------------------------------------------------------------ METHODS.md 6.4 IPMA worked example
+# ------------------------------------------------------------ docs/methods.md §6.4 IPMA worked example
 def test_ipma_worked_example():
     imp = idx.impact([0.60, 0.40, 0.25], 15.0, [18.0, 16.0, 20.0])
     np.testing.assert_allclose(imp, [0.5, 0.375, 0.1875], rtol=0, atol=1e-15)

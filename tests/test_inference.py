@@ -245,7 +245,7 @@ def test_table_selection():
 def test_index_gets_a_bootstrap_interval():
     """The 0-100 index is a registered table: its draws equal res.index() of direct fits on
     the resampled rows (exactness test above covers every table), and its SE is of the size
-    METHODS.md 6.2 predicts for n = 250 (item SD ~20 points -> SE ~1.3)."""
+    docs/methods.md §6.2 predicts for n = 250 (item SD ~20 points -> SE ~1.3)."""
     boot = RES.bootstrap(n=300, seed=9, progress=False)
     idx = boot.table("index").set_index("construct")
     pd.testing.assert_series_equal(idx["index"].astype(float), RES.index().astype(float),

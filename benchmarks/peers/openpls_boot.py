@@ -3,7 +3,7 @@
 Same API as plspm under the package name ``openpls`` (read from the installed
 source, openpls/plspm.py and openpls/bootstrap.py), so this reuses ``plspm_boot.py``.
 Its bootstrap worker wraps each resample in a bare ``except: pass`` (failed resamples
-vanish silently; see METHODS.md section 7) -- we only time it.
+vanish silently; see docs/methods.md §7) -- we only time it.
 """
 from __future__ import annotations
 

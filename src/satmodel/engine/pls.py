@@ -6,7 +6,7 @@ resamples, groups) and a :class:`Layout` of integer indices, and returns arrays.
 All batch elements are iterated together; an element that has converged is frozen,
 so every element's numbers equal those of a fit on that matrix alone.
 
-Algorithm (METHODS.md 1.1-1.3 and 2): Lohmöller's simultaneous iteration from unit
+Algorithm (docs/methods.md §1.1-1.3 and §2): Lohmöller's simultaneous iteration from unit
 weights; inner schemes centroid, factorial and path; Mode A, Mode B and unit
 weights; weights scaled to unit proxy variance; after convergence loadings,
 cross-loadings, PLSc correction (rho_A, Dijkstra & Henseler 2015) for common
@@ -156,7 +156,7 @@ def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k
 
 
 def _apply_sign_rule(w, Sblk, lay: Layout, M, reference=None) -> np.ndarray:
-    """Orient each block (METHODS.md 1.5 and 4.3).
+    """Orient each block (docs/methods.md §1.5 and §4.3).
 
     Without ``reference``: make the block's sum of loadings non-negative (the documented
     rule of every fit). With reference loadings λ̂ (shape (p,)): construct-level sign

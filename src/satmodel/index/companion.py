@@ -1,4 +1,4 @@
-"""Companion metrics printed next to the index: NPS, top-box shares, Kano (METHODS.md 6.8).
+"""Companion metrics printed next to the index: NPS, top-box shares, Kano (docs/methods.md §6.8).
 
 All take plain arrays (or pandas Series) of answers, ignore missing answers (NaN /
 None) and accept sampling weights.

@@ -1,4 +1,4 @@
-"""Importance-performance map analysis (IPMA) and the 四分图 quadrant chart (METHODS.md 6.4).
+"""Importance-performance map analysis (IPMA) and the 四分图 quadrant chart (docs/methods.md §6.4).
 
 Importance of a driver j for a target k is the unstandardized total effect on 0-100
 scores (index points of k per point of j); performance is j's 0-100 index. Item
@@ -20,7 +20,7 @@ and both names explicitly. ``res.ipma(target)`` builds an :class:`IPMA`.
 
 Example
 -------
-The worked example of METHODS.md 6.4:
+The worked example of docs/methods.md §6.4:
 
 >>> from satmodel.index import impact
 >>> imp = impact([0.60, 0.40, 0.25], 15.0, [18.0, 16.0, 20.0])

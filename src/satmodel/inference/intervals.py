@@ -1,4 +1,4 @@
-"""Bootstrap standard errors, p-values and confidence intervals (METHODS.md 4.1-4.2).
+"""Bootstrap standard errors, p-values and confidence intervals (docs/methods.md §4.1-4.2).
 
 All functions work column-wise on draws of shape (B, k). Quantiles are R's type 7
 (numpy's default "linear"), as seminr, plspm and ``scipy.stats.bootstrap`` use.

@@ -7,7 +7,7 @@ like :func:`~satmodel.moments.compute_moments`. So a bootstrap resample is treat
 exactly as the original fit: the replacement means, the pairwise moments and the EM
 estimates are recomputed on each resample. numpy only (no pandas).
 
-Conventions (METHODS.md 6.7): n = sum of the weights over all rows; SDs and
+Conventions (docs/methods.md §6.7): n = sum of the weights over all rows; SDs and
 covariances use divisor n - 1 (pairwise: the pair's weight sum minus 1); on complete
 data all three equal :func:`~satmodel.moments.compute_moments` exactly.
 

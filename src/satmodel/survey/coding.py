@@ -1,6 +1,6 @@
 """Item coding at the data boundary: missing codes, scale checks, reverse items, weights.
 
-Helpers of :func:`satmodel.survey.prepare` (METHODS.md 6.2, 6.6, 6.7). Each works on the
+Helpers of :func:`satmodel.survey.prepare` (docs/methods.md §6.2, §6.6, §6.7). Each works on the
 float columns already converted by ``prepare`` and raises
 :class:`~satmodel.errors.DataError` / :class:`~satmodel.errors.OptionError` naming the
 item, option or row at fault.

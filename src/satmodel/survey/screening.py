@@ -1,4 +1,4 @@
-"""Respondent screening: straight-lining and other careless-response flags (METHODS.md 6.7).
+"""Respondent screening: straight-lining and other careless-response flags (docs/methods.md §6.7).
 
 Survey firms drop or review respondents who give the same answer to a whole battery.
 :func:`response_quality` computes, per respondent, over the given items (in the order

@@ -5,7 +5,7 @@ an :class:`~satmodel.engine.Estimate`, so the bootstrap evaluates the same code 
 resamples at once. The long table ``fit`` (columns model, measure, value) is defined
 here and listed in :data:`satmodel.tables.TABLES`.
 
-Implied indicator correlations (cSEM ``fit()``, ADANCO; METHODS.md section 3):
+Implied indicator correlations (cSEM ``fit()``, ADANCO; docs/methods.md §3.5):
 
 - between blocks i and j: v_i v_j' R_ij, with v the loadings (PLSc loadings for
   common factors, S_jj w for composites) and R the construct correlations;
