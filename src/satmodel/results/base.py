@@ -29,8 +29,19 @@ class ResultBase:
     """Base class of PLSResult, CBSEMResult (and the group results)."""
 
     TABLE_NAMES: ClassVar[tuple[str, ...]] = ()
+    spec: Any
     diagnostics: tuple[Diagnostic, ...]
     inference: Any
+
+    @property
+    def constructs(self) -> tuple[str, ...]:
+        """Construct names in spec order."""
+        return self.spec.construct_names
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """Indicator names in spec order."""
+        return self.spec.indicator_names
 
     # ------------------------------------------------------------------ tables
     def table(self, name: str) -> pd.DataFrame:

@@ -103,14 +103,6 @@ class CBSEMResult(ResultBase):
 
     # ----------------------------------------------------------------- basics
     @property
-    def constructs(self) -> tuple[str, ...]:
-        return self.spec.construct_names
-
-    @property
-    def indicators(self) -> tuple[str, ...]:
-        return self.spec.indicator_names
-
-    @property
     def converged(self) -> bool:
         """True when semopy's optimizer reported success."""
         return self.estimate.converged

@@ -80,14 +80,6 @@ class PLSResult(ResultBase):
 
     # ----------------------------------------------------------------- basics
     @property
-    def constructs(self) -> tuple[str, ...]:
-        return self.spec.construct_names
-
-    @property
-    def indicators(self) -> tuple[str, ...]:
-        return self.spec.indicator_names
-
-    @property
     def n_iter(self) -> int:
         """Iterations the PLS algorithm ran."""
         return int(self.estimate.n_iter)
