@@ -15,6 +15,12 @@ that window (another thread's, or satmodel's own code) is issued again afterward
 with its original category, file and line, so nothing is swallowed or blamed on
 CB-SEM.
 
+semopy sees safe identifiers, never the spec's names (:func:`~satmodel.cbsem.translate.semopy_names`);
+parameters and messages are mapped back. Identification is checked before optimizing
+at a generic point (:mod:`satmodel.cbsem.identify`). Any other exception raised inside
+semopy (a parser SyntaxError, KeyError, numpy's LinAlgError or ValueError, ...) becomes a
+SpecError / EstimationError naming the model, what semopy said and what to do.
+
 The optimizer is semopy's SLSQP with a tight tolerance (``ftol=1e-14``): semopy's
 default stops about 2e-4 short of the minimum of the ML discrepancy on the
 Political Democracy example, which moves printed lavaan digits.
@@ -59,7 +65,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .translate import check_identified, semopy_description
+from .identify import check_identified, generic_jacobian, sigma_jacobian
+from .translate import SemopyNames, semopy_description, semopy_names
+from ..errors import EstimationError, SatModelError, SpecError
 from ..spec.model import ModelSpec
 
 __all__ = ["CBEstimate", "run_semopy", "exact_sample", "adf_gamma", "OBJECTIVES"]
@@ -123,12 +131,14 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
 
     ``fiml=True`` fits semopy's mean-structure model by full-information ML (``X`` may
     hold NaN; ``estimator`` must be "ML"). ``se=False`` skips the standard errors (NaN).
-    Raises SpecError (from :func:`~satmodel.cbsem.translate.check_identified`) before
+    Raises SpecError (from :func:`~satmodel.cbsem.identify.check_identified`) before
     optimizing if the model is not identified.
     """
     import semopy  # outside the capture: import-time warnings are the user's to see
 
-    data = pd.DataFrame(np.asarray(X, dtype=float), columns=list(spec.indicator_names))
+    names = semopy_names(spec)
+    data = pd.DataFrame(np.asarray(X, dtype=float),
+                        columns=[names.to_semopy[x] for x in spec.indicator_names])
     root = logging.getLogger()
     capture = _WarningCapture(threading.get_ident())
     try:
@@ -139,31 +149,50 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
                 root.addFilter(_FILTER)
             _FILTER.records = records = []
             try:
-                est = _fit(semopy, spec, data, estimator, max_iter, fiml, se)
+                est = _fit(semopy, spec, names, data, estimator, max_iter, fiml, se)
+            except SatModelError:
+                raise
+            except Exception as err:  # semopy's (or numpy's) own: never a raw traceback
+                raise _failure(spec, names, err) from err
             finally:
                 _FILTER.records = None
     finally:  # after the filters are restored; also when the fit raised
         capture.reissue()
-    notes = tuple(f"{r.levelname}: {r.getMessage()}" for r in records)
-    notes += tuple(f"{w.category.__name__}: {w.message}" for w in capture.semopy)
+    notes = tuple(names.restore(f"{r.levelname}: {r.getMessage()}") for r in records)
+    notes += tuple(names.restore(f"{w.category.__name__}: {w.message}") for w in capture.semopy)
     return dataclasses.replace(est, messages=notes)
 
 
-def _fit(semopy, spec: ModelSpec, data: pd.DataFrame, estimator: str, max_iter: int,
-         fiml: bool, se: bool) -> CBEstimate:
+def _fit(semopy, spec: ModelSpec, names: SemopyNames, data: pd.DataFrame, estimator: str,
+         max_iter: int, fiml: bool, se: bool) -> CBEstimate:
     """The semopy work of :func:`run_semopy` (under its lock and capture)."""
-    desc = semopy_description(spec)
+    desc = semopy_description(spec, names.to_semopy)
     model = semopy.ModelMeans(desc) if fiml else semopy.Model(desc)
     model.load(data)
     active = [k for k, p in model.parameters.items() if p.active]
-    cov_part = [k for k, g in zip(active, _sigma_jacobian(model)) if g is not None]
-    check_identified(spec, len(cov_part), _sigma_jacobian(model, stack=True),
-                     _param_names(model, cov_part))
+    cov_part = [k for k, g in zip(active, sigma_jacobian(model)) if g is not None]
+    check_identified(spec, len(cov_part), generic_jacobian(model),
+                     [" ".join(_describe(model, names, loc.matrix, loc.indices)) for loc in
+                      (model.parameters[k].locations[0] for k in cov_part)])
     options = {"ftol": 1e-14, "maxiter": int(max_iter)}
     objective = "ML" if fiml else OBJECTIVES[estimator]
     res = model.fit(obj=objective, solver="SLSQP", options=options)
     sd, fim_singular = _standard_errors(model, estimator, fiml, len(active), se)
-    return _arrays(spec, model, active, sd, res, fim_singular, fiml)
+    return _arrays(spec, names, model, active, sd, res, fim_singular, fiml)
+
+
+def _failure(spec: ModelSpec, names: SemopyNames, err: Exception) -> SatModelError:
+    """A SatModelError for an exception raised inside semopy, naming the model, what
+    semopy said (with the spec's names) and what to do."""
+    said = names.restore(f"{type(err).__name__}: {err}")
+    if isinstance(err, SyntaxError):
+        return SpecError(
+            f"semopy could not read the description of model {spec.name!r} ({said}). Check the "
+            "fixed values of the spec (finite numbers), or fit the model by PLS (sm.fit_pls)")
+    return EstimationError(
+        f"semopy failed while fitting model {spec.name!r} ({said}). Check that the model is "
+        "identified and every item varies, try another estimator (e.g. 'ML' or 'ULS') or "
+        "simplify the model; sm.fit_pls(spec, data) fits it without semopy")
 
 
 class _WarningCapture:
@@ -203,20 +232,6 @@ def _semopy_root() -> str:
     import semopy
 
     return os.path.dirname(os.path.abspath(semopy.__file__)) + os.sep
-
-
-def _sigma_jacobian(model, stack: bool = False):
-    """d vech(Sigma) / d theta at the current values: a list with None for parameters
-    that do not enter Sigma (intercepts), or (``stack=True``) the moments x covariance
-    parameters matrix."""
-    sigma, (m, c) = model.calc_sigma()
-    p = sigma.shape[0]
-    rows, cols = np.tril_indices(p)
-    grads = [g[rows, cols] if np.ndim(g) == 2 else None for g in model.calc_sigma_grad(m, c)]
-    if not stack:
-        return grads
-    grads = [g for g in grads if g is not None]
-    return np.array(grads).T if grads else np.zeros((len(rows), 0))
 
 
 def adf_gamma(X: np.ndarray) -> np.ndarray:
@@ -263,7 +278,7 @@ def _fiml_hessian(model) -> np.ndarray:
 
 
 def _wls_errors(model, estimator: str):
-    D = _sigma_jacobian(model, stack=True)
+    D = sigma_jacobian(model, stack=True)
     n = model.mx_data.shape[0]
     G = adf_gamma(model.mx_data)
     if estimator == "WLS":
@@ -278,29 +293,26 @@ def _wls_errors(model, estimator: str):
     return np.sqrt(np.clip(np.diag(acov), 0.0, None)), False
 
 
-def _param_names(model, active: list[str]) -> list[str]:
-    out = []
-    for k in active:
-        loc = model.parameters[k].locations[0]
-        out.append(_describe(model, loc.matrix, loc.indices))
-    return out
-
-
-def _describe(model, matrix, idx) -> str:
+def _describe(model, names: SemopyNames, matrix, idx) -> tuple[str, str, str]:
+    """(lhs, op, rhs) of the parameter at ``matrix[idx]``, with the spec's names."""
     i, j = idx
     if matrix is model.mx_lambda:
-        return f"{model.names_lambda[1][j]} =~ {model.names_lambda[0][i]}"
-    if matrix is model.mx_beta:
-        return f"{model.names_beta[0][i]} ~ {model.names_beta[1][j]}"
-    if matrix is getattr(model, "mx_gamma2", None) or matrix is getattr(model, "mx_gamma1", None):
-        names = model.names_gamma2 if matrix is getattr(model, "mx_gamma2", None) else model.names_gamma1
-        return f"{names[0][i]} ~1 "
-    names = model.names_psi if matrix is model.mx_psi else model.names_theta
-    return f"{names[0][i]} ~~ {names[1][j]}"
+        lhs, op, rhs = model.names_lambda[1][j], "=~", model.names_lambda[0][i]
+    elif matrix is model.mx_beta:
+        lhs, op, rhs = model.names_beta[0][i], "~", model.names_beta[1][j]
+    elif matrix is getattr(model, "mx_gamma2", None) or matrix is getattr(model, "mx_gamma1", None):
+        mean = model.names_gamma2 if matrix is getattr(model, "mx_gamma2", None) else model.names_gamma1
+        lhs, op, rhs = mean[0][i], "~1", ""
+    else:
+        cov = model.names_psi if matrix is model.mx_psi else model.names_theta
+        lhs, op, rhs = cov[0][i], "~~", cov[1][j]
+    return names.spec_name(lhs), op, names.spec_name(rhs)
 
 
-def _arrays(spec: ModelSpec, model, active, se, res, fim_singular, fiml=False) -> CBEstimate:
-    items, cons = list(spec.indicator_names), list(spec.construct_names)
+def _arrays(spec: ModelSpec, names: SemopyNames, model, active, se, res, fim_singular,
+            fiml=False) -> CBEstimate:
+    items = [names.to_semopy[x] for x in spec.indicator_names]
+    cons = [names.to_semopy[c] for c in spec.construct_names]
     obs = [model.names_lambda[0].index(x) for x in items]
     lat = [model.names_lambda[1].index(c) for c in cons]
     lam = model.mx_lambda[np.ix_(obs, lat)].copy()
@@ -313,8 +325,7 @@ def _arrays(spec: ModelSpec, model, active, se, res, fim_singular, fiml=False) -
     rows = []
     for key, par in model.parameters.items():
         for loc in par.locations:
-            text = _describe(model, loc.matrix, loc.indices)
-            lhs, op, rhs = text.split(" ")[:3]
+            lhs, op, rhs = _describe(model, names, loc.matrix, loc.indices)
             rows.append((lhs, op, rhs, float(loc.matrix[loc.indices]), se_of.get(key, np.nan), par.active))
     params = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "estimate", "se", "free"])
     mean, n_mean = None, 0

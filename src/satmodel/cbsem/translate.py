@@ -8,6 +8,13 @@ to 0 (the construct *is* the item); exogenous constructs covary freely;
 disturbances of endogenous constructs are uncorrelated unless the spec lists a
 covariance (``~~``).
 
+semopy's parser reads only names such as ``x1`` (no ``-``, ``/``, ``$``, ``@``, digits
+first, ...), and orders its variables by sorting the names. So the engine never shows it
+the spec's names: :func:`semopy_names` maps every construct to ``f0000, f0001, ...`` and
+every item to ``x0000, x0001, ...`` (spec order, so semopy's order is the spec's), and
+maps everything semopy returns (parameters, messages) back. Any spec name therefore
+fits, and two specs that differ only in names give identical semopy runs.
+
 Example
 -------
 >>> import satmodel as sm
@@ -22,12 +29,14 @@ x1 ~~ x2
 
 from __future__ import annotations
 
-import numpy as np
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ..errors import SpecError
 from ..spec.model import ModelSpec
 
-__all__ = ["check_cbsem_spec", "semopy_description", "count_moments"]
+__all__ = ["check_cbsem_spec", "semopy_description", "semopy_names", "SemopyNames", "count_moments"]
 
 
 def check_cbsem_spec(spec: ModelSpec) -> None:
@@ -50,25 +59,65 @@ def check_cbsem_spec(spec: ModelSpec) -> None:
             "('NAME =~ items', mode 'A', common_factor=True) to fit them as common factors")
 
 
-def _term(value: float | None, name: str) -> str:
-    return name if value is None else f"{float(value)!r}*{name}"
+@dataclass(frozen=True, eq=False)
+class SemopyNames:
+    """The spec's construct and item names and the identifiers semopy is given.
+
+    >>> import satmodel as sm
+    >>> names = semopy_names(sm.ModelSpec.from_lavaan("A-1 =~ a/1 + a$2 + 3a"))
+    >>> names.to_semopy["a$2"], names.restore("x0002 ~~ x0002; f0000 =~ x0000")
+    ('x0001', '3a ~~ 3a; A-1 =~ a/1')
+    """
+
+    to_semopy: Mapping[str, str]
+    to_spec: Mapping[str, str]
+    pattern: re.Pattern
+
+    def restore(self, text: str) -> str:
+        """``text`` (a semopy message or parameter) with the spec's names."""
+        return self.pattern.sub(lambda m: self.to_spec[m.group(0)], str(text))
+
+    def spec_name(self, name: str) -> str:
+        """The spec's name of a semopy identifier (others unchanged)."""
+        return self.to_spec.get(name, name)
 
 
-def semopy_description(spec: ModelSpec) -> str:
-    """semopy (lavaan-style) text of ``spec``; names are the spec's, in spec order."""
+def semopy_names(spec: ModelSpec) -> SemopyNames:
+    """Safe identifiers for semopy: constructs ``f0000...``, items ``x0000...`` in spec order."""
+    cons, items = spec.construct_names, spec.indicator_names
+    width = max(4, len(str(max(len(cons), len(items)))))
+    to = {c: f"f{j:0{width}d}" for j, c in enumerate(cons)}
+    to.update({x: f"x{k:0{width}d}" for k, x in enumerate(items)})
+    pattern = re.compile(rf"(?<![\w.])[fx]\d{{{width}}}(?![\w.])")
+    return SemopyNames(to_semopy=to, to_spec={v: k for k, v in to.items()}, pattern=pattern)
+
+
+def _number(value: float) -> str:
+    """A fixed value as semopy's parser reads it (``1e+20`` would split at ``+``)."""
+    return repr(float(value)).replace("e+", "e")
+
+
+def semopy_description(spec: ModelSpec, names: Mapping[str, str] | None = None) -> str:
+    """semopy (lavaan-style) text of ``spec`` in spec order; with the spec's names, or
+    ``names`` (spec name -> identifier, :attr:`SemopyNames.to_semopy`) in their place."""
+    n = (lambda name: name) if names is None else names.__getitem__
+
+    def term(value: float | None, name: str) -> str:
+        return n(name) if value is None else f"{_number(value)}*{n(name)}"
+
     lines = []
     for con in spec.constructs:
-        lines.append(f"{con.name} =~ " + " + ".join(_term(i.fixed_loading, i.name) for i in con.indicators))
+        lines.append(f"{n(con.name)} =~ " + " + ".join(term(i.fixed_loading, i.name) for i in con.indicators))
     for target in spec.endogenous:
-        terms = [_term(p.fixed, p.source) for p in spec.paths if p.target == target]
-        lines.append(f"{target} ~ " + " + ".join(terms))
+        terms = [term(p.fixed, p.source) for p in spec.paths if p.target == target]
+        lines.append(f"{n(target)} ~ " + " + ".join(terms))
     fixed_var = {(c.lhs, c.rhs) for c in spec.covariances if c.lhs == c.rhs}
     for con in spec.constructs:
         item = con.indicators[0].name
         if len(con.indicators) == 1 and (item, item) not in fixed_var:
-            lines.append(f"{item} ~~ 0*{item}")
+            lines.append(f"{n(item)} ~~ 0*{n(item)}")
     for cov in spec.covariances:
-        lines.append(f"{cov.lhs} ~~ {_term(cov.fixed, cov.rhs)}")
+        lines.append(f"{n(cov.lhs)} ~~ {term(cov.fixed, cov.rhs)}")
     return "\n".join(lines) + "\n"
 
 
@@ -79,38 +128,3 @@ def count_moments(n_items: int) -> int:
     66
     """
     return n_items * (n_items + 1) // 2
-
-
-def check_identified(spec: ModelSpec, n_free: int, jacobian: np.ndarray, names: list[str]) -> None:
-    """Refuse a model that is not (locally) identified, with the reason.
-
-    ``jacobian`` is d vech(Sigma) / d theta at the starting values (moments x
-    free parameters), ``names`` the free parameters as ``lhs op rhs`` text.
-    The counting rule (more parameters than moments) is checked first; then the
-    rank of the Jacobian: a rank deficit means some parameters move without
-    changing the implied covariance matrix, so the data cannot tell them apart.
-    """
-    p = len(spec.indicator_names)
-    moments = count_moments(p)
-    if n_free > moments:
-        raise SpecError(
-            f"model {spec.name!r} is not identified: it has {n_free} free parameters but its "
-            f"{p} items give only {moments} variances and covariances (degrees of freedom "
-            f"{moments - n_free}). Remove covariances ('~~') or paths, fix parameters, or add items")
-    if n_free == 0 or jacobian.size == 0:
-        return
-    sv = np.linalg.svd(jacobian, compute_uv=False)
-    tol = sv[0] * max(jacobian.shape) * 1e-9
-    rank = int(np.sum(sv > tol))
-    if rank >= n_free:
-        return
-    _, _, vt = np.linalg.svd(jacobian)
-    null = vt[rank:]
-    weight = np.sqrt(np.sum(null**2, axis=0))
-    involved = [names[k] for k in np.argsort(-weight) if weight[k] > 1e-6][:8]
-    raise SpecError(
-        f"model {spec.name!r} is not identified: {n_free - rank} combination(s) of its "
-        f"{n_free} free parameters leave the implied covariance matrix unchanged, so the data "
-        f"cannot determine them; involved: {', '.join(involved)}. Typical causes: a construct "
-        "with two items and no correlated construct, residual covariances within a small "
-        "block, or a covariance ('~~') that duplicates a path. Fix or remove some of them")
