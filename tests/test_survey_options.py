@@ -77,7 +77,7 @@ def test_weights_by_column_name_and_errors():
     with pytest.raises(sm.DataError, match="negative"):
         sm.fit_pls(SPEC, bad, weights="w")
     bad.loc[3, "w"] = np.nan
-    with pytest.raises(sm.DataError, match=r"missing or infinite value\(s\) \(rows 3\)"):
+    with pytest.raises(sm.DataError, match=r"missing or infinite value\(s\), in row 4 \(counting from 1\)"):
         sm.fit_pls(SPEC, bad, weights="w")
     with pytest.raises(sm.DataError, match="one weight per respondent"):
         sm.fit_pls(SPEC, DF, weights=np.ones(3))
@@ -195,7 +195,7 @@ def test_na_codes_per_item_and_global():
     rep = res.missing_report.set_index("indicator")
     assert rep.loc["CUSA1", "coded"] == 2 and rep.loc["PERQ3", "coded"] == 1
     assert rep["missing"].sum() == 3
-    with pytest.raises(sm.DataError, match=r"CUSA1 .*outside its scale 1-10 \(99; rows 2, 5\)"):
+    with pytest.raises(sm.DataError, match=r"CUSA1 .*outside its scale 1-10 \(99\), in rows 3, 6 \(counting from 1\)"):
         sm.fit_pls(SPEC, df, na_values={"PERQ3": [-9]}, missing="mean")
     with pytest.raises(sm.OptionError, match="CUSA9"):
         sm.fit_pls(SPEC, df, na_values={"CUSA9": 99})

@@ -31,9 +31,12 @@ from .errors import (
     SpecError,
 )
 from .index import companion, ipma
+from .index.hierarchy import roll_up
+from .index.score import sample_size
 from .report.compare import compare
 from .results import CBSEMResult, PLSResult, fit_pls, fit_pls_moments, permutation_test
 from .results.cbsem_fit import fit_cbsem
+from .results.grouped import GroupedPLSResult
 from .spec import Construct, Covariance, Indicator, ModelSpec, Path
 from .survey import SurveyOptions, screening
 
@@ -41,9 +44,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdmissibilityWarning", "CBSEMResult", "Construct", "ConvergenceWarning", "Covariance",
-    "DataError", "Diagnostic", "EstimationError", "HeywoodWarning", "Indicator",
+    "DataError", "Diagnostic", "EstimationError", "GroupedPLSResult", "HeywoodWarning", "Indicator",
     "IndexWarning", "MissingDataWarning", "ModelSpec", "NotAvailableError", "OptionError",
     "PLSOptions", "PLSResult", "Path", "SatModelError", "SatModelWarning", "SignWarning",
     "SpecError", "SurveyOptions", "companion", "compare", "datasets", "fit_cbsem", "fit_pls",
-    "fit_pls_moments", "index", "ipma", "permutation_test", "screening", "templates",
+    "fit_pls_moments", "index", "ipma", "permutation_test", "roll_up", "sample_size",
+    "screening", "templates",
 ]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import OptionError
 
-__all__ = ["bad", "choice", "integer", "number", "build"]
+__all__ = ["bad", "choice", "integer", "number", "flag", "seed", "member", "build"]
 
 
 def bad(verb: str, name: str, given: Any, allowed: str) -> OptionError:
@@ -48,10 +48,46 @@ def number(verb: str, name: str, given: Any, low: float, high: float, *, open_: 
     except (TypeError, ValueError):
         value = math.nan
     inside = (low < value < high) if open_ else (low <= value <= high)
-    if isinstance(given, bool) or not math.isfinite(value) or not inside:
+    if isinstance(given, (bool, np.bool_, str, bytes)) or not math.isfinite(value) or not inside:
         brackets = "()" if open_ else "[]"
         raise bad(verb, name, given, f"a number in {brackets[0]}{low:g}, {high:g}{brackets[1]}")
     return value
+
+
+def flag(verb: str, name: str, given: Any, *, none: bool = False) -> bool | None:
+    """True or False (``none``: also None), not a truthy stand-in such as 1 or "yes"."""
+    if given is None and none:
+        return None
+    if not isinstance(given, (bool, np.bool_)):
+        raise bad(verb, name, given, "True or False" + (" (or None)" if none else ""))
+    return bool(given)
+
+
+def seed(verb: str, given: Any) -> Any:
+    """A seed numpy's ``default_rng`` takes: None, an integer >= 0, a sequence of them, a
+    SeedSequence, BitGenerator or Generator; returned unchanged (no draw is consumed)."""
+    if isinstance(given, (bool, np.bool_, float, str, bytes)):
+        ok = False
+    else:
+        try:
+            np.random.default_rng(given)
+            ok = True
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+    if not ok:
+        raise bad(verb, "seed", given, "None, an integer >= 0, a sequence of them, or a "
+                  "numpy SeedSequence/Generator")
+    return given
+
+
+def member(verb: str, option: str, given: Any, known: Sequence[str], what: str = "name") -> str:
+    """One of ``known`` names (a table, construct, column ...), with a close-match hint."""
+    from .errors import suggest
+
+    if not isinstance(given, str) or given not in known:
+        hint = suggest(given, known) if isinstance(given, str) else ""
+        raise bad(verb, option, given, f"unknown {what}.{hint} Known: {', '.join(known)}")
+    return given
 
 
 def build(model: type[BaseModel], verb: str, **kwargs: Any) -> Any:

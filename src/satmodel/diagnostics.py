@@ -24,12 +24,13 @@ from dataclasses import asdict, dataclass, field
 
 from .errors import SatModelWarning
 
-__all__ = ["Diagnostic", "collecting", "report", "SEVERITIES"]
+__all__ = ["Diagnostic", "collecting", "quiet", "report", "SEVERITIES"]
 
 SEVERITIES = ("info", "warning")
 
 _SCOPE: contextvars.ContextVar[list | None] = contextvars.ContextVar("satmodel_diagnostics",
                                                                      default=None)
+_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("satmodel_quiet", default=False)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,17 @@ def collecting() -> Iterator[list[Diagnostic]]:
         _SCOPE.reset(token)
 
 
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Record what is reported inside the block without issuing warnings (for a caller
+    that warns once for many records, e.g. a grouped fit naming each group)."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
 def report(code: str, message: str, category: type[Warning] = SatModelWarning, *,
            names: Sequence[str] = (), count: int | None = None, severity: str = "warning",
            warn: bool = True) -> Diagnostic:
@@ -73,7 +85,7 @@ def report(code: str, message: str, category: type[Warning] = SatModelWarning, *
     scope = _SCOPE.get()
     if scope is not None:
         scope.append(diag)
-    if warn:
+    if warn and not _QUIET.get():
         warnings.warn(message, category, stacklevel=_user_level())
     return diag
 

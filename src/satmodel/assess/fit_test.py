@@ -60,15 +60,20 @@ def _distances(S, est, layout, log: str) -> dict[tuple[str, str], np.ndarray]:
     return out
 
 
-def check_options(n: Any, quantiles: Any, log: Any, inadmissible: Any) -> None:
+def check_options(n: Any, quantiles: Any, log: Any, inadmissible: Any, *, seed: Any = None,
+                  chunk_size: Any = None, progress: Any = None) -> None:
     """Validate the fit-test options once (one message format)."""
     valid.integer("fit_test", "n", n, minimum=2)
+    valid.seed("fit_test", seed)
     valid.choice("fit_test", "inadmissible", inadmissible, ("drop", "keep"))
     valid.choice("fit_test", "log", log, ("log10", "ln"))
-    if len(tuple(quantiles)) != 2:
+    if not isinstance(quantiles, (tuple, list, np.ndarray)) or len(quantiles) != 2:
         raise valid.bad("fit_test", "quantiles", quantiles, "two probabilities, e.g. (0.95, 0.99)")
     for q in quantiles:
         valid.number("fit_test", "quantiles", q, 0.0, 1.0)
+    if chunk_size is not None:
+        valid.integer("fit_test", "chunk_size", chunk_size)
+    valid.flag("fit_test", "progress", progress, none=True)
 
 
 def fit_test(refit: Refit, original: Context, n: int = 1000, seed: Any = None, *,
@@ -85,7 +90,8 @@ def fit_test(refit: Refit, original: Context, n: int = 1000, seed: Any = None, *
     :meth:`PLSResult.bootstrap`; the largest count over the six measures is reported in
     ``DataFrame.attrs["dropped"]``.
     """
-    check_options(n, quantiles, log, inadmissible)
+    check_options(n, quantiles, log, inadmissible, seed=seed, chunk_size=chunk_size,
+                  progress=progress)
     survey = refit.survey
     if np.isnan(survey.X).any():
         raise NotAvailableError(

@@ -111,9 +111,10 @@ def _metrics(y: np.ndarray, yhat: np.ndarray, naive: np.ndarray) -> tuple[np.nda
     return rmse, mae, np.where(np.isfinite(q2), q2, np.nan)
 
 
-def check_options(n: int, folds: Any, repetitions: Any, approach: Any) -> None:
+def check_options(n: int, folds: Any, repetitions: Any, approach: Any, seed: Any = None) -> None:
     """Validate the PLSpredict options once (one message format)."""
     valid.choice("predict", "approach", approach, APPROACHES)
+    valid.seed("predict", seed)
     valid.integer("predict", "folds", folds, minimum=2, maximum=n)
     valid.integer("predict", "repetitions", repetitions)
 
@@ -142,7 +143,7 @@ def predict_pls(spec: ModelSpec, refit: Refit, *, folds: int = 10, repetitions: 
     PredictResult
     """
     data = refit.survey
-    check_options(data.X.shape[0], folds, repetitions, approach)
+    check_options(data.X.shape[0], folds, repetitions, approach, seed)
     if not np.all(np.isfinite(data.X)):
         raise DataError("predict() needs complete rows; the fitted data hold missing values")
     if not spec.endogenous:

@@ -47,7 +47,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..errors import OptionError
+from .. import _validate as valid
+from ..errors import suggest
 
 __all__ = ["assess", "DEFAULTS"]
 
@@ -98,10 +99,12 @@ def assess(res, **thresholds: float) -> pd.DataFrame:
         criterion, element (construct, indicator, "A ~ B" pair or "model"), value
         (nullable Float64), threshold (text), verdict ("pass"/"warn"), source.
     """
-    unknown = sorted(set(thresholds) - set(DEFAULTS))
-    if unknown:
-        raise OptionError(f"unknown threshold(s) {unknown}; known: {sorted(DEFAULTS)}")
-    t = {**DEFAULTS, **{k: float(v) for k, v in thresholds.items()}}
+    for k, v in thresholds.items():
+        if k not in DEFAULTS:
+            raise valid.bad("assess", k, v, f"unknown threshold.{suggest(k, DEFAULTS)} "
+                            f"Known: {', '.join(DEFAULTS)}")
+    t = {**DEFAULTS, **{k: valid.number("assess", k, v, 0.0, np.inf, open_=False)
+                        for k, v in thresholds.items()}}
     lay = res.layout
     spec = res.spec
     names = list(spec.construct_names)

@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["PLSOptions"]
 
@@ -50,6 +51,20 @@ class PLSOptions(BaseModel):
     max_iter: int = Field(300, ge=1, le=1_000_000)
     stop: Literal["max_abs", "sum_abs", "sum_sq"] = "max_abs"
     scaled: bool = True
+
+    @field_validator("consistent", "scaled", mode="before")
+    @classmethod
+    def _boolean(cls, value: Any) -> Any:
+        if not isinstance(value, (bool, np.bool_)):  # not 1, "yes" ...
+            raise ValueError("give True or False")
+        return bool(value)
+
+    @field_validator("tol", "max_iter", mode="before")
+    @classmethod
+    def _not_boolean(cls, value: Any) -> Any:
+        if isinstance(value, (bool, np.bool_, str, bytes)):  # not True, not "300"
+            raise ValueError("a number")
+        return value
 
     @model_validator(mode="after")
     def _scaled_needs_pls(self) -> PLSOptions:

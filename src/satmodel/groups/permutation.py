@@ -47,6 +47,18 @@ def group_labels(data: Any, group: Any, rows: np.ndarray | None) -> np.ndarray:
     return labels
 
 
+def check_options(n: Any, seed: Any, table: Any, column: Any) -> str:
+    """Validate the permutation options once; returns the value column (default: the
+    table's first)."""
+    valid.integer("permutation_test", "n", n)
+    valid.seed("permutation_test", seed)
+    valid.member("permutation_test", "table", table, list(TABLES), "table")
+    columns = list(TABLES[table].columns)
+    if column is None:
+        return columns[0]
+    return valid.member("permutation_test", "column", column, columns, f"value column of {table!r}")
+
+
 def permutation_test(spec: ModelSpec, refit: Refit, labels: np.ndarray, *, n: int = 1000,
                      seed: Any = None, table: str = "paths", column: str | None = None
                      ) -> pd.DataFrame:
@@ -56,14 +68,7 @@ def permutation_test(spec: ModelSpec, refit: Refit, labels: np.ndarray, *, n: in
     estimator options); ``labels`` one group label per fitted row. Returns the table of
     :func:`satmodel.permutation_test`.
     """
-    valid.integer("permutation_test", "n", n)
-    if table not in TABLES:
-        raise valid.bad("permutation_test", "table", table,
-                        f"a listed table: {', '.join(TABLES)}")
-    column = column or next(iter(TABLES[table].columns))
-    if column not in TABLES[table].columns:
-        raise valid.bad("permutation_test", "column", column,
-                        f"a value column of {table!r}: {list(TABLES[table].columns)}")
+    column = check_options(n, seed, table, column)
     levels = sorted(pd.unique(labels), key=str)
     if len(levels) != 2:
         raise DataError(f"group must have exactly 2 distinct labels, found {len(levels)}: "

@@ -110,6 +110,24 @@ def _metric(res, fit_metric: str) -> tuple[np.ndarray, np.ndarray]:
     return est.weights, est.total
 
 
+def _check(verb: str, res, fit_metric: Any, scale: Any, *, target: Any = None,
+           **flags: Any) -> None:
+    """Validate the options the index verbs share, once, before any work."""
+    valid.choice(verb, "fit_metric", fit_metric, METRICS)
+    for name, value in flags.items():
+        valid.flag(verb, name, value)
+    if target is not None:
+        valid.member(verb, "target", target, res.constructs, "construct")
+    pairs = [] if scale is None else list(scale.values()) if isinstance(scale, dict) else [scale]
+    for pair in pairs:
+        ok = isinstance(pair, (tuple, list, np.ndarray)) and len(pair) == 2 and all(
+            isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)
+            and np.isfinite(x) for x in pair)
+        if not ok:
+            raise valid.bad(verb, "scale", scale, "a pair (min, max) of finite numbers, or a "
+                            "dict item -> (min, max)")
+
+
 def _usable(res, u, lo, hi, allow_negative: bool, warn: bool = True) -> np.ndarray:
     """Per construct: True when an index can be computed; warn about the others."""
     M = res.layout.membership
@@ -188,14 +206,17 @@ def index(res, constructs: Any = None, *, fit_metric: str = "standardized",
     >>> res.index(["SAT", "LOY"]).round(2).tolist()
     [68.5, 71.97]
     """
+    _check("index", res, fit_metric, scale, per_respondent=per_respondent,
+           allow_negative=allow_negative)
+    names = list(res.constructs)
+    wanted = names if constructs is None else [constructs] if isinstance(constructs, str) \
+        else list(constructs) if isinstance(constructs, (list, tuple)) else None
+    if wanted is None:
+        raise valid.bad("index", "constructs", constructs, "a construct name or a list of them")
+    for c in wanted:
+        valid.member("index", "constructs", c, names, "construct")
     u, _ = _metric(res, fit_metric)
     lo, hi = _scales(res, scale)
-    names = list(res.constructs)
-    wanted = names if constructs is None else ([constructs] if isinstance(constructs, str)
-                                               else list(constructs))
-    for c in wanted:
-        if c not in names:
-            raise OptionError(f"unknown construct {c!r}.{suggest(c, names)}")
     ok = _usable(res, u, lo, hi, allow_negative)
     M = res.layout.membership
     if per_respondent or by is not None:
@@ -210,7 +231,10 @@ def index(res, constructs: Any = None, *, fit_metric: str = "standardized",
         frame = frame[wanted]
         if by is None:
             return frame
-        return group_index(frame, by, survey.weights)
+        try:
+            return group_index(frame, by, survey.weights)
+        except OptionError as err:
+            raise OptionError(f"invalid index option by=<{type(by).__name__}>: {err}") from None
     with np.errstate(invalid="ignore", divide="ignore"):
         values = _index.block_index(u, res.indicator_mean, lo, hi, M)
     out = pd.Series(values, index=names, name="index", dtype="Float64")
@@ -229,6 +253,7 @@ def index_weights(res, *, fit_metric: str = "standardized", scale: Any = None) -
     >>> bool(abs(t.groupby("construct").weight_raw.sum() - 1).max() < 1e-12)
     True
     """
+    _check("index_weights", res, fit_metric, scale)
     u, _ = _metric(res, fit_metric)
     lo, hi = _scales(res, scale)
     M = res.layout.membership.astype(float)
@@ -262,11 +287,11 @@ def impacts(res, target: str | None = None, *, per_points: float = 1.0,
     >>> list(res.impacts("Loyalty", per_points=5).columns)
     ['source', 'target', 'total', 'impact']
     """
+    _check("impacts", res, fit_metric, scale, target=target, allow_negative=allow_negative)
+    valid.number("impacts", "per_points", per_points, 0.0, np.inf)
     u, total = _metric(res, fit_metric)
     lo, hi = _scales(res, scale)
     ok = _usable(res, u, lo, hi, allow_negative)
-    if target is not None and target not in res.constructs:
-        raise OptionError(f"unknown target {target!r}.{suggest(target, res.constructs)}")
     sd = _index.score_sd(u, hi, lo, res.layout.membership)
     pos = {c: i for i, c in enumerate(res.constructs)}
     rows = []
@@ -296,6 +321,9 @@ def ipma(res, target: str, *, cut: Any = "mean", fit_metric: str = "standardized
     >>> list(m.constructs.columns)[:4]
     ['construct', 'importance', 'performance', 'quadrant']
     """
+    _check("ipma", res, fit_metric, scale, target=target, allow_negative=allow_negative)
+    if target is None:
+        raise valid.bad("ipma", "target", target, "a construct name")
     imp = impacts(res, target, fit_metric=fit_metric, scale=scale,
                        allow_negative=allow_negative)
     if imp.empty:

@@ -100,6 +100,15 @@ class BootstrapInference:
         return intervals.summarize(theta, draws, level=self.level, method=self.method,
                                     jackknife=jack)
 
+    def pick(self, verb: str, table: Any, column: Any) -> str:
+        """Validate ``table`` (one with inference) and ``column`` (None: its first value
+        column) for ``verb``; returns the column name."""
+        check.member(verb, "table", table, self.tables, "table with inference")
+        columns = list(self.original[table])
+        if column is None:
+            return columns[0]
+        return check.member(verb, "column", column, columns, f"value column of {table!r}")
+
     def require_draws(self, verb: str) -> dict[str, dict[str, np.ndarray]]:
         """The draws, or a SatModelError when they were not stored (read from JSON)."""
         if self.draws is None:
@@ -121,8 +130,12 @@ def select_tables(tables: Any) -> list[str]:
         return [t for t in TABLES if t not in NOT_BY_DEFAULT]
     if isinstance(tables, str) and tables == "all":
         return list(TABLES)
-    names = [tables] if isinstance(tables, str) else list(tables)
-    unknown = [t for t in names if t not in TABLES]
+    names = [tables] if isinstance(tables, str) else \
+        list(tables) if isinstance(tables, (list, tuple, set, frozenset)) else None
+    if names is None:
+        raise check.bad("bootstrap", "tables", tables,
+                        f"None, 'all' or table names from: {', '.join(TABLES)}")
+    unknown = [t for t in names if not isinstance(t, str) or t not in TABLES]
     if unknown or not names:
         raise check.bad("bootstrap", "tables", tables,
                         f"unknown {unknown}; listed tables: {', '.join(TABLES)}")
@@ -130,9 +143,13 @@ def select_tables(tables: Any) -> list[str]:
 
 
 def check_options(n: Any, ci: str, level: float, signs: str, inadmissible: str,
-                  chunk_size: Any) -> None:
+                  chunk_size: Any, *, seed: Any = None, progress: Any = None,
+                  tables: Any = None) -> None:
     """Validate the bootstrap options once (one message format)."""
     check.integer("bootstrap", "n", n, minimum=2)
+    check.seed("bootstrap", seed)
+    check.flag("bootstrap", "progress", progress, none=True)
+    select_tables(tables)
     check.choice("bootstrap", "signs", signs, SIGN_OPTIONS)
     check.choice("bootstrap", "inadmissible", inadmissible, INADMISSIBLE_OPTIONS)
     if chunk_size is not None:
@@ -171,9 +188,28 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
                names=tuple(draws.dropped), count=n - draws.n_valid)
     if draws.n_valid < 2:
         raise SatModelError(f"only {draws.n_valid} of {n} resamples were usable ({draws.dropped})")
+    report_undefined(values, original_values, draws.n_valid)
     return BootstrapInference(draws=values, original=original_values, n_requested=n,
                               n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
                               signs=signs, level=level, method="percentile")
+
+
+def report_undefined(values: dict, original: dict, n_valid: int) -> None:
+    """A diagnostic naming the table columns whose value, defined for the fit, is not
+    defined (NaN) in some kept resamples; their summaries use the others."""
+    lost = {}
+    for t, cols in values.items():
+        for c, v in cols.items():
+            rows = np.isfinite(original[t][c])
+            k = int((~np.isfinite(v[:, rows])).any(axis=1).sum()) if rows.any() else 0
+            if k:
+                lost[f"{t}.{c}"] = k
+    if lost:
+        report("bootstrap_undefined",
+               f"some values are not defined in up to {max(lost.values())} of {n_valid} kept "
+               f"resamples (e.g. log(1 - R²) for an R² above 1 in a PLSc resample): {lost}; "
+               "their se, t, p and intervals use the resamples where they are defined",
+               names=tuple(lost), count=max(lost.values()))
 
 
 def jackknife(spec: ModelSpec, refit: Refit, tables: list[str],

@@ -23,12 +23,14 @@ from ..errors import NotAvailableError
 METHODS = ("percentile", "basic", "normal", "bc", "bca", "studentized")
 
 
-def check(method: str, level: float, verb: str = "bootstrap") -> None:
-    """Validate a CI method and level, raising OptionError naming the option."""
-    valid.choice(verb, "ci", method, METHODS)
+def check(method: str, level: float, verb: str = "bootstrap", name: str | None = None) -> None:
+    """Validate a CI method (option ``name``: "method" for conf_int, else "ci") and level,
+    raising OptionError naming the option."""
+    name = name or ("method" if verb == "conf_int" else "ci")
+    valid.choice(verb, name, method, METHODS)
     if method == "studentized":
         raise NotAvailableError(
-            f"invalid {verb} option ci='studentized': studentized bootstrap intervals need a "
+            f"invalid {verb} option {name}='studentized': studentized bootstrap intervals need a "
             "standard error per resample (a double bootstrap) and are not implemented yet; "
             "use 'bca' or 'percentile'")
     valid.number(verb, "level", level, 0.0, 1.0)
@@ -82,10 +84,24 @@ def summarize(theta, draws, *, level: float = 0.95, method: str = "percentile", 
     """se, t, p (two-sided, Student t with B - 1 df as seminr), ci_lower, ci_upper.
 
     Where the draws do not vary (se = 0, e.g. the weight of a single item) t and p are
-    not defined and come back as NaN, which result tables show as ``<NA>``.
+    not defined and come back as NaN, which result tables show as ``<NA>``. A column whose
+    value is not defined in some resamples (NaN, e.g. log(1 - R²) for a PLSc R² above 1)
+    is summarized over the resamples where it is (the bootstrap reports how many).
     """
     theta = np.asarray(theta, dtype=float)
     draws = np.asarray(draws, dtype=float)
+    finite = np.isfinite(draws)
+    out = _summarize(theta, draws, level, method, jackknife)
+    for j in np.flatnonzero(~finite.all(axis=0) & (finite.sum(axis=0) >= 2)):
+        jack = None if jackknife is None else jackknife[:, j][np.isfinite(jackknife[:, j])]
+        part = _summarize(theta[[j]], draws[finite[:, j]][:, [j]], level, method,
+                          None if jack is None else jack[:, None])
+        for k, v in part.items():
+            out[k][j] = v[0]
+    return out
+
+
+def _summarize(theta, draws, level, method, jackknife):
     se = draws.std(axis=0, ddof=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(se > 1e-14 * np.maximum(1.0, np.abs(theta)), theta / se, np.nan)

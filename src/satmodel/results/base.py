@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..diagnostics import Diagnostic
-from ..errors import SatModelError, suggest
+from ..errors import OptionError, SatModelError, suggest
 
 __all__ = ["ResultBase"]
 
@@ -46,9 +46,10 @@ class ResultBase:
     # ------------------------------------------------------------------ tables
     def table(self, name: str) -> pd.DataFrame:
         """Any table by name (``res.TABLE_NAMES``), with se, CI ... after a bootstrap."""
-        if name not in self.TABLE_NAMES:
-            raise SatModelError(f"unknown table {name!r}.{suggest(name, self.TABLE_NAMES)} "
-                                f"Tables: {', '.join(self.TABLE_NAMES)}")
+        if not isinstance(name, str) or name not in self.TABLE_NAMES:
+            hint = suggest(name, self.TABLE_NAMES) if isinstance(name, str) else ""
+            raise OptionError(f"unknown table {name!r}.{hint} "
+                              f"Tables: {', '.join(self.TABLE_NAMES)}")
         df = self._base_table(name)
         if self.inference is not None:
             df = self.inference.annotate(name, df)

@@ -33,6 +33,7 @@ from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyOptions, prepare
 from . import pls_checks as checks
+from .grouped_fit import STANDARDIZE, fit_groups
 from .pls import PLSResult
 
 __all__ = ["fit_pls", "fit_pls_moments", "permutation_test", "PLS_MISSING"]
@@ -58,7 +59,10 @@ def fit_pls(
     scaled: bool = True,
     scales: Any = None,
     columns: Sequence[str] | None = None,
-) -> PLSResult:
+    by: Any = None,
+    standardize: str = "group",
+    min_rows: int | None = None,
+) -> Any:
     """Fit ``spec`` to survey ``data`` by PLS-PM (or PLSc with ``consistent=True``).
 
     Parameters
@@ -72,10 +76,15 @@ def fit_pls(
     missing, na_values, reverse, weights, missing_warn, scales
         Survey options, documented once on :class:`satmodel.SurveyOptions`;
         ``weights`` is a column name of ``data`` or an array with one weight per row.
+    by : str or list of str, optional
+        Group columns (company, wave): every group fitted in one batched call, returning
+        a :class:`~satmodel.results.grouped.GroupedPLSResult`; groups that cannot be
+        fitted (fewer than ``min_rows`` rows, a constant item, no convergence) are left
+        out and reported. ``standardize="group"``: items standardized within each group.
 
     Returns
     -------
-    PLSResult
+    PLSResult (GroupedPLSResult with ``by=``)
 
     Raises
     ------
@@ -97,10 +106,18 @@ def fit_pls(
                                         reverse=reverse, weights=weights,
                                         missing_warn=missing_warn, scales=scales or {})
     spec = survey_options.apply_scales(spec)
+    if by is None:  # a grouped fit checks these itself
+        valid.choice("fit_pls", "standardize", standardize, STANDARDIZE)
+        if min_rows is not None:
+            valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
+    else:
+        return fit_groups(spec, data, by, options, survey_options, weights=weights,
+                          columns=columns, standardize=standardize, min_rows=min_rows)
     with collecting() as found:
         survey = prepare(spec, data, columns=columns, na_values=survey_options.na_values,
                          reverse=survey_options.reverse, missing=survey_options.missing,
-                         weights=weights, missing_warn=survey_options.missing_warn)
+                         weights=weights, missing_warn=survey_options.missing_warn,
+                         min_rows=min_rows)
         refit = Refit(survey, options, layout_of(spec))
         mom = refit.moments()
         checks.check_moments(spec, mom)
@@ -253,7 +270,7 @@ def permutation_test(spec: ModelSpec, data: Any, group: Any, *, n: int = 1000, s
     >>> list(out.columns)[:4]
     ['source', 'target', 'estimate_female', 'estimate_male']
     """
-    valid.integer("permutation_test", "n", n)
+    permutation_groups.check_options(n, seed, table, column)
     pooled = fit_pls(spec, data, **fit_options)  # validates; missing data and weights as a fit
     survey = pooled.survey
     labels = permutation_groups.group_labels(data, group, survey.rows)

@@ -28,6 +28,7 @@ from ..diagnostics import Diagnostic, collecting
 from ..engine import Estimate, Layout, PLSOptions, Refit
 from ..errors import SatModelError
 from ..index import results as index_results
+from ..index import score as index_score
 from ..index.ipma import IPMA
 from ..inference import bootstrap as boot
 from ..inference import intervals
@@ -246,6 +247,11 @@ class PLSResult(ResultBase):
         """0-100 index scores (:func:`satmodel.index.results.index`)."""
         return index_results.index(self, constructs, **options)
 
+    def score(self, data: Any, **options: Any) -> pd.DataFrame:
+        """Score new respondents with this fit's frozen weights, means and SDs: 0-100 index
+        or (``what="scores"``) construct scores (:func:`satmodel.index.score.score`)."""
+        return index_score.score(self, data, **options)
+
     def index_weights(self, **options: Any) -> pd.DataFrame:
         """Index item weights (:func:`satmodel.index.results.index_weights`)."""
         return index_results.index_weights(self, **options)
@@ -282,7 +288,8 @@ class PLSResult(ResultBase):
         >>> res.bootstrap(n=100, seed=1, progress=False).inference.n_valid
         100
         """
-        boot.check_options(n, ci, level, signs, inadmissible, chunk_size)
+        boot.check_options(n, ci, level, signs, inadmissible, chunk_size, seed=seed,
+                           progress=progress, tables=tables)
         refit = self.refit_with_rows("bootstrap")
         with collecting() as found:
             inf = boot.bootstrap(self.spec, refit, self.context, n, seed, level=level,
@@ -312,14 +319,18 @@ class PLSResult(ResultBase):
         from .. import _validate as valid
 
         valid.choice("test", "alternative", alternative, ("two-sided", "less", "greater"))
-        d = self.draws(table, column).to_numpy()
+        valid.number("test", "value", value, -np.inf, np.inf)
         inf = self._inference("test")
-        column = column or next(iter(inf.original[table]))
+        column = inf.pick("test", table, column)
+        d = self.draws(table, column).to_numpy()
         est = inf.original[table][column]
-        se = d.std(axis=0, ddof=1)
+        ok = np.isfinite(d)  # a value not defined in a resample: the others (as bootstrap)
+        m = ok.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(ok, d, 0.0).sum(axis=0) / m
+            se = np.sqrt((np.where(ok, d - mean, 0.0) ** 2).sum(axis=0) / (m - 1))
             t = (est - value) / se
-        dist = stats.t(df=d.shape[0] - 1)
+        dist = stats.t(df=np.maximum(m - 1, 1))
         p = {"two-sided": 2 * dist.sf(np.abs(t)), "less": dist.cdf(t),
              "greater": dist.sf(t)}[alternative]
         out = TABLES[table].keys(self.spec)
@@ -328,16 +339,9 @@ class PLSResult(ResultBase):
 
     def draws(self, table: str, column: str | None = None) -> pd.DataFrame:
         """Bootstrap draws of one table column: one row per resample."""
-        from ..errors import suggest
-
         inf = self._inference("draws")
-        draws = inf.require_draws("draws")
-        if table not in draws:
-            raise SatModelError(f"no draws for table {table!r}.{suggest(table, draws)}")
-        cols = list(draws[table])
-        column = column or cols[0]
-        if column not in cols:
-            raise SatModelError(f"table {table!r} has no column {column!r}; columns: {cols}")
+        column = inf.pick("draws", table, column)
+        inf.require_draws("draws")
         return inf.draws_frame(table, column, TABLES[table].keys(self.spec))
 
     def _inference(self, verb: str) -> Any:

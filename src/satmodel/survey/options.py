@@ -9,7 +9,7 @@ and the CLI: missing-data treatment, survey codes, reverse items, sampling weigh
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Union
 
 import numpy as np
@@ -106,6 +106,8 @@ class SurveyOptions(BaseModel):
         def as_tuple(v: Any) -> Any:
             if v is None:
                 return ()
+            if isinstance(v, (bool, np.bool_)):
+                raise ValueError("a code such as -99 or a list of codes, not True/False")
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 return (float(v),)
             if isinstance(v, (list, tuple, set, frozenset)):
@@ -133,4 +135,15 @@ class SurveyOptions(BaseModel):
     def _items(cls, value: Any) -> Any:
         if value is None:
             return ()
-        return (value,) if isinstance(value, str) else tuple(value)
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, Iterable) or isinstance(value, Mapping):
+            raise ValueError("item names (a name or a list of names)")
+        return tuple(value)
+
+    @field_validator("missing_warn", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> Any:
+        if isinstance(value, (bool, np.bool_, str, bytes)):
+            raise ValueError("a share from 0 to 1 (a number)")
+        return value

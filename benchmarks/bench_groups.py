@@ -1,0 +1,196 @@
+"""Many-model benchmark: 1,000 company models fitted in one call vs a Python loop.
+
+Data: G companies (default 1,000) of n rows each (default 200), every company's rows
+resampled with replacement from the 250 ECSI respondents (``ecsi_satisfaction``,
+seeded), one pandas DataFrame with a ``company`` column. ECSI model, Mode A, path scheme.
+
+Phases, each in a fresh subprocess of this script (so peak memory is the phase's own;
+``resource.getrusage(RUSAGE_SELF).ru_maxrss`` at its end, next to the same process's
+memory after building the data), with BLAS/OpenMP threads set to 1 (environment before
+numpy is imported, and threadpoolctl):
+
+- ``grouped``: ``sm.fit_pls(spec, df, by="company")`` — validation, grouping, G moment
+  matrices, one batched engine call, the per-fit checks (median of ``--reps``);
+- ``loop``: ``for part in parts: sm.fit_pls(spec, part)`` over the pre-split companies
+  (the split is not timed, in the loop's favour);
+- ``bootstrap``: ``res.bootstrap(n=B, seed=1, tables=["paths", "index"])`` on the
+  grouped fit (G x B refits through the driver; draws of two tables kept);
+- ``boot_loop``: per-company ``res[key].bootstrap(n=B, ...)`` on the first
+  ``--loop-groups`` companies, extrapolated to G (timed share reported).
+
+    .venv/bin/python benchmarks/bench_groups.py            # full (~6-8 min on 2 cores)
+    .venv/bin/python benchmarks/bench_groups.py --quick    # G=200, B=200 (~1 min)
+
+Writes benchmarks/results/groups.json (quick: groups.quick.json) with the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="G=200 companies, B=200")
+    p.add_argument("--groups", type=int, help="companies (default 1000, quick 200)")
+    p.add_argument("--rows", type=int, default=200, help="rows per company (default 200)")
+    p.add_argument("--boot", type=int, help="bootstrap resamples B (default 1000, quick 200); 0 skips")
+    p.add_argument("--reps", type=int, help="repetitions of the grouped fit (default 5, quick 3)")
+    p.add_argument("--loop-groups", type=int, default=20,
+                   help="companies in the timed per-company bootstrap loop (extrapolated)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--phase", help=argparse.SUPPRESS)
+    p.add_argument("--out", type=Path, help="JSON output (default results/groups.json)")
+    a = p.parse_args(argv)
+    a.groups = a.groups or (200 if a.quick else 1000)
+    a.boot = (200 if a.quick else 1000) if a.boot is None else a.boot
+    a.reps = a.reps or (3 if a.quick else 5)
+    a.out = a.out or HERE / "results" / ("groups.quick.json" if a.quick else "groups.json")
+    return a
+
+
+# ---------------------------------------------------------------------------- one phase
+
+def _maxrss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def make_data(groups: int, rows: int, seed: int):
+    import numpy as np
+
+    import satmodel as sm
+
+    base = sm.datasets.load("ecsi_satisfaction").drop(columns="gender")
+    rng = np.random.default_rng(seed)
+    df = base.iloc[rng.integers(0, len(base), size=groups * rows)].reset_index(drop=True)
+    df.insert(0, "company", np.repeat([f"C{g:04d}" for g in range(groups)], rows))
+    return df
+
+
+def run_phase(a: argparse.Namespace) -> dict:
+    import warnings
+
+    import numpy as np
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import satmodel as sm
+
+    threadpool_limits(1)
+    warnings.simplefilter("ignore")  # sign warnings of resampled companies: not timed noise
+    spec = sm.templates.ecsi()
+    df = make_data(a.groups, a.rows, a.seed)
+    out = {"phase": a.phase, "rss_after_data_mb": _maxrss_mb(),
+           "blas_threads": sorted({i.get("num_threads") for i in threadpool_info()})}
+    if a.phase == "grouped":
+        times = []
+        for _ in range(a.reps + 1):  # the first call warms up (excluded)
+            t0 = time.perf_counter()
+            res = sm.fit_pls(spec, df, by="company")
+            times.append(time.perf_counter() - t0)
+        out.update(times_s=times[1:], median_s=float(np.median(times[1:])),
+                   fitted=res.n_groups, skipped=len(res.skipped))
+    elif a.phase == "loop":
+        parts = [part for _, part in df.groupby("company", sort=True)]
+        sm.fit_pls(spec, parts[0])
+        t0 = time.perf_counter()
+        fits = [sm.fit_pls(spec, part) for part in parts]
+        out.update(total_s=time.perf_counter() - t0, fitted=len(fits))
+    elif a.phase == "bootstrap":
+        res = sm.fit_pls(spec, df, by="company")
+        t0 = time.perf_counter()
+        boot = res.bootstrap(n=a.boot, seed=1, tables=["paths", "index"], progress=False)
+        out.update(total_s=time.perf_counter() - t0,
+                   resamples_kept=int(boot.inference.n_valid.sum()),
+                   refits=res.n_groups * a.boot)
+    elif a.phase == "boot_loop":
+        res = sm.fit_pls(spec, df, by="company")
+        keys = [k for k, _ in zip(res.groups.labels, range(a.loop_groups))]
+        t0 = time.perf_counter()
+        for key in keys:
+            res[key].bootstrap(n=a.boot, seed=res.group_seed(key, 1), tables=["paths", "index"],
+                               progress=False)
+        took = time.perf_counter() - t0
+        out.update(timed_groups=len(keys), timed_s=took,
+                   extrapolated_s=took * res.n_groups / len(keys))
+    out["peak_rss_mb"] = _maxrss_mb()
+    return out
+
+
+def child(a: argparse.Namespace, phase: str) -> dict:
+    env = dict(os.environ, **{v: "1" for v in THREAD_VARS})
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", phase,
+           "--groups", str(a.groups), "--rows", str(a.rows), "--boot", str(a.boot),
+           "--reps", str(a.reps), "--loop-groups", str(a.loop_groups), "--seed", str(a.seed)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    line = [x for x in proc.stdout.splitlines() if x.startswith("BENCH_JSON ")]
+    if proc.returncode != 0 or not line:
+        return {"phase": phase, "error": (proc.stdout + proc.stderr).strip()[-2000:]}
+    return json.loads(line[-1][len("BENCH_JSON "):])
+
+
+# ---------------------------------------------------------------------------- main
+
+def main() -> None:
+    a = parse_args()
+    if a.phase:
+        print("BENCH_JSON " + json.dumps(run_phase(a)), flush=True)
+        return
+    sys.path.insert(0, str(HERE))
+    import _runner as R
+
+    machine = R.announce_machine()
+    R.log(f"data: {a.groups} companies x {a.rows} rows (ECSI resampled, seed {a.seed}); "
+          f"B = {a.boot}; BLAS threads 1")
+    phases = ["grouped", "loop"] + (["bootstrap", "boot_loop"] if a.boot else [])
+    results = {}
+    for phase in phases:
+        R.log(f"\n== {phase}")
+        results[phase] = rec = child(a, phase)
+        if "error" in rec:
+            R.log(f"  ERROR: {rec['error']}")
+            continue
+        shown = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in rec.items()
+                 if k not in ("phase", "times_s")}
+        R.log("  " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+    g, lp = results.get("grouped", {}), results.get("loop", {})
+    summary = {}
+    if "median_s" in g and "total_s" in lp:
+        summary["fit_ratio_loop_over_grouped"] = lp["total_s"] / g["median_s"]
+    b, bl = results.get("bootstrap", {}), results.get("boot_loop", {})
+    if "total_s" in b and "extrapolated_s" in bl:
+        summary["bootstrap_ratio_loop_over_grouped"] = bl["extrapolated_s"] / b["total_s"]
+    R.log("\nSummary")
+    rows = [["grouped fit (one call)", R.fmt_s(g.get("median_s")), "-",
+             f"{g.get('peak_rss_mb', float('nan')):.0f}"],
+            ["loop of fit_pls", R.fmt_s(lp.get("total_s")),
+             R.fmt_ratio(summary.get("fit_ratio_loop_over_grouped")),
+             f"{lp.get('peak_rss_mb', float('nan')):.0f}"]]
+    if a.boot:
+        rows += [[f"grouped bootstrap B={a.boot}", R.fmt_s(b.get("total_s")), "-",
+                  f"{b.get('peak_rss_mb', float('nan')):.0f}"],
+                 ["loop of res[key].bootstrap (extrap.)", R.fmt_s(bl.get("extrapolated_s")),
+                  R.fmt_ratio(summary.get("bootstrap_ratio_loop_over_grouped")),
+                  f"{bl.get('peak_rss_mb', float('nan')):.0f}"]]
+    R.print_table(["case", "seconds", "loop / grouped", "peak RSS MB"], rows)
+    machine["load_average_end"] = R.load_average()
+    R.write_json(a.out, {"benchmark": "groups", "machine": machine,
+                         "settings": {"groups": a.groups, "rows": a.rows, "boot": a.boot,
+                                      "reps": a.reps, "loop_groups": a.loop_groups,
+                                      "seed": a.seed, "blas_threads": 1,
+                                      "bootstrap_tables": ["paths", "index"]},
+                         "results": results, "summary": summary})
+
+
+if __name__ == "__main__":
+    main()

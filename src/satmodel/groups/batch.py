@@ -1,0 +1,256 @@
+"""Many groups of one survey (companies x waves) fitted in one batched engine call.
+
+A group is the set of rows with one value of the ``by=`` key columns. Its moments are
+those of its own rows — exactly what a 0/1 row-weight mask on the pooled rows gives,
+but computed on the group's rows only (O(n p²) for all groups together instead of
+O(G n p²) for G full-length masks) — so each group is standardized with its own means
+and SDs (cSEM, SmartPLS). The G moment matrices are stacked on the leading batch axis
+and :meth:`satmodel.engine.Refit.on_moments` fits them in ONE call; converged elements
+are frozen, so every group's numbers equal a fit on that group's rows alone.
+
+>>> import satmodel as sm
+>>> from satmodel.survey import prepare
+>>> df = sm.datasets.load("ecsi_satisfaction")
+>>> survey = prepare(sm.templates.ecsi(), df)
+>>> groups = split(df, ("gender",), survey)
+>>> groups.keys["gender"].tolist(), [len(r) for r in groups.rows]
+(['female', 'male'], [148, 102])
+>>> group_moments(groups.surveys(survey)).corr.shape
+(2, 27, 27)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import errors
+from ..diagnostics import Diagnostic, collecting, report
+from ..errors import DataError, SatModelError, suggest
+from ..moments.core import Moments
+from ..moments.treatment import survey_moments
+from ..spec.model import ModelSpec
+from ..survey import SurveyData, coding
+from ..survey.adapters import as_table
+
+__all__ = [
+    "Groups",
+    "group_moments",
+    "key_text",
+    "minimum_rows",
+    "plain",
+    "pooled_moments",
+    "record_for",
+    "split",
+    "stack_moments",
+    "sub_survey",
+    "take",
+    "warn_once",
+    "with_report",
+]
+
+
+def plain(value: Any) -> Any:
+    """A key value as a plain Python scalar (numpy scalars unwrapped)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def key_text(key: tuple) -> str:
+    """A stable text of a group key (seeds are derived from it)."""
+    return "\x1f".join(repr(plain(v)) for v in key)
+
+
+def minimum_rows(spec: ModelSpec, min_rows: int | None) -> int:
+    """Fewest rows a group needs: 3, more than the largest block, and ``min_rows``."""
+    largest = max(len(items) for items in spec.blocks.values())
+    return max(3, largest + 1, int(min_rows or 0))
+
+
+@dataclass(frozen=True, eq=False)
+class Groups:
+    """The groups of a pooled survey.
+
+    ``keys`` holds one row per group (the ``by`` columns, sorted), ``rows[g]`` the
+    positions of group g's rows in the pooled survey matrix (input order) and
+    ``n_input[g]`` its rows in the input before any casewise deletion.
+    """
+
+    by: tuple[str, ...]
+    keys: pd.DataFrame
+    rows: tuple[np.ndarray, ...]
+    n_input: np.ndarray
+
+    @cached_property
+    def labels(self) -> list[tuple]:
+        """Group keys as tuples of plain Python values."""
+        return [tuple(plain(v) for v in row) for row in self.keys.itertuples(index=False)]
+
+    @cached_property
+    def _lookup(self) -> dict[tuple, int]:
+        return {k: g for g, k in enumerate(self.labels)}
+
+    def position(self, key: Any) -> int:
+        """Position of a group given its key (a scalar when there is one key column)."""
+        wanted = key if isinstance(key, tuple) else (key,)
+        lookup = self._lookup
+        if len(wanted) != len(self.by) or wanted not in lookup:
+            shown = [k[0] if len(k) == 1 else k for k in self.labels]
+            hint = suggest(str(wanted[0]), [str(k[0]) for k in self.labels]) \
+                if len(wanted) == 1 else ""
+            raise SatModelError(
+                f"no group {key!r} (keys are values of {', '.join(self.by)}).{hint} "
+                f"Groups: {shown[:8]}{' ...' if len(shown) > 8 else ''}")
+        return lookup[wanted]
+
+    def surveys(self, survey: SurveyData) -> list[SurveyData]:
+        """Each group's rows as its own validated survey (without the missing-data report:
+        :func:`with_report` adds it)."""
+        return [sub_survey(survey, r) for r in self.rows]
+
+    def take(self, positions: Sequence[int]) -> Groups:
+        """The listed groups only."""
+        pos = list(positions)
+        return Groups(self.by, self.keys.iloc[pos].reset_index(drop=True),
+                      tuple(self.rows[g] for g in pos), self.n_input[pos])
+
+
+def _key_column(table, name: str, n: int) -> np.ndarray:
+    if name not in table.labels:
+        raise DataError(f"by= column {name!r} is not a column of the data."
+                        f"{suggest(name, [str(c) for c in table.labels])}")
+    values = np.asarray(table.column(name))
+    if values.shape != (n,):
+        raise DataError(f"by= column {name!r} has {values.size} values for {n} rows")
+    missing = pd.isna(values)
+    if missing.any():
+        raise DataError(f"by= column {name!r} is missing for {int(missing.sum())} row(s); "
+                        "give every respondent a group (or drop those rows first)")
+    return values
+
+
+def split(data: Any, by: Sequence[str], survey: SurveyData, *, columns: Any = None) -> Groups:
+    """Group the rows of ``survey`` (validated from ``data``) by the ``by`` columns."""
+    table = as_table(data, columns)
+    n_all = int(survey.report.attrs["rows_input"]) if survey.report is not None else survey.n
+    frame = pd.DataFrame({name: _key_column(table, name, n_all) for name in by})
+    if len(by) == 1:
+        codes_all = pd.factorize(frame[by[0]], sort=True)[0]
+    else:
+        codes_all = frame.groupby(list(by), sort=True).ngroup().to_numpy()
+    first = np.unique(codes_all, return_index=True)[1]
+    keys = frame.iloc[first].reset_index(drop=True)
+    rows_all = np.arange(n_all) if survey.rows is None else survey.rows
+    kept = codes_all[rows_all]
+    order = np.argsort(kept, kind="stable")
+    bounds = np.cumsum(np.bincount(kept, minlength=len(keys)))[:-1]
+    rows = tuple(np.sort(r) for r in np.split(order, bounds))
+    return Groups(tuple(by), keys, rows, np.bincount(codes_all, minlength=len(keys)))
+
+
+def sub_survey(survey: SurveyData, rows: np.ndarray) -> SurveyData:
+    """The rows ``rows`` of ``survey`` as a survey of their own: sampling weights rescaled
+    to sum to the group's rows (as ``prepare`` does for any data)."""
+    X = survey.X[rows]
+    w = None
+    if survey.weights is not None:
+        w = survey.weights[rows]
+        w = w * (len(w) / w.sum())
+    original = rows if survey.rows is None else survey.rows[rows]
+    return SurveyData(X=X, index=survey.index[rows], indicators=survey.indicators, weights=w,
+                      missing=survey.missing, rows=original)
+
+
+def with_report(spec: ModelSpec, survey: SurveyData, n_input: int) -> SurveyData:
+    """A group's survey with its missing-data report: missing cells of its kept rows
+    (declared codes counted as missing, not apart), rows dropped = input rows − kept."""
+    report = coding.missing_report(spec, survey.X, {}, survey.missing, n_input - survey.n,
+                                   n_input)
+    return dataclasses.replace(survey, report=report)
+
+
+def take(obj: Any, idx: Any) -> Any:
+    """Element(s) ``idx`` of every array field of a batched dataclass (Moments, Estimate)."""
+    return dataclasses.replace(obj, **{f.name: np.asarray(getattr(obj, f.name))[idx]
+                                       for f in dataclasses.fields(obj)})
+
+
+def stack_moments(parts: Sequence[Moments]) -> Moments:
+    """Moments of several (batched or single) fits concatenated on the leading axis."""
+    def cat(values, tail: int) -> np.ndarray:
+        arrays = [np.asarray(v, dtype=float) for v in values]
+        return np.concatenate([a.reshape((-1,) + a.shape[a.ndim - tail:]) for a in arrays])
+    return Moments(n=cat([m.n for m in parts], 0), mean=cat([m.mean for m in parts], 1),
+                   std=cat([m.std for m in parts], 1), corr=cat([m.corr for m in parts], 2))
+
+
+def group_moments(surveys: Sequence[SurveyData]) -> Moments:
+    """Each group's moments (its own rows, missing-data treatment and weights), stacked
+    on a leading axis of length G."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return stack_moments([survey_moments(s) for s in surveys])
+
+
+_PAD_BUDGET = 32 * 2**20  # bytes of zero-padded group rows per batched product
+
+
+def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | None:
+    """Moments of every group at once for complete, unweighted rows (None otherwise, or
+    when padding to the largest group would more than double the rows): the groups'
+    centred rows zero-padded to (G, n_max, p) and one batched X'X — the numbers of
+    :func:`satmodel.moments.compute_moments` on each group's rows, to rounding."""
+    X = survey.X
+    sizes = np.array([len(r) for r in rows])
+    if survey.weights is not None or not len(rows) or np.isnan(X).any() \
+            or sizes.sum() * 2 < len(rows) * sizes.max():
+        return None
+    n_max, p = int(sizes.max()), X.shape[1]
+    step = max(1, _PAD_BUDGET // (8 * n_max * p))
+    parts = []
+    for a in range(0, len(rows), step):
+        chunk, m = rows[a:a + step], sizes[a:a + step]
+        G = len(chunk)
+        Y = X.take(np.concatenate(chunk), axis=0)
+        if (m == n_max).all():
+            pad = Y.reshape(G, n_max, p)
+        else:  # zero rows after each group's own
+            pad = np.zeros((G, n_max, p))
+            starts = np.concatenate([[0], np.cumsum(m)[:-1]])
+            pad.reshape(-1, p)[np.repeat(np.arange(G) * n_max - starts, m) + np.arange(m.sum())] = Y
+        mean = pad.sum(axis=1) / m[:, None]
+        pad -= mean[:, None, :]
+        if not (m == n_max).all():
+            pad[np.arange(n_max)[None, :] >= m[:, None]] = 0.0
+        cov = np.einsum("gnp,gnq->gpq", pad, pad, optimize=True) / (m - 1.0)[:, None, None]
+        std = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = cov / (std[:, :, None] * std[:, None, :])
+        corr[:, np.arange(p), np.arange(p)] = 1.0
+        parts.append(Moments(n=m.astype(float), mean=mean, std=std, corr=corr))
+    return stack_moments(parts)
+
+
+def record_for(label: str, d: Diagnostic) -> Diagnostic:
+    """Record a group's diagnostic under its name (``company='A': ...``) without a warning."""
+    category = getattr(errors, d.category, errors.SatModelWarning)
+    return report(d.code, f"{label}: {d.message}", category, names=(label,) + d.names,
+                  count=d.count, severity=d.severity, warn=False)
+
+
+def warn_once(records: Sequence[tuple[str, Diagnostic]], total: int) -> None:
+    """One warning per code for the diagnostics of many groups (their records are kept
+    elsewhere: these summaries are not recorded again)."""
+    by_code: dict[str, list[tuple[str, Diagnostic]]] = {}
+    for label, d in records:
+        by_code.setdefault(d.code, []).append((label, d))
+    with collecting():
+        for code, items in by_code.items():
+            label, d = items[0]
+            more = f" (and {len(items) - 1} more; see res.diagnostics)" if len(items) > 1 else ""
+            report(code, f"{len(items)} of {total} groups: {label}: {d.message}{more}",
+                   getattr(errors, d.category, errors.SatModelWarning))
