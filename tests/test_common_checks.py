@@ -149,13 +149,7 @@ def _cases():
             if (verb, option) in NOT_CHECKED:
                 continue
             for k, value in enumerate(BAD_FOR.get((verb, option), BAD.get(option, []))):
-                marks = []
-                if verb == "cb.bootstrap" and option == "seed":
-                    marks = [pytest.mark.xfail(
-                        reason="cbsem/bootstrap.py check_options does not validate seed "
-                               "(needs valid.seed('bootstrap', seed)); not this helper's file",
-                        strict=False)]
-                yield pytest.param(verb, option, value, id=f"{verb}-{option}-{k}", marks=marks)
+                yield pytest.param(verb, option, value, id=f"{verb}-{option}-{k}")
 
 
 def test_every_option_of_every_verb_has_bad_values():

@@ -71,9 +71,10 @@ def check_interval(method: Any, level: Any, verb: str = "bootstrap") -> None:
             "'percentile', 'basic' or 'normal'")
 
 
-def check_options(n: Any, ci: Any, level: Any, progress: Any) -> None:
+def check_options(n: Any, ci: Any, level: Any, progress: Any, seed: Any = None) -> None:
     """Validate the options of ``CBSEMResult.bootstrap`` once (one message format)."""
     valid.integer("bootstrap", "n", n, minimum=2)
+    valid.seed("bootstrap", seed)
     check_interval(ci, level)
     if progress is not None and not isinstance(progress, bool):
         raise valid.bad("bootstrap", "progress", progress, "True, False or None")

@@ -219,7 +219,7 @@ class CBSEMResult(ResultBase):
         >>> cb.bootstrap(n=3, seed=1, progress=False).inference.n_valid
         3
         """
-        boot.check_options(n, ci, level, progress)
+        boot.check_options(n, ci, level, progress, seed)
         survey = self.survey_rows("bootstrap")
         original = {t: {c: self._values[t][c] for c in cols} for t, cols in cbt.BOOTSTRAP.items()}
         with collecting() as found:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from importlib import metadata
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,8 @@ __all__ = ["Matrix", "TableRecord", "InferenceRecord", "PLSRecord", "CBSEMRecord
 
 FORMAT_VERSION = 2
 MAX_BYTES = 256 * 2**20
-Number = Optional[float]
+#: a finite number, or None where a value is not defined (NaN never travels in a record)
+Number = Optional[Annotated[float, Field(allow_inf_nan=False)]]
 
 
 def package_version() -> str:
@@ -150,7 +151,7 @@ class EstimateRecord(_Strict):
     paths: Matrix
     r2: dict[str, float]
     total: Matrix
-    n_iter: int = Field(ge=0)
+    n_iter: int = Field(ge=0, le=10_000_000, strict=True)
     converged: bool
     singular_block: dict[str, bool]
 
@@ -170,7 +171,7 @@ class PLSRecord(_Strict):
     spec: ModelSpec
     options: PLSOptions
     survey_options: SurveyOptions
-    n_obs: int = Field(ge=3)
+    n_obs: int = Field(ge=3, le=10**12, strict=True)
     indicator_mean: dict[str, float]
     indicator_std: dict[str, float]
     indicator_corr: Matrix
@@ -292,7 +293,7 @@ class CBEstimateRecord(_Strict):
     n_free: int = Field(ge=0)
     fmin: Number = None
     converged: bool
-    n_iter: int = Field(ge=0)
+    n_iter: int = Field(ge=0, le=10_000_000, strict=True)
     message: str = Field("", max_length=20000)
     messages: list[str] = []
     fim_singular: bool = False
@@ -310,7 +311,7 @@ class CBSEMRecord(_Strict):
     estimator: Literal["ML", "GLS", "ULS", "WLS", "DWLS"]
     missing: Literal["error", "listwise", "fiml"]
     survey_options: SurveyOptions
-    n_obs: int = Field(ge=3)
+    n_obs: int = Field(ge=3, le=10**12, strict=True)
     indicator_mean: dict[str, float]
     sample_cov: Matrix
     estimate: CBEstimateRecord
