@@ -83,6 +83,11 @@ BAD: dict[str, list] = {
     "per_points": [0, -1, NAN, INF, "5", True],
     "cut": ["nope", 5, (1,)],
     "by": [[1, 2], "x"],
+    # compare_groups, micom
+    "n_boot": [0, 1, 2.5, True, "10"],
+    "parameters": ["nope", 5, ["nope.estimate"]],
+    "correction": CHOICE, "permute": CHOICE,
+    "alpha": [0, 1, -0.1, NAN, True, "0.05"],
 }
 
 #: where a verb's option takes other values than the same name elsewhere
@@ -121,6 +126,9 @@ VERBS = {
     "index_weights": (_bound(sm.PLSResult.index_weights, RES), index_results.index_weights, {}),
     "impacts": (_bound(sm.PLSResult.impacts, RES), index_results.impacts, {}),
     "ipma": (_bound(sm.PLSResult.ipma, RES), index_results.ipma, {"target": "LOY"}),
+    "compare_groups": (sm.compare_groups, sm.compare_groups,
+                       {"spec": SPEC, "data": DF, "group": "gender", "n": 9, "method": "keil"}),
+    "micom": (sm.micom, sm.micom, {"spec": SPEC, "data": DF, "group": "gender", "n": 9}),
     "cb.bootstrap": (lambda **kw: CB().bootstrap(**kw), sm.CBSEMResult.bootstrap,
                      {"n": 2, "progress": False}),
 }

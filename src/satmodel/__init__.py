@@ -36,7 +36,9 @@ from .index.score import sample_size
 from .report.compare import compare
 from .results import CBSEMResult, PLSResult, fit_pls, fit_pls_moments, permutation_test
 from .results.cbsem_fit import fit_cbsem
+from .results.group_verbs import compare_groups, micom
 from .results.grouped import GroupedPLSResult
+from .groups.micom import MICOMResult
 from .spec import Construct, Covariance, Indicator, ModelSpec, Path
 from .survey import SurveyOptions, screening
 
@@ -48,6 +50,6 @@ __all__ = [
     "IndexWarning", "MissingDataWarning", "ModelSpec", "NotAvailableError", "OptionError",
     "PLSOptions", "PLSResult", "Path", "SatModelError", "SatModelWarning", "SignWarning",
     "SpecError", "SurveyOptions", "companion", "compare", "datasets", "fit_cbsem", "fit_pls",
-    "fit_pls_moments", "index", "ipma", "permutation_test", "roll_up", "sample_size",
-    "screening", "templates",
+    "fit_pls_moments", "compare_groups", "micom", "MICOMResult", "index", "ipma",
+    "permutation_test", "roll_up", "sample_size", "screening", "templates",
 ]

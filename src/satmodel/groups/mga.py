@@ -153,7 +153,8 @@ def compare_groups(spec: ModelSpec, refit: Refit, labels: Any, *,
 
 
 def _methods(method: str | Sequence[str]) -> set[str]:
-    names = [method] if isinstance(method, str) else list(method)
+    names = [method] if isinstance(method, str) else \
+        list(method) if isinstance(method, (list, tuple)) else []
     allowed = "'all' or one or more of " + ", ".join(map(repr, METHODS))
     if not names:
         raise valid.bad(VERB, "method", method, allowed)

@@ -80,10 +80,11 @@ def select_parameters(spec: ModelSpec, parameters: Sequence[str] | str | None,
                   ("loadings", lambda k: k.construct.isin(factor)),
                   ("weights", lambda k: ~k.construct.isin(factor))]
     else:
-        names = [parameters] if isinstance(parameters, str) else list(parameters)
         allowed = (f"'paths', 'loadings', 'weights' or '<table>.<column>' of a listed table "
                    f"({', '.join(TABLES)})")
-        if not names:
+        names = [parameters] if isinstance(parameters, str) else \
+            list(parameters) if isinstance(parameters, (list, tuple)) else []
+        if not names or not all(isinstance(n, str) for n in names):
             raise valid.bad(verb, "parameters", parameters, allowed)
         for name in names:
             table, _, column = str(name).partition(".")
