@@ -51,7 +51,7 @@ from satmodel.spec.layout import layout_of, structural_order
 # ---------------------------------------------------------------- profiles and limits
 
 RELEASE = os.environ.get("HYPOTHESIS_PROFILE", "").lower() in ("release", "adversarial-release")
-_COMMON = dict(deadline=5_000, suppress_health_check=[HealthCheck.too_slow,
+_COMMON = dict(deadline=20_000, suppress_health_check=[HealthCheck.too_slow,
                                                       HealthCheck.data_too_large,
                                                       HealthCheck.filter_too_much])
 settings.register_profile("adversarial-ci", derandomize=True, database=None, **_COMMON)
@@ -200,7 +200,7 @@ def _check_parsed(value) -> None:
     assert sm.ModelSpec.model_validate_json(value.model_dump_json()) == value
 
 
-@budget(250)
+@budget(400)
 @given(st.one_of(lavaan_soup(), lavaan_statements(), st.text(max_size=200)))
 def test_random_lavaan_text(text):
     _check_parsed(outcome(sm.ModelSpec.from_lavaan, text))
@@ -228,8 +228,8 @@ _valid_name = st.text(_VALID_CHARS, min_size=1, max_size=8).filter(
     lambda s: s.isprintable() and not any(c.isspace() for c in s))
 _scale = st.one_of(
     st.none(),
-    st.tuples(st.floats(-1e300, 1e300), st.floats(1e-9, 1e300)).map(
-        lambda t: (t[0], t[0] + t[1])).filter(lambda t: t[0] < t[1] and math.isfinite(t[1])),
+    st.tuples(st.floats(-1e300, 1e300), st.floats(1e-6, 1.0)).map(
+        lambda t: (t[0], t[0] + abs(t[0]) * t[1] + 1.0)).filter(lambda t: t[0] < t[1]),
     st.sampled_from([(1, 5), (1, 7), (0, 10), (-3, 3), (1e-300, 2e-300)]))
 
 
@@ -298,7 +298,7 @@ def mutated_model_text(draw):
     return text
 
 
-@budget(250)
+@budget(400)
 @given(mutated_model_text())
 def test_near_miss_model_text(text):
     _check_parsed(outcome(sm.ModelSpec.from_lavaan, text))
@@ -309,7 +309,7 @@ def _without_labels(spec: sm.ModelSpec) -> sm.ModelSpec:
     return spec.model_copy(update={"constructs": cons})
 
 
-@budget(150)
+@budget(250)
 @given(valid_specs())
 def test_random_valid_specs_round_trip(data):
     spec = outcome(sm.ModelSpec.model_validate, data)
@@ -327,7 +327,7 @@ def test_random_valid_specs_round_trip(data):
     assert [names[i] for i in layout_of(spec).order] == order
 
 
-@budget(40)
+@budget(80)
 @given(valid_specs(pls_only=True), st.integers(0, 2**32 - 1), st.integers(15, 120),
        st.booleans())
 def test_random_valid_specs_fit(data, seed, n, consistent):
@@ -470,7 +470,7 @@ def _absurd(node) -> bool:
                                            "indicator_std"))
 
 
-@budget(250)
+@budget(300)
 @given(hostile_records())
 def test_hostile_result_records(text):
     value = outcome(sm.PLSResult.from_json, text)
@@ -479,10 +479,18 @@ def test_hostile_result_records(text):
     try:
         outcome(_use, value)
     except AssertionError as err:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            back = value.to_json()
         # known, reported: from_json accepts estimates beyond any fit (a loading of 2^63)
         # and reading the tables then overflows (results/record.py validates no ranges)
-        if "RuntimeWarning" in str(err) and _absurd(json.loads(value.to_json())):
+        if "RuntimeWarning" in str(err) and _absurd(json.loads(back)):
             event("known issue: absurd estimate accepted, tables overflow")
+            return
+        # known (tests/test_record.py xfails it too): NaN/inf accepted in the inference
+        # part of a record, which then does not read back to the same record
+        if "NaN" in back or "Infinity" in back:
+            event("known issue: NaN/inf accepted in a record's inference")
             return
         raise
 
@@ -611,11 +619,37 @@ _OPTIONS = st.fixed_dictionaries({}, optional={
 })
 
 
-@budget(200)
-@given(bad_frames(), _OPTIONS)
-def test_bad_data_frames(frame, options):
+def _container(frame: pd.DataFrame, kind: str):
+    """The frame as another supported table type (None if it cannot be converted)."""
+    try:
+        if kind == "dict":
+            return {c: frame.iloc[:, k].to_numpy() for k, c in enumerate(frame.columns)}, {}
+        if kind == "records":
+            return frame.to_records(index=False), {}
+        if kind == "array":
+            return frame.to_numpy(), {"columns": list(frame.columns)}
+        if kind == "polars":
+            import polars as pl
+            return pl.from_pandas(frame), {}
+        if kind == "arrow":
+            import pyarrow as pa
+            return pa.Table.from_pandas(frame, preserve_index=False), {}
+    except Exception:  # noqa: BLE001 - the conversion, not satmodel, refused this frame
+        return None, {}
+    return frame, {}
+
+
+@budget(400)
+@given(bad_frames(), _OPTIONS,
+       st.sampled_from(["frame", "frame", "frame", "dict", "records", "array", "polars",
+                        "arrow"]))
+def test_bad_data_frames(frame, options, container):
+    data, extra = _container(frame, container)
+    if data is None:
+        data, extra, container = frame, {}, "frame"
+    event(f"container: {container}")
     before = frame.copy(deep=True)
-    value = outcome(sm.fit_pls, DATA_SPEC, frame, **options)
+    value = outcome(sm.fit_pls, DATA_SPEC, data, **options, **extra)
     pd.testing.assert_frame_equal(frame, before)  # the caller's data never change
     _check_fit(value, DATA_SPEC)
 

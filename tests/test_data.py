@@ -307,20 +307,20 @@ def test_missing_values_counted_with_row_labels(toy):
 def test_missing_values_many_rows_abbreviated(toy):
     df = toy_frame(n=20).astype(dict.fromkeys(TOY_ITEMS, float))
     df.loc[5:15, "a1"] = np.nan
-    raises(toy, df, "item a1 has 11 missing value(s)", "rows 5, 6, 7, 8, 9, ...")
+    raises(toy, df, "item a1 has 11 missing value(s)", "rows 6, 7, 8, 9, 10, ... (counting from 1)")
 
 
 def test_nullable_na_is_missing(toy):
     df = toy_frame().astype({"a2": "Int64"})
     df.loc[4, "a2"] = pd.NA
-    raises(toy, df, "item a2 has 1 missing value(s) (rows 4)")
+    raises(toy, df, "item a2 has 1 missing value(s), in row 5 (counting from 1)")
 
 
 def test_infinite_values(toy):
     df = toy_frame().astype(dict.fromkeys(TOY_ITEMS, float))
     df.loc[6, "b3"] = np.inf
     df.loc[7, "b3"] = -np.inf
-    raises(toy, df, "item b3 has 2 infinite value(s)", "rows 6, 7")
+    raises(toy, df, "item b3 has 2 infinite value(s)", "rows 7, 8 (counting from 1)")
 
 
 def test_constant_column(toy):

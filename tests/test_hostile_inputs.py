@@ -216,3 +216,58 @@ def test_identical_predictors_under_plsc_blamed_on_collinearity():
         with pytest.raises(sm.EstimationError) as info:
             sm.fit_pls(spec, df, consistent=True)
     assert "collinear" in str(info.value) and "reverse-coded" not in str(info.value)
+
+
+# ---------------------------------------------------------------- extreme magnitudes
+
+ECSI_TEXT = """
+IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+EXPE =~ EXPE1 + EXPE2 + EXPE3 + EXPE4 + EXPE5
+QUAL =~ QUAL1 + QUAL2 + QUAL3 + QUAL4 + QUAL5
+VAL  =~ VAL1 + VAL2 + VAL3 + VAL4
+SAT  =~ SAT1 + SAT2 + SAT3 + SAT4
+LOY  =~ LOY1 + LOY2 + LOY3 + LOY4
+EXPE ~ IMAG
+QUAL ~ EXPE
+VAL  ~ EXPE + QUAL
+SAT  ~ IMAG + EXPE + QUAL + VAL
+LOY  ~ IMAG + SAT
+"""
+
+
+@pytest.mark.parametrize("missing", ["error", "em", "pairwise", "mean"])
+@pytest.mark.parametrize("factor", [1e-300, 1e-160, 2.0**-60, 2.0**60, 1e160, 1e200, 1e300])
+def test_estimates_do_not_depend_on_an_items_scale(factor, missing):
+    """PLS is scale-free: one item times 1e±300 gives the same estimates (it overflowed to
+    weight 0 at 1e160, or lost digits at 1e-160, before)."""
+    spec = sm.ModelSpec.from_lavaan(ECSI_TEXT)
+    data = sm.datasets.load("ecsi_satisfaction").drop(columns="gender").astype(float)
+    if missing != "error":
+        data.loc[[3, 17], "SAT2"] = np.nan
+    scaled = data.assign(IMAG1=data["IMAG1"] * factor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", sm.SatModelWarning)
+        base = sm.fit_pls(spec, data, missing=missing)
+        res = sm.fit_pls(spec, scaled, missing=missing)
+    np.testing.assert_allclose(res.paths.estimate, base.paths.estimate, atol=1e-12)
+    np.testing.assert_allclose(res.outer.loading, base.outer.loading, atol=1e-12)
+    np.testing.assert_allclose(res.scores.to_numpy(), base.scores.to_numpy(), atol=1e-10)
+
+
+def test_huge_sampling_weights_equal_their_rescaled_selves():
+    spec = sm.ModelSpec.from_lavaan(ECSI_TEXT)
+    data = sm.datasets.load("ecsi_satisfaction").drop(columns="gender")
+    w = np.random.default_rng(5).uniform(0.5, 2.0, len(data))
+    base = sm.fit_pls(spec, data.assign(w=w), weights="w")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = sm.fit_pls(spec, data.assign(w=w * 1e305), weights="w")
+    np.testing.assert_allclose(res.paths.estimate, base.paths.estimate, atol=1e-12)
+
+
+def test_subnormal_item_is_refused_by_name():
+    df = _frame()
+    df["b2"] = df["b2"] * 1e-315
+    with pytest.raises(DataError, match=r"item b2 has only values below 2.2e-308"):
+        prepare(SPEC, df)

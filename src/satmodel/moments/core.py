@@ -63,6 +63,10 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
         With leading batch axes taken from ``row_weights``.
     """
     X = np.asarray(X, dtype=float)
+    scale = column_scales(X)
+    if np.any(scale != 1.0):  # extreme magnitudes: work on exactly rescaled columns
+        mom = compute_moments(X / scale, row_weights)
+        return Moments(n=mom.n, mean=mom.mean * scale, std=mom.std * scale, corr=mom.corr)
     if row_weights is None:
         n = float(X.shape[0])
         mean = X.mean(axis=0)
@@ -90,6 +94,31 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
     idx = np.arange(X.shape[1])
     corr[..., idx, idx] = 1.0
     return Moments(n=n, mean=mean, std=std, corr=corr)
+
+
+_EXTREME = 2.0**50  # columns whose largest |value| is beyond 2^±50 are rescaled
+
+
+def column_scales(X: np.ndarray) -> np.ndarray:
+    """A power of two per column that brings its largest |value| into [1, 2) when that
+    lies outside [2^-50, 2^50], else 1 (also for a column of zeros or NaN).
+
+    Dividing by a power of two is exact, so moments are scale-free: squares of 1e200
+    would overflow and those of 1e-160 lose digits, while ordinary survey columns are
+    left as they are (bit for bit).
+
+    >>> s = column_scales(np.array([[1e200, 3.0], [2e200, 7.0]]))
+    >>> float(s[1]), bool(1.0 <= 2e200 / s[0] < 2.0), float(np.log2(s[0])).is_integer()
+    (1.0, True, True)
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] == 0:
+        return np.ones(X.shape[-1] if X.ndim else 0)
+    # two reductions that skip NaN, without an (n, p) temporary
+    top = np.maximum(np.fmax.reduce(X, axis=0), -np.fmin.reduce(X, axis=0))
+    _, expo = np.frexp(np.where(np.isfinite(top), top, 1.0))  # top = m 2^expo, m in [0.5, 1)
+    ordinary = ~np.isfinite(top) | (top == 0) | ((top >= 1.0 / _EXTREME) & (top <= _EXTREME))
+    return np.where(ordinary, 1.0, np.ldexp(1.0, expo - 1))
 
 
 _OUTER_BUDGET = 64 * 2**20  # bytes for the row-wise outer products

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..survey.prepare import SurveyData
 from . import missing as _missing
-from .core import Moments, compute_moments
+from .core import Moments, column_scales, compute_moments
 
 __all__ = ["survey_moments", "complete_rows", "combined_weights"]
 
@@ -50,7 +50,11 @@ def survey_moments(survey: SurveyData, row_weights: np.ndarray | None = None) ->
     rw = combined_weights(survey, row_weights)
     X = survey.X
     if survey.missing in _TREATMENTS and np.isnan(X).any():
-        return _TREATMENTS[survey.missing](X, rw)
+        scale = column_scales(X)  # extreme magnitudes: exactly rescaled (see column_scales)
+        if np.all(scale == 1.0):
+            return _TREATMENTS[survey.missing](X, rw)
+        mom = _TREATMENTS[survey.missing](X / scale, rw)
+        return Moments(n=mom.n, mean=mom.mean * scale, std=mom.std * scale, corr=mom.corr)
     return compute_moments(X, rw)
 
 
@@ -64,8 +68,10 @@ def complete_rows(survey: SurveyData, mom: Moments) -> np.ndarray:
     if not np.isnan(X).any():
         return X
     if survey.missing == "em":
-        cov = mom.corr * np.outer(mom.std, mom.std)
-        return _missing.impute_conditional(X, mom.mean, cov)
+        scale = column_scales(X)  # in rescaled units: std² of 1e200 would overflow
+        sd = mom.std / scale
+        cov = mom.corr * np.outer(sd, sd)
+        return _missing.impute_conditional(X / scale, mom.mean / scale, cov) * scale
     return _missing.impute_means(X, mom.mean)
 
 

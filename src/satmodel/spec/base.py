@@ -9,6 +9,7 @@ pydantic wraps errors raised inside validators into ``ValidationError``; users g
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..errors import SpecError, suggest
 
 #: Characters a construct or indicator name may not contain (lavaan syntax uses them).
 FORBIDDEN_CHARS = frozenset("+~=<>#!;*:,()|%\"'")
+_RESERVED = re.compile("[" + re.escape("".join(sorted(FORBIDDEN_CHARS))) + "]")
 
 
 def check_name(name: str, what: str) -> str:
@@ -31,12 +33,18 @@ def check_name(name: str, what: str) -> str:
     >>> check_name("SAT1", "indicator")
     'SAT1'
     """
+    if name and name.isprintable() and " " not in name and not _RESERVED.search(name):
+        return name  # the common case, without a pass per character
     if not name:
         raise SpecError(f"{what} name is empty; give every {what} a non-empty name")
     if any(ch.isspace() for ch in name):
         fixed = "_".join(name.split()) or "_"
         raise SpecError(f"{what} name {name!r} contains whitespace; use '_' instead (e.g. {fixed!r})")
-    bad = "".join(sorted({ch for ch in name if ch in FORBIDDEN_CHARS or not ch.isprintable()}))
+    hidden = "".join(sorted({ch for ch in name if not ch.isprintable()}))
+    if hidden:
+        raise SpecError(f"{what} name {name!r} contains control or invisible characters "
+                        f"({hidden!r}); remove them")
+    bad = "".join(sorted({ch for ch in name if ch in FORBIDDEN_CHARS}))
     if bad:
         raise SpecError(
             f"{what} name {name!r} contains {bad!r}, reserved by lavaan syntax; "

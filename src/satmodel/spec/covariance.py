@@ -53,13 +53,14 @@ class Covariance(SpecModel):
 
 def check_covariances(covs: Sequence[Covariance], names: Sequence[str], owner: Mapping[str, str]) -> None:
     seen: set[frozenset[str]] = set()
+    known = set(names)
     for cov in covs:
         what = f"covariance {cov.lhs} ~~ {cov.rhs}"
         kinds = []
         for end in (cov.lhs, cov.rhs):
             if end in owner:
                 kinds.append("indicator")
-            elif end in names:
+            elif end in known:
                 kinds.append("construct")
             else:
                 shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")

@@ -39,12 +39,13 @@ SAT  ~ EXPE
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import SpecError, suggest
 from .base import check_name, find_cycle
 from .covariance import Covariance
+from .lavaan_syntax import Block as _Block, apply_directive, check_arrow
 from .parts import Construct, Path
 
 if TYPE_CHECKING:
@@ -60,7 +61,6 @@ _TOKEN = re.compile(
 _COMMENT = re.compile(r"[#!]")
 _DIRECTIVE = re.compile(r"^\s*satmodel\s*:(.*)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_MODES = {"a": "A", "b": "B", "unit": "unit"}
 
 
 @dataclass(frozen=True)
@@ -68,17 +68,6 @@ class _Tok:
     text: str
     is_name: bool
     line: int
-
-
-@dataclass
-class _Block:
-    name: str
-    line: int
-    mode: str
-    common_factor: bool
-    indicators: list[str] = field(default_factory=list)
-    fixed: dict[str, float] = field(default_factory=dict)
-    scales: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _tokenize(segment: str, line: int) -> list[_Tok]:
@@ -90,6 +79,7 @@ def _split(text: str) -> tuple[list[list[_Tok]], list[tuple[int, str]]]:
     statements: list[list[_Tok]] = []
     directives: list[tuple[int, str]] = []
     current: list[_Tok] | None = None
+    current_has_op = False  # kept up to date so a long continued statement stays linear
     joiners = {"+"} | set(_OPS) | _UNSUPPORTED
     for lineno, raw in enumerate(text.splitlines(), start=1):
         hit = _COMMENT.search(raw)
@@ -101,12 +91,13 @@ def _split(text: str) -> tuple[list[list[_Tok]], list[tuple[int, str]]]:
             if not toks:
                 continue
             dangling = current and (current[-1].text in joiners or toks[0].text in joiners)
-            if k == 0 and dangling and not (_has_op(current) and _has_op(toks[1:])):
+            if k == 0 and dangling and not (current_has_op and _has_op(toks[1:])):
                 current.extend(toks)
+                current_has_op = current_has_op or _has_op(toks)
             else:
                 if current:
                     statements.append(current)
-                current = toks
+                current, current_has_op = toks, _has_op(toks)
     if current:
         statements.append(current)
     return statements, directives
@@ -129,6 +120,7 @@ def _name(tok: _Tok) -> str:
 
 def _parse_statement(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[tuple[_Tok, float | None]]]:
     """Return (operator, left-hand name, right-hand ``(name, fixed value or None)``) of one statement."""
+    check_arrow(toks)
     for tok in toks:
         if tok.text in _UNSUPPORTED:
             raise SpecError(
@@ -194,51 +186,6 @@ def _terms(rhs: list[_Tok], op: _Tok) -> list[list[_Tok]]:
     return terms
 
 
-def _scale(line: int, name: str, value: str) -> tuple[float, float]:
-    ends = value.split("..")
-    if len(ends) != 2 or not all(_NUMBER.match(e) for e in ends) or not float(ends[0]) < float(ends[1]):
-        raise SpecError(f"line {line}: scale={value!r} for {name!r}: write scale=MIN..MAX, MIN below MAX")
-    return float(ends[0]), float(ends[1])
-
-
-def _apply_directive(line: int, content: str, blocks: dict[str, _Block],
-                     owner: dict[str, tuple[str, int]]) -> None:
-    words = content.split()
-    usage = "write '# satmodel: NAME mode=unit', '# satmodel: NAME composite' or '# satmodel: NAME scale=1..10'"
-    if not words:
-        raise SpecError(f"line {line}: empty satmodel directive; {usage}")
-    name, *items = words
-    if name in owner and name not in blocks:  # an item: only its scale can be declared
-        for key, eq, value in (item.partition("=") for item in items):
-            if key.lower() != "scale" or not eq:
-                raise SpecError(f"line {line}: {name!r} is an item; an item directive takes only scale=MIN..MAX")
-            blocks[owner[name][0]].scales[name] = _scale(line, name, value)
-        return
-    if name not in blocks:
-        raise SpecError(
-            f"line {line}: satmodel directive for {name!r}, which has no measurement statement."
-            f"{suggest(name, blocks)}"
-        )
-    block = blocks[name]
-    for item in items:
-        key, eq, value = item.partition("=")
-        if key.lower() == "scale" and eq:
-            pair = _scale(line, name, value)
-            block.scales.update({x: pair for x in block.indicators if x not in block.scales})
-        elif key.lower() == "mode" and eq and value.lower() in _MODES:
-            block.mode = _MODES[value.lower()]
-            block.common_factor = block.common_factor and block.mode == "A"
-        elif item.lower() == "composite":
-            block.common_factor = False
-        elif item.lower() == "common_factor":
-            block.common_factor = True
-        else:
-            raise SpecError(
-                f"line {line}: unknown satmodel directive {item!r} for {name!r}; "
-                "use mode=A, mode=B, mode=unit, composite, common_factor or scale=MIN..MAX"
-            )
-
-
 def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = None) -> ModelSpec:
     """Parse lavaan-style text into a :class:`~satmodel.spec.ModelSpec`.
 
@@ -296,7 +243,7 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
                                 "supported; fixed values are for '=~', '~' and '~~'")
             if value is not None:
                 block.fixed[tok.text] = value
-            if tok.text in block.indicators:
+            if tok.text in block.listed:
                 raise SpecError(f"line {tok.line}: indicator {tok.text!r} appears twice in construct {lhs.text!r}")
             if tok.text in owner:
                 other, other_line = owner[tok.text]
@@ -306,13 +253,14 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
                 )
             owner[tok.text] = (lhs.text, tok.line)
             block.indicators.append(tok.text)
+            block.listed.add(tok.text)
     if not blocks:
         raise SpecError(
             "the lavaan text has no measurement statement; define constructs with "
             "'NAME =~ item1 + item2' (reflective) or 'NAME <~ item1 + item2' (composite)"
         )
     for line, content in directives:
-        _apply_directive(line, content, blocks, owner)
+        apply_directive(line, content, blocks, owner)
 
     edges: dict[tuple[str, str], int] = {}
     fixed_paths: dict[tuple[str, str], float] = {}

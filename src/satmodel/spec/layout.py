@@ -17,7 +17,7 @@ import numpy as np
 
 from .model import ModelSpec
 
-__all__ = ["Layout", "layout_of"]
+__all__ = ["Layout", "layout_of", "structural_order"]
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,21 @@ class Layout:
         ``adjacency[i, j]`` is True for a structural path i -> j (acyclic).
     common_factor : ndarray of bool, shape (J,)
         Constructs that PLSc treats as common factors (Mode A, >= 2 items).
+    declared_common_factor : ndarray of bool, shape (J,), optional
+        The spec's own flags (a single-item ``=~`` construct is one although PLSc has
+        nothing to correct): cSEM's construct type, which its degrees of freedom count.
+        None: as ``common_factor``.
+    order : tuple of int, optional
+        The constructs in cSEM's structural order (:func:`structural_order`), which
+        the saturated structural model follows. None: derived from ``adjacency``.
     """
 
     block_of: np.ndarray
     modes: tuple[str, ...]
     adjacency: np.ndarray
     common_factor: np.ndarray
+    declared_common_factor: np.ndarray | None = None
+    order: tuple[int, ...] | None = None
 
     @property
     def n_constructs(self) -> int:
@@ -53,6 +62,45 @@ class Layout:
         return np.flatnonzero(self.block_of == j)
 
 
+def structural_order(names: list[str] | tuple[str, ...], paths: list[tuple[str, str]]) -> list[str]:
+    """The constructs in the order cSEM's ``parseModel`` gives them (its saturated model
+    regresses each construct on all constructs before it).
+
+    ``paths`` are ``(source, target)`` in statement order. cSEM lists the constructs by
+    first appearance in the structural statements, targets before sources, then the rest
+    (``names`` order); puts the exogenous ones first, then the endogenous constructs with
+    exogenous predictors only, then sweeps the others in that listing, taking each whose
+    predictors are all placed. So the order never depends on the measurement statements
+    (nor on ``names``), only, for constructs on the same level, on the structural ones.
+
+    >>> structural_order(["IMAG", "EXPE", "QUAL", "VAL"],
+    ...                  [("EXPE", "VAL"), ("IMAG", "VAL"), ("EXPE", "QUAL")])
+    ['EXPE', 'IMAG', 'VAL', 'QUAL']
+    """
+    listed = list(dict.fromkeys([t for _, t in paths] + [s for s, _ in paths] + list(names)))
+    preds: dict[str, set[str]] = {c: set() for c in listed}
+    for src, tgt in paths:
+        preds[tgt].add(src)
+    endo = [c for c in listed if preds[c]]
+    endo_set = set(endo)
+    by_endo = [c for c in endo if preds[c] & endo_set]
+    ordered = [c for c in endo if not preds[c] & endo_set]
+    placed = {c for c in listed if not preds[c]} | set(ordered)
+    todo = by_endo
+    while todo:
+        for c in todo:  # one sweep; a construct placed in it counts for the next ones
+            if preds[c] <= placed:
+                ordered.append(c)
+                placed.add(c)
+        left = [c for c in todo if c not in placed]
+        if len(left) == len(todo):  # a cycle: the spec refuses those before we get here
+            ordered += left
+            break
+        todo = left
+    done = set(ordered)
+    return [c for c in listed if c not in done] + ordered
+
+
 def layout_of(spec: ModelSpec) -> Layout:
     """Translate a spec into the engine's index layout (spec order throughout)."""
     names = spec.construct_names
@@ -64,4 +112,7 @@ def layout_of(spec: ModelSpec) -> Layout:
     modes = tuple("unit" if len(c.indicators) == 1 else c.mode for c in spec.constructs)
     common = np.array([c.common_factor and c.mode == "A" and len(c.indicators) > 1
                        for c in spec.constructs])
-    return Layout(block_of=block_of, modes=modes, adjacency=adjacency, common_factor=common)
+    declared = np.array([bool(c.common_factor) for c in spec.constructs])
+    order = structural_order(names, [(p.source, p.target) for p in spec.paths])
+    return Layout(block_of=block_of, modes=modes, adjacency=adjacency, common_factor=common,
+                  declared_common_factor=declared, order=tuple(pos[c] for c in order))

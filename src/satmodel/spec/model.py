@@ -103,11 +103,13 @@ class ModelSpec(SpecModel):
         if not self.constructs:
             raise SpecError("the model has no constructs; add at least one construct with its indicators")
         names: list[str] = []
+        known: set[str] = set()  # the names, for O(1) look-ups (validation stays linear)
         owner: dict[str, str] = {}
         for con in self.constructs:
-            if con.name in names:
+            if con.name in known:
                 raise SpecError(f"construct {con.name!r} is defined twice; give each construct a unique name")
             names.append(con.name)
+            known.add(con.name)
             for ind in con.indicator_names:
                 if ind in owner:
                     raise SpecError(
@@ -116,7 +118,7 @@ class ModelSpec(SpecModel):
                     )
                 owner[ind] = con.name
         for ind, con_name in owner.items():
-            if ind in names and ind != con_name:
+            if ind in known and ind != con_name:
                 raise SpecError(
                     f"indicator {ind!r} of construct {con_name!r} has the name of construct {ind!r}; "
                     "rename one of them (higher-order constructs are not supported)"
@@ -124,7 +126,7 @@ class ModelSpec(SpecModel):
         seen: set[tuple[str, str]] = set()
         for path in self.paths:
             for end in (path.source, path.target):
-                if end not in names:
+                if end not in known:
                     raise SpecError(f"path {path.source} -> {path.target}: {_unknown(end, names, owner)}")
             if (path.source, path.target) in seen:
                 raise SpecError(f"path {path.source} -> {path.target} is listed twice; remove the duplicate")
@@ -137,7 +139,7 @@ class ModelSpec(SpecModel):
             )
         if len(names) >= 2:
             linked = {p.source for p in self.paths} | {p.target for p in self.paths}
-            for name in names:
+            for name in names:  # in spec order: the first unlinked construct is named
                 if name not in linked:
                     raise SpecError(
                         f"construct {name!r} has no path in or out; relate it to another construct "

@@ -103,6 +103,38 @@ def numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> Table:
     return Table(labels, lambda c: arr[:, position[c]], None, "array")
 
 
+_SHOW_ROWS = 5  # rows quoted per problem
+
+
+def row_text(index: pd.Index, hits: Any, positions: Any = None) -> str:
+    """The rows ``hits`` (a boolean mask) picks, as every survey message names rows.
+
+    The rule: rows are counted from 1 in the data as given (row 1 is the first row);
+    a table with its own row labels (a DataFrame whose index is not 0, 1, ..., n - 1)
+    gets those labels too. ``positions`` maps the mask's rows to positions in the input
+    (after casewise deletion); default: 0, 1, ....
+
+    >>> import numpy as np, pandas as pd
+    >>> row_text(pd.RangeIndex(4), np.array([False, True, False, True]))
+    'rows 2, 4 (counting from 1)'
+    >>> row_text(pd.Index(["r1", "r2"]), np.array([True, False]))
+    "row 1 (counting from 1; row label 'r1')"
+    """
+    hits = np.asarray(hits, dtype=bool)
+    where = np.flatnonzero(hits)
+    pos = where if positions is None else np.asarray(positions)[where]
+    more = ", ..." if len(pos) > _SHOW_ROWS else ""
+    word = "row" if len(pos) == 1 else "rows"
+    text = f"{word} {', '.join(str(int(k) + 1) for k in pos[:_SHOW_ROWS])}{more} (counting from 1"
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+            and positions is None):
+        labels = index[where[:_SHOW_ROWS]].tolist()
+        if labels != [int(k) for k in pos[:_SHOW_ROWS]]:
+            shown = ", ".join(repr(x) if isinstance(x, str) else str(x) for x in labels)
+            text += f"; row label{'s' if len(pos) > 1 else ''} {shown}{more}"
+    return text + ")"
+
+
 def _first_bad(values: Any) -> Any:
     """First value that is not a real number (ignoring missing ones)."""
     for v in values:
@@ -115,6 +147,24 @@ def _first_bad(values: Any) -> Any:
     return None
 
 
+_EXACT = 2**53  # integers beyond this lose digits as float64
+
+
+def _too_big(name: str, col: Any, dtype: Any) -> str | None:
+    """An integer column with values a float cannot hold exactly (|x| > 2^53), or None."""
+    if not pdt.is_integer_dtype(dtype):
+        return None
+    values = pd.Series(col) if not isinstance(col, pd.Series) else col
+    lo, hi = values.min(), values.max()  # NA skipped; numpy ints, compared exactly
+    if values.notna().any() and (int(hi) > _EXACT or int(lo) < -_EXACT):
+        worst = int(hi) if int(hi) > _EXACT else int(lo)
+        return (f"item {name} holds integers too large for a scale answer (e.g. {worst}, "
+                f"beyond ±2^53, where float64 loses digits: {dtype} values would be "
+                "rounded, and nearby values made equal); check the column (an ID or a "
+                "code?), or rescale it before fitting.")
+    return None
+
+
 def to_float(name: str, col: Any) -> tuple[np.ndarray | None, str | None]:
     """Convert one column to float64, or say why it cannot be."""
     if isinstance(col, (pd.Series, pd.Index)):
@@ -124,6 +174,9 @@ def to_float(name: str, col: Any) -> tuple[np.ndarray | None, str | None]:
         else:
             ok = pdt.is_numeric_dtype(dtype) and not pdt.is_complex_dtype(dtype)
         if ok:
+            problem = _too_big(name, pd.Series(col), dtype)
+            if problem is not None:
+                return None, problem
             return col.to_numpy(dtype=np.float64, na_value=np.nan), None
         values = col.to_numpy()
     else:
@@ -135,6 +188,9 @@ def to_float(name: str, col: Any) -> tuple[np.ndarray | None, str | None]:
             )
         dtype = values.dtype
         if values.dtype.kind in "iuf":
+            problem = _too_big(name, values, dtype) if values.size else None
+            if problem is not None:
+                return None, problem
             return values.astype(np.float64), None
     if pdt.is_bool_dtype(dtype):
         return None, (

@@ -15,13 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..diagnostics import report as report_diagnostic
-from .adapters import to_float
+from .adapters import row_text, to_float
 from ..errors import DataError, MissingDataWarning, OptionError, suggest
 
 if TYPE_CHECKING:
     from ..spec.model import ModelSpec
-
-_SHOW_ROWS = 5
 
 ACTIONS = {
     "error": "none missing",
@@ -30,11 +28,6 @@ ACTIONS = {
     "pairwise": "pairwise deletion",
     "em": "EM-estimated moments",
 }
-
-
-def _rows(labels: Sequence[Any]) -> str:
-    shown = ", ".join(repr(x) if isinstance(x, str) else str(x) for x in labels[:_SHOW_ROWS])
-    return shown + (", ..." if len(labels) > _SHOW_ROWS else "")
 
 
 def codes_per_item(spec: ModelSpec, na_values: Any) -> dict[str, tuple[float, ...]]:
@@ -78,8 +71,8 @@ def scale_problems(spec: ModelSpec, converted: dict[str, np.ndarray], index: pd.
                 shown = ", ".join(f"{v:g}" for v in values[:5]) + (", ..." if len(values) > 5 else "")
                 problems.append(
                     f"item {ind.name} (construct {con.name}) has {int(bad.sum())} value(s) outside "
-                    f"its scale {ind.scale_min:g}-{ind.scale_max:g} ({shown}; rows "
-                    f"{_rows(index[bad].tolist())}); declare don't-know/refusal codes with "
+                    f"its scale {ind.scale_min:g}-{ind.scale_max:g} ({shown}), in "
+                    f"{row_text(index, bad)}; declare don't-know/refusal codes with "
                     "na_values=, or correct the item's scale_min/scale_max in the spec.")
     return problems
 
@@ -126,12 +119,12 @@ def read_weights(weights: Any, table, n: int, items: Sequence[str]) -> tuple[np.
 def check_weights(w: np.ndarray, index: pd.Index) -> None:
     bad = ~np.isfinite(w)
     if bad.any():
-        raise DataError(f"sampling weights have {int(bad.sum())} missing or infinite value(s) "
-                        f"(rows {_rows(index[bad].tolist())}); give every respondent a weight.")
+        raise DataError(f"sampling weights have {int(bad.sum())} missing or infinite value(s), "
+                        f"in {row_text(index, bad)}; give every respondent a weight.")
     neg = w < 0
     if neg.any():
-        raise DataError(f"sampling weights have {int(neg.sum())} negative value(s) (rows "
-                        f"{_rows(index[neg].tolist())}); weights must be >= 0.")
+        raise DataError(f"sampling weights have {int(neg.sum())} negative value(s), "
+                        f"in {row_text(index, neg)}; weights must be >= 0.")
     if not (w > 0).any():
         raise DataError("every sampling weight is 0; at least one respondent needs a positive weight.")
 

@@ -7,7 +7,9 @@ fresh float64 matrix in the spec's indicator order. Engines downstream take
 that matrix and never check again. The caller's object is never modified.
 
 Every problem raises :class:`~satmodel.errors.DataError` naming the column,
-item or row at fault and saying what to do.
+item or row at fault and saying what to do. Rows are counted from 1 in the data as
+given, with the DataFrame's own row labels when it has some (see
+:func:`satmodel.survey.adapters.row_text`).
 
 Examples
 --------
@@ -30,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import codes, coding
-from .adapters import Table, as_table, to_float
+from .adapters import Table, as_table, row_text, to_float
 from ..errors import DataError, OptionError, suggest
 
 if TYPE_CHECKING:
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SurveyData", "prepare"]
 
-_SHOW_ROWS = 5  # row labels quoted per problem
 _SHOW_PROBLEMS = 12  # problems listed per error message
 
 
@@ -92,12 +93,8 @@ class SurveyData:
 # ---------------------------------------------------------------------------
 
 def _fmt_label(label: Any) -> str:
+    """A column label as the user wrote it: 'SAT1' quoted, 0 or 1.5 bare."""
     return repr(label) if isinstance(label, str) else str(label)
-
-
-def _fmt_rows(labels: Sequence[Any]) -> str:
-    shown = ", ".join(_fmt_label(x) for x in labels[:_SHOW_ROWS])
-    return shown + (", ..." if len(labels) > _SHOW_ROWS else "")
 
 
 def _raise_all(problems: list[str]) -> None:
@@ -127,19 +124,26 @@ def _check_columns(spec: ModelSpec, table: Table) -> None:
         if counts.get(name, 0) > 1
     ]
     _raise_all(problems)
-    available = [str(label) for label in counts]
+    available = [_fmt_label(label) for label in counts]
     missing = [name for name in spec.indicator_names if name not in counts]
     if not missing:
         return
-    # suggest only columns the spec does not already use; an exact match up to
-    # case first (imag1 -> IMAG1), then the closest spelling
-    unused = [str(label) for label in counts if label not in block_of]
-    by_lower = {label.lower(): label for label in unused}
+    # suggest only columns the spec does not already use, shown as given (a label 0 is
+    # the integer 0, never the text '0'): an exact match up to case first (imag1 ->
+    # IMAG1), then the closest spelling among the text labels
+    unused = [label for label in counts if label not in block_of]
+    texts = [label for label in unused if isinstance(label, str)]
+    by_lower = {label.lower(): label for label in texts}
+    others = {str(label): label for label in unused if not isinstance(label, str)}
 
     def hint(name: str) -> str:
+        if name in others:
+            label = others[name]
+            return (f" Column {_fmt_label(label)} is the {type(label).__name__} {label!r}, "
+                    f"not the text {name!r}: rename it (e.g. df.columns = df.columns.map(str)).")
         if name.lower() in by_lower:
             return f" Did you mean {by_lower[name.lower()]!r}?"
-        return suggest(name, unused)
+        return suggest(name, texts)
 
     listed = "\n".join(
         f"  - {name} (block {block_of.get(name, '?')}).{hint(name)}"
@@ -148,44 +152,56 @@ def _check_columns(spec: ModelSpec, table: Table) -> None:
     if len(missing) > _SHOW_PROBLEMS:
         listed += f"\n  ... and {len(missing) - _SHOW_PROBLEMS} more"
     shown = ", ".join(available[:15]) + (", ..." if len(available) > 15 else "")
+    unnamed = ""
+    if not any(isinstance(label, str) for label in counts):
+        kinds = sorted({type(label).__name__ for label in unused})
+        unnamed = (f"The data's columns are labelled by {' and '.join(kinds)} values, not by "
+                   "name: give them the indicator names (e.g. pd.DataFrame(X, columns=[...])). ")
     raise DataError(
         f"{len(missing)} indicator(s) of model {spec.name!r} are not columns of the "
-        f"data ({table.kind} with columns: {shown or 'none'}):\n{listed}\n"
+        f"data ({table.kind} with columns: {shown or 'none'}):\n{listed}\n{unnamed}"
         "Rename the columns to the spec's indicator names (names are "
         "case-sensitive), or change the spec."
     )
 
 
-def _check_rows(spec: ModelSpec, n: int, min_rows: int | None) -> None:
+def _check_rows(spec: ModelSpec, n: int, min_rows: int | None, n_input: int | None = None) -> None:
+    """Enough rows; ``n_input``: the rows before casewise deletion (the message says so)."""
+    what = "the survey data have"
+    if n_input is not None:
+        what = (f"casewise deletion (missing='casewise') dropped {n_input - n} of {n_input} "
+                "rows (each with a missing answer or a zero weight), leaving")
+    fix = (" Use missing='em', 'pairwise' or 'mean', which keep the rows." if n_input is not None
+           else "")
     if n < 3:
         raise DataError(
-            f"the survey data have {n} row(s); at least 3 respondents are needed "
-            "(and more respondents than items in the largest block)."
+            f"{what} {n} row(s); at least 3 respondents are needed "
+            f"(and more respondents than items in the largest block).{fix}"
         )
     block, size = max(spec.blocks.items(), key=lambda kv: len(kv[1]))
     size = len(size)
     if n <= size:
         raise DataError(
-            f"the survey data have {n} rows but block {block} has {size} indicators; "
+            f"{what} {n} rows but block {block} has {size} indicators; "
             f"PLS needs more respondents than items in every block (at least "
-            f"{size + 1} rows). Collect more data or use a smaller block."
+            f"{size + 1} rows). Collect more data or use a smaller block.{fix}"
         )
     if min_rows is not None and n < min_rows:
-        raise DataError(
-            f"the survey data have {n} rows but min_rows={min_rows} were required."
-        )
+        raise DataError(f"{what} {n} rows but min_rows={min_rows} were required.{fix}")
 
 
 def _value_problem(name: str, col: np.ndarray, index: pd.Index,
-                   missing: str = "error") -> str | None:
-    """Missing, infinite or constant values in one numeric column, or None."""
+                   missing: str = "error", positions: Any = None) -> str | None:
+    """Missing, infinite, constant or subnormal values in one numeric column, or None."""
     if np.isfinite(col).all():  # the common case, in two passes over the column
-        return _constant(name, col[0]) if col.size and col.min() == col.max() else None
+        lo, hi = (col.min(), col.max()) if col.size else (0.0, 0.0)
+        if col.size and lo == hi:
+            return _constant(name, col[0])
+        return _subnormal(name, max(-lo, hi))
     nan = np.isnan(col)
     if nan.any() and missing == "error":
-        rows = index[nan].tolist()
         return (
-            f"item {name} has {len(rows)} missing value(s) (rows {_fmt_rows(rows)}); "
+            f"item {name} has {int(nan.sum())} missing value(s), in {row_text(index, nan, positions)}; "
             "with missing='error' (the default) satmodel does not handle missing data: "
             "drop or impute them first, or pass missing='casewise', 'mean', 'pairwise' "
             "or 'em' (and na_values= for codes such as -99)."
@@ -196,13 +212,23 @@ def _value_problem(name: str, col: np.ndarray, index: pd.Index,
         return f"item {name} has only one observed value; remove it from the spec."
     inf = np.isinf(col)
     if inf.any():
-        rows = index[inf].tolist()
         return (
-            f"item {name} has {len(rows)} infinite value(s) (rows {_fmt_rows(rows)}); "
+            f"item {name} has {int(inf.sum())} infinite value(s), in {row_text(index, inf, positions)}; "
             "replace them with valid scale values or drop those rows."
         )
     obs = col[~nan]
-    return _constant(name, obs[0]) if obs.size and (obs == obs[0]).all() else None
+    if obs.size and (obs == obs[0]).all():
+        return _constant(name, obs[0])
+    return _subnormal(name, float(np.max(np.abs(obs))))
+
+
+def _subnormal(name: str, top: float) -> str | None:
+    """Every value below float64's normal range (|x| < 2.2e-308) has lost digits already."""
+    if 0.0 < top < np.finfo(np.float64).tiny:
+        return (f"item {name} has only values below 2.2e-308 in magnitude (largest {top:.3g}), "
+                "where float64 keeps fewer digits; rescale the item (e.g. multiply it by "
+                "1e300) before fitting.")
+    return None
 
 
 def _constant(name: str, value: float) -> str:
@@ -334,15 +360,16 @@ def prepare(
         rows = np.flatnonzero(keep)
         X, index = X[keep], index[keep]
         report.attrs["rows_dropped"] = int(n - keep.sum())
-        _check_rows(spec, len(rows), min_rows)
+        _check_rows(spec, len(rows), min_rows, n_input=n)
         _raise_all([p for name, col in zip(names, X.T)
-                    if (p := _value_problem(name, col, index, missing)) is not None])
+                    if (p := _value_problem(name, col, index, missing, rows)) is not None])
         if w is not None:
             w = w[keep]
     elif missing in ("pairwise", "em", "mean"):
         coding.check_pairs(spec, X, missing)
     coding.warn_shares(report, missing_warn)
-    if w is not None:
+    if w is not None:  # divided by the largest first: weights of 1e305 do not overflow
+        w = w / w.max()
         w = w * (len(w) / w.sum())
     return SurveyData(X=X, index=index, indicators=names, weights=w, missing=missing,
                       rows=rows, report=report)

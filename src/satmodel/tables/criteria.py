@@ -25,8 +25,10 @@ re-estimating the model. AIC and BIC equal seminr's (its k counts predictors, it
 penalty k + 1).
 
 **GoF** (Tenenhaus, Amato & Esposito Vinzi 2004) = √(mean squared loading × mean R²),
-loadings of *all* indicators (cSEM; PLSc loadings for common factors), R² of the
-endogenous constructs. Henseler & Sarstedt (2013) show it does not measure fit.
+loadings of the indicators of multi-item constructs (cSEM since 0.5, R plspm; PLSc
+loadings for common factors; ``single_items=True``: of all indicators, as cSEM up to
+0.4), R² of the endogenous constructs. Henseler & Sarstedt (2013) show it does not
+measure fit.
 
 Example
 -------
@@ -48,7 +50,7 @@ import pandas as pd
 from .._linalg import solve
 from ..engine.pls import Estimate
 from ..engine.refit import Refit
-from ..spec.layout import Layout
+from ..spec.layout import Layout, structural_order
 from ..spec.model import ModelSpec
 from .base import Context, TableDef, endogenous_keys, path_index, path_keys
 
@@ -127,32 +129,34 @@ def f2_reestimated(S: np.ndarray, est: Estimate, refit: Refit, n, std) -> np.nda
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def _topological_order(layout: Layout) -> list[int]:
-    """Constructs in a topological order of the paths, ties broken by spec order."""
-    A = layout.adjacency
-    left = list(range(layout.n_constructs))
-    order: list[int] = []
-    while left:
-        j = next(c for c in left if not any(A[k, c] for k in left if k != c))
-        order.append(j)
-        left.remove(j)
-    return order
+def saturated_order(layout: Layout) -> list[int]:
+    """Construct indices in cSEM's structural order (``layout.order``; without it, from
+    the adjacency with the paths taken target by target)."""
+    if layout.order is not None:
+        return list(layout.order)
+    J = layout.n_constructs
+    paths = [(int(i), int(j)) for j in range(J) for i in np.flatnonzero(layout.adjacency[:, j])]
+    return structural_order(list(range(J)), paths)
 
 
 def saturated_r2(S: np.ndarray, refit: Refit, n, std) -> np.ndarray:
     """R² of each construct in the re-estimated saturated structural model, (..., J).
 
-    Every construct is regressed on all constructs before it in a topological order
-    of the spec's paths (ties in spec order) — cSEM's ``MSE`` for GM and Mallows' Cp.
+    Every construct is regressed on all constructs before it in cSEM's structural order
+    (:func:`satmodel.spec.layout.structural_order`: exogenous constructs first, then by
+    structural level, ties by first appearance in the structural statements): cSEM's
+    ``MSE`` for GM and Mallows' Cp. It does not depend on the order of the measurement
+    statements; like cSEM's, it may depend on the order of the structural statements
+    when two constructs share a level.
     """
     layout = refit.layout
-    order = _topological_order(layout)
+    order = saturated_order(layout)
     A = np.zeros_like(layout.adjacency)
     for a, i in enumerate(order):
-        for j in order[a + 1:]:
-            A[i, j] = True
+        A[i, order[a + 1:]] = True
     lay = Layout(block_of=layout.block_of, modes=layout.modes, adjacency=A,
-                 common_factor=layout.common_factor)
+                 common_factor=layout.common_factor,
+                 declared_common_factor=layout.declared_common_factor, order=tuple(order))
     return refit.estimate(S, n, std, layout=lay).r2
 
 
@@ -188,12 +192,31 @@ def information_criteria_values(r2: np.ndarray, layout: Layout, n_obs,
     return {c: np.where(endo & np.isfinite(out[c]), out[c], np.nan) for c in CRITERIA}
 
 
-def gof_value(est: Estimate, layout: Layout) -> np.ndarray:
-    """Tenenhaus' GoF over all indicators' loadings and the endogenous R², shape (...)."""
+def gof_value(est: Estimate, layout: Layout, *, single_items: bool = False) -> np.ndarray:
+    """Tenenhaus' GoF from the loadings and the endogenous R², shape (...).
+
+    ``single_items=False`` (default) leaves out the loadings of single-item constructs
+    (always 1), as cSEM does since 0.5 (2023) and R plspm's ``gof``; ``True`` takes every
+    indicator's loading, as cSEM up to 0.4. NaN without endogenous constructs or
+    without a multi-item construct.
+
+    >>> from types import SimpleNamespace
+    >>> A = np.zeros((2, 2), bool); A[0, 1] = True
+    >>> lay = Layout(np.array([0, 0, 1]), ("A", "unit"), A, np.array([True, False]))
+    >>> est = SimpleNamespace(loadings=np.array([0.8, 0.6, 1.0]), r2=np.array([0.0, 0.25]))
+    >>> round(float(gof_value(est, lay)), 6)  # √((.64 + .36)/2 · .25)
+    0.353553
+    >>> round(float(gof_value(est, lay, single_items=True)), 6)  # √((.64 + .36 + 1)/3 · .25)
+    0.408248
+    """
     endo = layout.adjacency.any(axis=0)
-    if not endo.any():
+    lam = np.asarray(est.loadings, dtype=float)
+    if not single_items:
+        multi = np.bincount(layout.block_of, minlength=layout.n_constructs) > 1
+        lam = lam[..., multi[layout.block_of]]
+    if not endo.any() or lam.shape[-1] == 0:
         return np.full(np.shape(est.r2)[:-1], np.nan)
-    lam2 = np.mean(np.asarray(est.loadings, dtype=float) ** 2, axis=-1)
+    lam2 = np.mean(lam ** 2, axis=-1)
     r2 = np.mean(np.asarray(est.r2, dtype=float)[..., endo], axis=-1)
     with np.errstate(invalid="ignore"):
         return np.sqrt(lam2 * r2)

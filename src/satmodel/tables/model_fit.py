@@ -21,8 +21,9 @@ diagonal; d_ULS = ½ Σ (s_kl - σ_kl)² over all p² elements; d_G = ½ Σ (log
 λ_k the eigenvalues of S⁻¹Σ̂ and **log base 10** (cSEM, ADANCO; ``log="ln"`` gives
 natural logs, (ln 10)² ≈ 5.3 times larger); cSEM's ML-type figures: d_ML = ln|Σ̂| +
 tr(SΣ̂⁻¹) - ln|S| - p, chi2 = (n - 1) d_ML (lavaan would use n), df (cSEM's count of
-free parameters: construct correlations and paths, one loading per common-factor
-item, k - 1 weights plus k(k - 1)/2 within-block correlations per composite), chi2_df,
+free parameters: construct correlations and paths, one loading per item of a
+construct the spec declares a common factor (single items too), k - 1 weights plus
+k(k - 1)/2 within-block correlations per composite), chi2_df,
 CFI, GFI (ML), IFI, NFI, NNFI (capped at 1), RMSEA, Hoelter's CN (5 %) and RMS_theta
 (root mean square of the outer residual correlations between items not in the same
 composite block). These ML-type figures are meant for PLSc models of common factors.
@@ -199,7 +200,10 @@ def degrees_of_freedom(layout: Layout, model: str = "estimated") -> int:
     Free parameters: construct correlations and paths (estimated model: correlations
     among exogenous constructs plus one per path; saturated: all J(J - 1)/2), one
     loading per item of a common factor, and per composite block of k items k - 1
-    weights plus k(k - 1)/2 within-block correlations.
+    weights plus k(k - 1)/2 within-block correlations. Common factor means the spec's
+    own flag (``layout.declared_common_factor``), as cSEM's construct type: a single-item
+    ``=~`` construct counts its one loading (cSEM's ``calculateDf``), one declared a
+    composite (``<~``) counts nothing.
 
     >>> import numpy as np
     >>> from satmodel.engine import Layout
@@ -207,6 +211,11 @@ def degrees_of_freedom(layout: Layout, model: str = "estimated") -> int:
     >>> lay = Layout(np.repeat([0, 1, 2], 3), ("A", "B", "A"), A, np.array([True, False, True]))
     >>> degrees_of_freedom(lay)  # cSEM threecommonfactors: 36 - 3 - (3 + 5 + 3)
     22
+    >>> one = np.array([True, False, True])  # eta3 =~ one item: its loading is counted
+    >>> lay1 = Layout(np.array([0, 0, 0, 1, 1, 1, 2]), ("A", "B", "unit"), A,
+    ...               np.array([True, False, False]), declared_common_factor=one)
+    >>> degrees_of_freedom(lay1)  # 21 - 3 - (3 + 5 + 1)
+    9
     """
     _check_model(model)
     p = layout.block_of.size
@@ -218,9 +227,12 @@ def degrees_of_freedom(layout: Layout, model: str = "estimated") -> int:
         n_exo = int((~endo).sum())
         structural = n_exo * (n_exo - 1) // 2 + int(layout.adjacency.sum())
     measurement = 0
+    declared = layout.declared_common_factor
+    common = layout.common_factor if declared is None else declared
+    sizes = np.bincount(layout.block_of, minlength=J)
     for j in range(J):
-        k = int((layout.block_of == j).sum())
-        if layout.common_factor[j]:
+        k = int(sizes[j])
+        if common[j]:
             measurement += k
         else:
             measurement += (k - 1) + k * (k - 1) // 2
