@@ -33,9 +33,11 @@ from ..engine.options import PLSOptions
 from ..errors import SatModelError
 from ..spec.model import ModelSpec
 from ..survey.options import SurveyOptions
+from .record_values import inference_from_record, inference_record, matrix, table_record, vector
 
 __all__ = ["Matrix", "TableRecord", "InferenceRecord", "PLSRecord", "CBSEMRecord", "parse", "pls_schema",
-           "cbsem_schema", "package_version", "vector", "matrix", "table_record", "FORMAT_VERSION"]
+           "cbsem_schema", "package_version", "vector", "matrix", "table_record", "FORMAT_VERSION",
+           "inference_record", "inference_from_record"]
 
 FORMAT_VERSION = 2
 MAX_BYTES = 256 * 2**20
@@ -54,10 +56,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _finite(values: Any, where: str) -> Any:
-    for v in np.asarray(values, dtype=float).ravel():
-        if not math.isfinite(v):
-            raise ValueError(f"{where} must be finite numbers")
+#: no moment (MAX_ABS) or PLS estimate (MAX_ESTIMATE: weights, loadings, correlations,
+#: paths) of a real fit comes near these; larger values would overflow derived tables
+MAX_ABS, MAX_ESTIMATE = 1e100, 1e6
+
+
+def _finite(values: Any, where: str, limit: float = MAX_ABS) -> Any:
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except OverflowError:
+        arr = np.array([np.inf])
+    if not np.all(np.isfinite(arr)) or np.any(np.abs(arr) > limit):
+        raise ValueError(f"{where} must be finite numbers below {limit:g} in size")
     return values
 
 
@@ -201,9 +211,11 @@ class PLSRecord(_Strict):
                 or np.abs(S).max() > 1 + 1e-10:
             raise ValueError("indicator_corr must be a symmetric correlation matrix")
         est = self.estimate
-        for name in ("proxy_corr", "total"):
-            getattr(est, name).array(cons, cons, f"estimate.{name}")
-        est.cross_loadings.array(items, cons, "estimate.cross_loadings")
+        for name in ("proxy_corr", "total", "paths", "construct_corr", "cross_loadings"):
+            getattr(est, name).array(cons if name != "cross_loadings" else items, cons, name)
+            _finite(getattr(est, name).values, f"estimate.{name}", MAX_ESTIMATE)
+        for name in ("weights", "loadings", "rho_a", "r2"):
+            _finite(list(getattr(est, name).values()), f"estimate.{name}", MAX_ESTIMATE)
         B = est.paths.array(cons, cons, "estimate.paths")
         R = est.construct_corr.array(cons, cons, "estimate.construct_corr")
         r2 = np.array([est.r2[c] for c in cons])
@@ -213,63 +225,6 @@ class PLSRecord(_Strict):
             raise ValueError(f"estimate.r2 of {bad} disagrees with the paths and construct "
                              "correlations of the same record")
         return self
-
-
-def vector(values: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: v.item() if hasattr(v, "item") else v for n, v in zip(names, np.asarray(values).tolist())}
-
-
-def matrix(values: Any, rows: tuple[str, ...], columns: tuple[str, ...]) -> dict[str, Any]:
-    return {"rows": list(rows), "columns": list(columns),
-            "values": np.asarray(values, dtype=float).tolist()}
-
-
-def table_record(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """A tidy frame as a list of row objects; <NA>/NaN become None."""
-    columns = [str(c) for c in df.columns]
-    return [{c: None if (v is pd.NA or (isinstance(v, float) and math.isnan(v))) else
-             (v.item() if hasattr(v, "item") else v) for c, v in zip(columns, row)}
-            for row in df.astype(object).itertuples(index=False)]
-
-
-def _nan_list(values: Any) -> list:
-    return [None if not math.isfinite(v) else v for v in np.asarray(values, dtype=float).ravel()]
-
-
-def inference_record(inf: Any, draws: bool) -> dict[str, Any]:
-    """The record of a :class:`~satmodel.inference.BootstrapInference`."""
-    summaries = {t: {c: {k: _nan_list(v) for k, v in inf.summarize(t, c).items()}
-                     for c in cols} for t, cols in inf.original.items()}
-    seed = inf.seed if isinstance(inf.seed, (int, type(None))) and not isinstance(inf.seed, bool) \
-        else str(inf.seed)
-    out = {"n_requested": inf.n_requested, "n_valid": inf.n_valid, "dropped": dict(inf.dropped),
-           "seed": seed, "signs": inf.signs, "level": inf.level, "method": inf.method,
-           "original": {t: {c: _nan_list(v) for c, v in cols.items()} for t, cols in inf.original.items()},
-           "summaries": summaries, "draws": None}
-    if draws and inf.draws is not None:
-        out["draws"] = {t: {c: [_nan_list(r) for r in np.asarray(v)] for c, v in cols.items()}
-                        for t, cols in inf.draws.items()}
-    return out
-
-
-def inference_from_record(rec: InferenceRecord | None) -> Any:
-    from ..inference.bootstrap import BootstrapInference
-
-    if rec is None:
-        return None
-    arr = lambda v: np.array([np.nan if x is None else x for x in v], dtype=float)  # noqa: E731
-    original = {t: {c: arr(v) for c, v in cols.items()} for t, cols in rec.original.items()}
-    draws = None
-    if rec.draws is not None:
-        draws = {t: {c: np.array([[np.nan if x is None else x for x in r] for r in v], dtype=float)
-                     .reshape(rec.n_valid, -1) for c, v in cols.items()}
-                 for t, cols in rec.draws.items()}
-    stored = {t: {c: {k: arr(v) for k, v in stats.items()} for c, stats in cols.items()}
-              for t, cols in rec.summaries.items()}
-    return BootstrapInference(draws=draws, original=original, n_requested=rec.n_requested,
-                              n_valid=rec.n_valid, dropped=dict(rec.dropped), seed=rec.seed,
-                              signs=rec.signs, level=rec.level, method=rec.method,
-                              stored=None if draws is not None else stored)
 
 
 class ParameterRecord(_Strict):
@@ -364,7 +319,7 @@ def parse(text: str | bytes, kind: str) -> BaseModel:
         raise SatModelError(f"result JSON of {len(text)} bytes exceeds the {MAX_BYTES}-byte limit")
     try:
         raw = json.loads(text, parse_constant=lambda c: float(c))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:  # JSONDecodeError included
         raise SatModelError(f"not a satmodel result JSON: {type(err).__name__}: "
                             f"{str(err)[:200]}") from None
     expected = f"satmodel.{kind}"

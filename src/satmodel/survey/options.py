@@ -118,9 +118,12 @@ class SurveyOptions(BaseModel):
                 return tuple(sorted(float(x) for x in arr))
             except (TypeError, ValueError):
                 return v
-        if isinstance(value, Mapping):
-            return {str(k): as_tuple(v) for k, v in value.items()}
-        return as_tuple(value)
+        try:
+            if isinstance(value, Mapping):
+                return {str(k): as_tuple(v) for k, v in value.items()}
+            return as_tuple(value)
+        except OverflowError:
+            raise ValueError("codes must be numbers within the float range") from None
 
     @field_validator("na_values")
     @classmethod
