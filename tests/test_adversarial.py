@@ -248,8 +248,9 @@ def valid_specs(draw, pls_only: bool = False):
             if not pls_only and mode == "A" and draw(st.integers(0, 5)) == 0:
                 ind["fixed_loading"] = draw(st.floats(-10, 10))
             inds.append(ind)
+        label = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=10)
         constructs.append({"name": c, "indicators": inds, "mode": mode, "common_factor": common,
-                           "label": draw(st.one_of(st.none(), st.text(max_size=10)))})
+                           "label": draw(st.one_of(st.none(), label))})
     order = draw(st.permutations(list(range(J))))  # a topological order of the DAG
     edges = {(order[a], order[b]) for a in range(J) for b in range(a + 1, J)
              if draw(st.integers(0, 2)) == 0}

@@ -47,3 +47,10 @@ def test_index_from_lavaan_text_alone():
 def test_bad_scale_directives(directive, match):
     with pytest.raises(sm.SpecError, match=match):
         sm.ModelSpec.from_lavaan("EXPE =~ EXPE1 + EXPE2\nSAT =~ SAT1 + SAT2\nSAT ~ EXPE\n" + directive)
+
+
+def test_large_fixed_values_round_trip():
+    """'+' separates lavaan terms, so an exponent is written without it (1e16, not 1e+16)."""
+    spec = sm.ModelSpec.from_lavaan("A =~ a1 + 1.0578167614703049e16*a2\nB =~ b1 + b2\nB ~ A\n"
+                                    "A ~~ 2.5e-300*B")
+    assert sm.ModelSpec.from_lavaan(spec.to_lavaan()) == spec

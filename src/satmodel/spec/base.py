@@ -13,10 +13,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from typing_extensions import Self
 
 from ..errors import SpecError, suggest
+
+#: C0/C1 control codes except tab and newline, and bidirectional overrides
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 #: Characters a construct or indicator name may not contain (lavaan syntax uses them).
@@ -151,6 +154,16 @@ class SpecModel(BaseModel):
 
     # keep pydantic from routing nested validation through the __init__ above
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @model_validator(mode="after")
+    def _printable_text(self) -> SpecModel:
+        """Free text (names, labels, wording, sources) holds no terminal control codes or
+        bidirectional overrides: it is printed in summaries, the CLI and reports."""
+        for field, value in self.__dict__.items():
+            if isinstance(value, str) and (bad := _CONTROL.findall(value)):
+                raise SpecError(f"{type(self).__name__}.{field} {value[:40]!r} contains control "
+                                f"characters {sorted(set(bad))!r}; remove them")
+        return self
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise SpecError(f"{type(self).__name__} is frozen: use .model_copy(update={{{name!r}: ...}})")

@@ -71,7 +71,9 @@ def write_lavaan(spec: Any) -> str:
 
 
 def _number(value: float) -> str:
-    text = repr(float(value))
+    """The shortest text that reads back to the same float; an exponent without '+'
+    (in lavaan text '+' separates terms: 1e+16*x would read as 1e + 16*x)."""
+    text = repr(float(value)).replace("e+", "e")
     return text.removesuffix(".0") if text.endswith(".0") else text
 
 
