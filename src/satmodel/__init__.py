@@ -33,7 +33,7 @@ from .errors import (
 from .index import companion, ipma
 from .index.hierarchy import roll_up
 from .index.score import sample_size
-from .report.compare import compare
+from .report import compare, plot_bootstrap, plot_index, plot_paths, to_dot, to_excel, to_html
 from .results import CBSEMResult, PLSResult, fit_pls, fit_pls_moments, permutation_test
 from .results.cbsem_fit import fit_cbsem
 from .results.group_verbs import compare_groups, micom
@@ -51,5 +51,6 @@ __all__ = [
     "PLSOptions", "PLSResult", "Path", "SatModelError", "SatModelWarning", "SignWarning",
     "SpecError", "SurveyOptions", "companion", "compare", "datasets", "fit_cbsem", "fit_pls",
     "fit_pls_moments", "compare_groups", "micom", "MICOMResult", "index", "ipma",
-    "permutation_test", "roll_up", "sample_size", "screening", "templates",
+    "permutation_test", "plot_bootstrap", "plot_index", "plot_paths", "roll_up", "sample_size", "screening", "templates",
+    "to_dot", "to_excel", "to_html",
 ]

@@ -1,9 +1,13 @@
-"""Command line: ``satmodel fit ...`` (also ``python -m satmodel ...``).
+"""Command line: ``satmodel fit ...``, ``satmodel report ...`` (also ``python -m satmodel``).
 
 Examples
 --------
 satmodel fit --template ecsi --dataset ecsi_satisfaction
 satmodel fit --spec model.lav --data survey.csv --scheme centroid --consistent --json
+satmodel fit --spec model.lav --data survey.sav --na-values -99 --missing mean --bootstrap 500 --seed 1
+satmodel fit --template ecsi --dataset ecsi_satisfaction --estimator cbsem
+satmodel report --template ecsi --dataset ecsi_satisfaction --bootstrap 500 --seed 1 --out r.html
+satmodel report --template ecsi --dataset ecsi_satisfaction --bootstrap 500 --seed 1 --out r.xlsx
 satmodel templates
 satmodel datasets
 """
@@ -12,53 +16,124 @@ from __future__ import annotations
 
 import argparse
 import sys
-
+from pathlib import Path
+from typing import Any
 
 from . import datasets, templates
-from .errors import SatModelError
+from .errors import OptionError, SatModelError
+from .report import to_excel, to_html
 from .results import fit_pls
+from .results.cbsem_fit import fit_cbsem
 from .results.record import package_version
 from .spec import ModelSpec
 from .survey.readers import read_table
+
+OUTPUTS = {".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    spec = p.add_mutually_exclusive_group(required=True)
+    spec.add_argument("--template", help=f"template name: {', '.join(templates.names())}")
+    spec.add_argument("--spec", help="model file: lavaan-style text (.lav) or ModelSpec JSON (.json)")
+    data = p.add_mutually_exclusive_group(required=True)
+    data.add_argument("--dataset", help=f"shipped data set: {', '.join(datasets.names())}")
+    data.add_argument("--data", help="survey file: .csv/.tsv/.txt (separator and decimal comma "
+                      "detected), .parquet, .xlsx or .sav")
+    p.add_argument("--encoding", help="text encoding of a CSV file (default: UTF-8, or as "
+                   "its byte-order mark says), e.g. gbk, utf-16, latin-1")
+    p.add_argument("--sep", help="column separator of a CSV file (default: detected)")
+    p.add_argument("--decimal", choices=[".", ","], help="decimal mark (default: detected)")
+    est = p.add_argument_group("estimator")
+    est.add_argument("--estimator", default="pls", choices=["pls", "cbsem"],
+                     help="PLS-PM/PLSc (default) or covariance-based SEM (semopy, ML)")
+    est.add_argument("--scheme", default="path", choices=["path", "centroid", "factorial"])
+    est.add_argument("--consistent", action="store_true", help="consistent PLS (PLSc)")
+    est.add_argument("--tol", type=float, default=1e-7)
+    est.add_argument("--max-iter", type=int, default=None,
+                     help="iterations (default: 300 for PLS, 10000 for CB-SEM)")
+    est.add_argument("--stop", default="max_abs", choices=["max_abs", "sum_abs", "sum_sq"])
+    survey = p.add_argument_group("survey options (sm.SurveyOptions)")
+    survey.add_argument("--missing", default="error",
+                        choices=["error", "casewise", "listwise", "mean", "pairwise", "em", "fiml"],
+                        help="treatment of missing answers (NaN cells and --na-values codes); "
+                        "CB-SEM: error, listwise or fiml")
+    survey.add_argument("--na-values", type=float, nargs="+", default=(), metavar="CODE",
+                        help="codes read as missing, e.g. --na-values -99 98")
+    survey.add_argument("--reverse", nargs="+", default=(), metavar="ITEM",
+                        help="reverse-coded items (need declared scales; PLS only)")
+    survey.add_argument("--weights", metavar="COLUMN", help="column of sampling weights (PLS only)")
+    survey.add_argument("--missing-warn", type=float, default=0.05,
+                        help="report items with a larger share of missing answers")
+    inf = p.add_argument_group("inference")
+    inf.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                     help="bootstrap resamples (0: none): se, p and intervals for every table")
+    inf.add_argument("--seed", type=int, default=None, metavar="S", help="seed of the bootstrap")
+    inf.add_argument("--level", type=float, default=0.95,
+                     help="confidence level of the intervals and the stars (default 0.95)")
 
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="satmodel", description=__doc__.split("\n")[0])
     ap.add_argument("--version", action="version", version=f"satmodel {package_version()}")
     sub = ap.add_subparsers(dest="command", required=True)
-    fit = sub.add_parser("fit", help="fit a model by PLS-PM / PLSc and print the summary")
-    spec = fit.add_mutually_exclusive_group(required=True)
-    spec.add_argument("--template", help=f"template name: {', '.join(templates.names())}")
-    spec.add_argument("--spec", help="model file: lavaan-style text (.lav) or ModelSpec JSON (.json)")
-    data = fit.add_mutually_exclusive_group(required=True)
-    data.add_argument("--dataset", help=f"shipped data set: {', '.join(datasets.names())}")
-    data.add_argument("--data", help="survey file: .csv/.tsv/.txt (separator and decimal comma "
-                      "detected), .parquet, .xlsx or .sav")
-    fit.add_argument("--encoding", help="text encoding of a CSV file (default: UTF-8, or as "
-                     "its byte-order mark says), e.g. gbk, utf-16, latin-1")
-    fit.add_argument("--sep", help="column separator of a CSV file (default: detected)")
-    fit.add_argument("--decimal", choices=[".", ","], help="decimal mark (default: detected)")
-    fit.add_argument("--scheme", default="path", choices=["path", "centroid", "factorial"])
-    fit.add_argument("--consistent", action="store_true", help="consistent PLS (PLSc)")
-    fit.add_argument("--tol", type=float, default=1e-7)
-    fit.add_argument("--max-iter", type=int, default=300)
-    fit.add_argument("--stop", default="max_abs", choices=["max_abs", "sum_abs", "sum_sq"])
-    survey = fit.add_argument_group("survey options (sm.SurveyOptions)")
-    survey.add_argument("--missing", default="error",
-                        choices=["error", "casewise", "listwise", "mean", "pairwise", "em"],
-                        help="treatment of missing answers (NaN cells and --na-values codes)")
-    survey.add_argument("--na-values", type=float, nargs="+", default=(), metavar="CODE",
-                        help="codes read as missing, e.g. --na-values -99 98")
-    survey.add_argument("--reverse", nargs="+", default=(), metavar="ITEM",
-                        help="reverse-coded items (need declared scales)")
-    survey.add_argument("--weights", metavar="COLUMN", help="column of sampling weights")
-    survey.add_argument("--missing-warn", type=float, default=0.05,
-                        help="report items with a larger share of missing answers")
+    fit = sub.add_parser("fit", help="fit a model and print the summary (or --json)")
+    _model_args(fit)
     fit.add_argument("--json", action="store_true",
                      help="print the result record (the same JSON as res.to_json())")
+    rep = sub.add_parser("report", help="fit a model and write an HTML report or Excel workbook")
+    _model_args(rep)
+    rep.add_argument("--out", required=True, metavar="FILE",
+                     help="report.html (self-contained page) or report.xlsx (workbook)")
+    rep.add_argument("--ipma", nargs="+", metavar="CONSTRUCT",
+                     help="IPMA targets (default: the model's outcomes)")
+    rep.add_argument("--items", action="store_true", help="draw the items in the path diagram")
     sub.add_parser("templates", help="list the model templates")
     sub.add_parser("datasets", help="list the shipped data sets")
     return ap
+
+
+def _fit(args: argparse.Namespace) -> Any:
+    spec = templates.get(args.template) if args.template else ModelSpec.from_file(args.spec)
+    df = datasets.load(args.dataset) if args.dataset else read_table(
+        args.data, encoding=args.encoding, sep=args.sep, decimal=args.decimal)
+    na = tuple(args.na_values)
+    if args.estimator == "cbsem":
+        extra = [flag for flag, on in (("--reverse", args.reverse), ("--weights", args.weights),
+                                       ("--consistent", args.consistent)) if on]
+        if extra:
+            raise OptionError(f"{', '.join(extra)}: not available with --estimator cbsem "
+                              "(PLS only)")
+        missing = "listwise" if args.missing == "casewise" else args.missing
+        res = fit_cbsem(spec, df, missing=missing, na_values=na,
+                        max_iter=args.max_iter or 10000)
+    else:
+        res = fit_pls(spec, df, scheme=args.scheme, consistent=args.consistent, tol=args.tol,
+                      max_iter=args.max_iter or 300, stop=args.stop, missing=args.missing,
+                      na_values=na, reverse=tuple(args.reverse), weights=args.weights,
+                      missing_warn=args.missing_warn)
+    if args.bootstrap:
+        res = res.bootstrap(n=args.bootstrap, seed=args.seed, level=args.level)
+    return res
+
+
+def _output(args: argparse.Namespace) -> str:
+    """The report kind of ``--out``, checked before any fitting."""
+    out = Path(args.out)
+    kind = OUTPUTS.get(out.suffix.lower())
+    if kind is None:
+        raise OptionError(f"--out {args.out!r}: write a .html or .xlsx file")
+    if not out.parent.exists():
+        raise OptionError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
+    return kind
+
+
+def _report(res: Any, args: argparse.Namespace, kind: str) -> Path:
+    out = Path(args.out)
+    if kind == "html":
+        to_html(res, out, level=args.level, ipma=args.ipma, items=args.items)
+    else:
+        to_excel(res, out, level=args.level)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,14 +148,12 @@ def main(argv: list[str] | None = None) -> int:
             for name in datasets.names():
                 print(name)
             return 0
-        spec = templates.get(args.template) if args.template else ModelSpec.from_file(args.spec)
-        df = datasets.load(args.dataset) if args.dataset else read_table(
-            args.data, encoding=args.encoding, sep=args.sep, decimal=args.decimal)
-        res = fit_pls(spec, df, scheme=args.scheme, consistent=args.consistent, tol=args.tol,
-                      max_iter=args.max_iter, stop=args.stop, missing=args.missing,
-                      na_values=tuple(args.na_values), reverse=tuple(args.reverse),
-                      weights=args.weights, missing_warn=args.missing_warn)
-    except SatModelError as err:
+        kind = _output(args) if args.command == "report" else ""
+        res = _fit(args)
+        if args.command == "report":
+            print(f"wrote {_report(res, args, kind)}")
+            return 0
+    except (SatModelError, OSError) as err:
         print(f"satmodel: error: {err}", file=sys.stderr)
         return 2
     if args.json:

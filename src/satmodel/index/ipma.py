@@ -35,7 +35,7 @@ The worked example of docs/methods.md §6.4:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -100,12 +100,15 @@ class IPMA:
         performance, quadrant, quadrant_zh, action (cut at the indicator means).
     cut : tuple of float
         Construct-level (importance, performance) cut points.
+    labels : dict
+        Construct name -> label shown by :meth:`plot` (e.g. the spec's labels).
     """
 
     target: str
     constructs: pd.DataFrame
     indicators: pd.DataFrame
     cut: tuple[float, float]
+    labels: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<IPMA target={self.target!r}>\n{self.constructs.to_string(index=False)}"
@@ -113,37 +116,25 @@ class IPMA:
     def _repr_html_(self) -> str:
         return f"<p>IPMA, target <b>{self.target}</b></p>" + self.constructs.to_html(index=False)
 
-    def plot(self, level: str = "construct", ax: Any = None, chinese: bool = False):
+    def plot(self, level: str = "construct", ax: Any = None, chinese: bool = False,
+             labels: Any = None):
         """Scatter of importance (x) vs performance (y) with the quadrant lines.
 
-        Needs matplotlib (``pip install satmodel[plot]``). Returns the Axes.
-        ``chinese=True`` labels the quadrants 优势区/修补区/机会区/维持区 (needs a font
-        with CJK glyphs).
+        Needs matplotlib (``pip install satmodel[plot]``). Returns the Axes. Points are
+        labelled with ``labels`` (dict name -> label; default :attr:`labels`, else the
+        names), placed so that no two labels overlap; the quadrant captions sit in
+        margins kept free of points. ``chinese=True`` captions the quadrants
+        优势区/修补区/机会区/维持区 in an installed CJK font
+        (:func:`satmodel.index.plotting.cjk_font`); without one it warns and keeps the
+        English captions.
+
+        >>> import satmodel as sm
+        >>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+        >>> res.ipma("LOY").plot()  # doctest: +SKIP
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise OptionError("IPMA.plot needs matplotlib: pip install 'satmodel[plot]'") from None
+        from .ipma_plot import draw
+
         if level not in ("construct", "indicator"):
             raise OptionError(f"level={level!r}: use 'construct' or 'indicator'")
-        table = self.constructs if level == "construct" else self.indicators
-        label = "construct" if level == "construct" else "indicator"
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4.5))
-        ax.scatter(table["importance"], table["performance"])
-        for row in table.itertuples():
-            ax.annotate(getattr(row, label), (row.importance, row.performance),
-                        textcoords="offset points", xytext=(4, 4))
-        imp_cut, perf_cut = table.attrs.get("cut", self.cut)
-        ax.axvline(imp_cut, color="grey", lw=0.8, ls="--")
-        ax.axhline(perf_cut, color="grey", lw=0.8, ls="--")
-        names = {k: (v[0] if chinese else k.replace("_", " ")) for k, v in QUADRANTS.items()}
-        for key, (x, y, ha, va) in {"keep": (0.98, 0.98, "right", "top"),
-                                    "fix_first": (0.98, 0.02, "right", "bottom"),
-                                    "later": (0.02, 0.02, "left", "bottom"),
-                                    "maintain": (0.02, 0.98, "left", "top")}.items():
-            ax.text(x, y, names[key], transform=ax.transAxes, ha=ha, va=va, color="grey")
-        ax.set_xlabel(f"importance (index points of {self.target} per point)")
-        ax.set_ylabel("performance (0-100)")
-        ax.set_title(f"IPMA: {self.target}")
-        return ax
+        return draw(self, level, ax, chinese, dict(self.labels) | dict(labels or {}),
+                    {k: v[0] for k, v in QUADRANTS.items()})

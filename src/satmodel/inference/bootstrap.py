@@ -189,6 +189,7 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
     if draws.n_valid < 2:
         raise SatModelError(f"only {draws.n_valid} of {n} resamples were usable ({draws.dropped})")
     report_undefined(values, original_values, draws.n_valid)
+    intervals.report_too_few(draws.n_valid, level)
     return BootstrapInference(draws=values, original=original_values, n_requested=n,
                               n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
                               signs=signs, level=level, method="percentile")

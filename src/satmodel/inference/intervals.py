@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from .. import _validate as valid
+from ..diagnostics import report
 from ..errors import NotAvailableError
 
 METHODS = ("percentile", "basic", "normal", "bc", "bca", "studentized")
@@ -34,6 +35,36 @@ def check(method: str, level: float, verb: str = "bootstrap", name: str | None =
             "standard error per resample (a double bootstrap) and are not implemented yet; "
             "use 'bca' or 'percentile'")
     valid.number(verb, "level", level, 0.0, 1.0)
+
+
+#: draws wanted beyond each bound of a quantile interval (B·α/2): 2.5, so B >= 100 at 95 %
+TAIL_DRAWS = 2.5
+
+
+def draws_needed(level: float) -> int:
+    """Resamples a quantile interval (percentile, basic, BC, BCa) at ``level`` needs so
+    that each bound has :data:`TAIL_DRAWS` draws beyond it: 100 at 95 %, 500 at 99 %.
+
+    >>> draws_needed(0.95), draws_needed(0.99), draws_needed(0.90)
+    (100, 500, 50)
+    """
+    return int(np.ceil(TAIL_DRAWS / ((1.0 - level) / 2) - 1e-9))
+
+
+def report_too_few(n_valid: int, level: float) -> None:
+    """Diagnostic ``too_few_resamples`` when ``n_valid`` kept resamples cannot place the
+    bounds of a ``level`` interval (see :func:`draws_needed`)."""
+    need = draws_needed(level)
+    if n_valid >= need:
+        return
+    tail = n_valid * (1.0 - level) / 2
+    report("too_few_resamples",
+           f"{n_valid} bootstrap resamples are too few for {level:.0%} intervals: the bounds are "
+           f"the {(1 - level) / 2:.1%} and {(1 + level) / 2:.1%} quantiles of the draws, placed "
+           f"by about {tail:.2g} draw(s) in each tail, so they are little more than the "
+           f"extreme draws; use n >= {need} ({TAIL_DRAWS:g} draws a tail; Efron & Tibshirani "
+           "1993 advise 1000 or more for percentile and BCa intervals; standard errors "
+           "settle with 50-200)", count=n_valid)
 
 
 def _quantile(draws: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ from ..spec.model import ModelSpec
 from ..survey import SurveyData, SurveyOptions
 from ..tables import square
 from ..tables.validity import htmt_matrix
-from . import cbsem_record
+from . import cbsem_record, cbsem_report
 from .base import ResultBase
 
 __all__ = ["CBSEMResult"]
@@ -271,8 +271,10 @@ class CBSEMResult(ResultBase):
         return lines
 
     def _summary_sections(self) -> list[tuple[str, pd.DataFrame]]:
-        return [("Paths", self.paths), ("Outer model", self.outer), ("Quality", self.quality),
-                ("Discriminant validity (HTMT)", self.htmt.rename_axis("construct").reset_index())]
+        return cbsem_report.sections(self)
+
+    def _summary_next(self) -> list[str]:
+        return cbsem_report.next_steps(self)
 
     def __repr__(self) -> str:
         chi2 = self.fit_indices["chi2"]

@@ -365,6 +365,9 @@ class PLSResult(ResultBase):
     def _summary_sections(self) -> list[tuple[str, pd.DataFrame]]:
         return pls_report.sections(self)
 
+    def _summary_next(self) -> list[str]:
+        return pls_report.next_steps(self)
+
     def _record(self, *, draws: bool) -> dict[str, Any]:
         return pls_record.to_record(self, draws=draws)
 
