@@ -201,9 +201,6 @@ def test_positions_survive_casewise_deletion():
 
 # ---------------------------------------------------------------- identical constructs
 
-@pytest.mark.xfail(reason="results/pls_checks.py (not in this change): the rho_A check runs "
-                          "before the singular-structure check and blames reverse-coded items",
-                   strict=False)
 def test_identical_predictors_under_plsc_blamed_on_collinearity():
     rng = np.random.default_rng(1)
     f = rng.normal(size=200)

@@ -206,17 +206,41 @@ def report_undefined(values: dict, original: dict, n_valid: int) -> None:
             if k:
                 lost[f"{t}.{c}"] = k
     if lost:
+        listed = ", ".join(f"{k} in {v} of {n_valid}" for k, v in lost.items())
         report("bootstrap_undefined",
-               f"some values are not defined in up to {max(lost.values())} of {n_valid} kept "
-               f"resamples (e.g. log(1 - R²) for an R² above 1 in a PLSc resample): {lost}; "
-               "their se, t, p and intervals use the resamples where they are defined",
+               f"some values defined for the fit are not defined in some kept resamples "
+               f"({listed}): e.g. the index of a block whose weight turns negative, or "
+               "log(1 - R²) for an R² above 1 in a PLSc resample. Their se, t, p and intervals "
+               "use the resamples where they are defined, so they describe those resamples "
+               "only: with many undefined, read them with care",
                names=tuple(lost), count=max(lost.values()))
 
 
 def jackknife(spec: ModelSpec, refit: Refit, tables: list[str],
               groups: int = 2000) -> dict[str, dict[str, np.ndarray]]:
     """Leave-one-out estimates of ``tables`` (grouped delete-d when n > ``groups``), batched;
-    used for the BCa acceleration. Every draw is kept (as BCa's formula needs)."""
+    used for the BCa acceleration. Every draw keeps its place; a leave-out whose fit fails
+    (not converged, singular, a constant item, PLSc inadmissible) is NaN, which the
+    acceleration leaves out, and is reported (diagnostic ``jackknife_dropped``)."""
     evaluate = table_evaluator(refit, spec, tables)
-    keep_all = lambda w: (evaluate(w)[0], {})  # noqa: E731
-    return run(LeaveOut(refit.n_rows, groups), keep_all, refit.bytes_per_fit).values
+    failed = []
+
+    def masked(w: np.ndarray):
+        values, reasons = evaluate(w)
+        bad = np.zeros(w.shape[0], dtype=bool)
+        for mask in reasons.values():
+            bad |= mask
+        failed.append(int(bad.sum()))
+        if bad.any():
+            values = {t: {c: np.where(bad.reshape((-1,) + (1,) * (v.ndim - 1)), np.nan, v)
+                          for c, v in cols.items()} for t, cols in values.items()}
+        return values, {}
+
+    weights = LeaveOut(refit.n_rows, groups)
+    values = run(weights, masked, refit.bytes_per_fit).values
+    if sum(failed):
+        report("jackknife_dropped",
+               f"{sum(failed)} of {weights.total} jackknife fits (used for the BCa acceleration) "
+               "failed (not converged, singular, a constant item or PLSc inadmissible); the "
+               "acceleration uses the others", count=sum(failed))
+    return values

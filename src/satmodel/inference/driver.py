@@ -5,7 +5,12 @@ the Bollen-Stine fit test (and next: MGA, MICOM, cross-validation, many-model
 batches) — is a :class:`Weights` generator plus an evaluation run by :func:`run`.
 The driver owns what they share: chunks sized by a memory budget that counts what the
 refit really allocates, seeded draws independent of the chunk size, a progress bar,
-and the record of dropped draws and why (never silent).
+the record of dropped draws and why (never silent), and the diagnostics reported inside
+the refits (EM stopped at its limit, ...), merged over the chunks into one record a code.
+
+Memory: a chunk's per-draw arrays (``bytes_per_draw`` each: the reweighting's moments
+and the engine's arrays) fit :data:`MEMORY_BUDGET` (256 MiB); fixed working sets come
+on top, once (the data, EM's E-step blocks of ``EM_WORK_BYTES``, the kept draws).
 
 >>> import numpy as np, satmodel as sm
 >>> from satmodel.inference.driver import BootstrapCounts, run, table_evaluator
@@ -25,12 +30,15 @@ from typing import Any
 
 import numpy as np
 
+from .. import errors
+from ..diagnostics import Diagnostic, collecting, quiet, report
+from ..engine.admissible import admissible
 from ..engine.refit import Refit, Refitted
 from ..spec.model import ModelSpec
 from ..tables import TABLES, Context
 
 __all__ = ["Weights", "BootstrapCounts", "LeaveOut", "Draws", "run", "table_evaluator",
-           "drop_reasons", "MEMORY_BUDGET"]
+           "drop_reasons", "merge_diagnostics", "MEMORY_BUDGET"]
 
 #: bytes per chunk for the arrays a chunk of refits allocates
 MEMORY_BUDGET = 256 * 2**20
@@ -104,15 +112,13 @@ class Draws:
 
 def drop_reasons(fitted: Refitted, consistent: bool) -> dict[str, np.ndarray]:
     """Why each refit of a batch is unusable, each reason a boolean mask of the batch."""
-    est, J = fitted.estimate, fitted.refit.layout.n_constructs
+    est = fitted.estimate
     finite = np.isfinite(est.weights).all(-1) & np.isfinite(est.paths).all((-1, -2))
     ok = ~fitted.degenerate
     reasons = {"not_converged": ~est.converged & finite & ok, "singular": ~finite & ok,
                "constant_item": fitted.degenerate}
-    if consistent:
-        offdiag = np.abs(est.construct_corr - np.eye(J)) > 1
-        reasons["inadmissible"] = finite & ok & (
-            (est.rho_a > 1).any(-1) | (np.abs(est.loadings) > 1).any(-1) | offdiag.any((-1, -2)))
+    if consistent:  # rho_A, |loading|, AVE or R² above 1, or a construct correlation beyond ±1
+        reasons["inadmissible"] = finite & ok & ~admissible(est, fitted.refit.layout)
     return reasons
 
 
@@ -158,10 +164,13 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
     dropped: dict[str, int] = {}
     bar = progress_bar(weights.total, progress, weights.desc)
     done = n_bad = 0
+    found: list[Diagnostic] = []
     try:
         while done < weights.total:
             c = min(size, weights.total - done)
-            values, reasons = evaluate(weights.draw(c))
+            with collecting() as inside, quiet():
+                values, reasons = evaluate(weights.draw(c))
+            found += inside
             bad = np.zeros(c, dtype=bool)
             for reason, mask in reasons.items():
                 dropped[reason] = dropped.get(reason, 0) + int(mask.sum())
@@ -176,7 +185,24 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
     finally:
         if bar is not None:
             bar.close()
+    merge_diagnostics(found, weights.desc)
     out = {name: {col: np.concatenate(v, axis=0) for col, v in cols.items()}
            for name, cols in kept.items()}
     return Draws(values=out, n_requested=weights.total, n_valid=weights.total - n_bad,
                  dropped={k: v for k, v in dropped.items() if v})
+
+
+def merge_diagnostics(found: list[Diagnostic], desc: str) -> None:
+    """Report the diagnostics recorded inside the refits once per code (counts summed),
+    so a run of many chunks gives one record, not one a chunk."""
+    for code in dict.fromkeys(d.code for d in found):
+        same = [d for d in found if d.code == code]
+        first = same[0]
+        counts = [d.count for d in same if d.count is not None]
+        total = sum(counts) if counts else None
+        names = tuple(dict.fromkeys(n for d in same for n in d.names))
+        where = f" (in the {desc} refits" + (f": {total} in all" if total is not None else "") + ")"
+        report(code, first.message.rstrip(".") + where,
+               getattr(errors, first.category, errors.SatModelWarning),
+               names=names, count=total, severity=first.severity,
+               warn=first.severity != "info")

@@ -79,12 +79,23 @@ def bias_correction(theta: np.ndarray, draws: np.ndarray) -> np.ndarray:
 
 
 def acceleration(jackknife: np.ndarray) -> np.ndarray:
-    """BCa acceleration a = Σ d³ / (6 (Σ d²)^{3/2}), d = mean − jackknife estimate."""
-    d = jackknife.mean(axis=0)[None, :] - jackknife
-    num = np.sum(d**3, axis=0)
-    den = 6.0 * np.sum(d**2, axis=0) ** 1.5
+    """BCa acceleration a = Σ d³ / (6 (Σ d²)^{3/2}), d = mean − jackknife estimate, over
+    the finite jackknife estimates of each column (a failed leave-out fit is NaN and left
+    out); 0 where they do not vary, NaN where fewer than 2 are finite.
+
+    >>> jack = np.array([[1.0], [2.0], [4.0], [np.nan]])
+    >>> bool(acceleration(jack)[0] == acceleration(jack[:3])[0] != 0)
+    True
+    """
+    jackknife = np.asarray(jackknife, dtype=float)
+    ok = np.isfinite(jackknife)
+    k = ok.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / den, 0.0)
+        mean = np.where(ok, jackknife, 0.0).sum(axis=0) / k
+        d = np.where(ok, mean[None, :] - jackknife, 0.0)
+        num = np.sum(d**3, axis=0)
+        den = 6.0 * np.sum(d**2, axis=0) ** 1.5
+        return np.where(k < 2, np.nan, np.where(den > 0, num / den, 0.0))
 
 
 def interval(theta, draws, *, level: float, method: str, jackknife=None):
@@ -107,7 +118,8 @@ def interval(theta, draws, *, level: float, method: str, jackknife=None):
         zq = stats.norm.ppf(q)
         with np.errstate(invalid="ignore", divide="ignore"):
             adj = stats.norm.cdf(z0 + (z0 + zq) / (1 - a * (z0 + zq)))
-        bounds.append(_quantile(draws, np.nan_to_num(adj, nan=q)))
+        bound = _quantile(draws, np.nan_to_num(adj, nan=q))  # z0 = ±inf: the percentile
+        bounds.append(np.where(np.isnan(a), np.nan, bound))  # no acceleration: no BCa bound
     return bounds[0], bounds[1]
 
 

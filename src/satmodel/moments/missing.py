@@ -26,13 +26,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._linalg import inv
+from ..diagnostics import report
+from ..errors import ConvergenceWarning
 from .core import Moments
 
-__all__ = ["mean_imputed_moments", "pairwise_moments", "em_moments", "impute_conditional",
-           "impute_means"]
+__all__ = ["mean_imputed_moments", "pairwise_moments", "em_moments", "em_bytes",
+           "impute_conditional", "impute_means"]
 
 EM_TOL = 1e-10  # max |change| of means and covariances (on the items' own scale)
 EM_MAX_ITER = 5000
+#: bytes of the E step's per-pattern working arrays (one block at a time, any batch size)
+EM_WORK_BYTES = 32 * 2**20
+
+
+def em_bytes(n: int, p: int, batch: int = 1) -> int:
+    """Bytes :func:`em_moments` allocates at most for ``batch`` reweightings of n x p data:
+    fixed 4 n p floats (observed masks, centred rows, rows by pattern) and the E step's
+    :data:`EM_WORK_BYTES`, plus per reweighting n p + 2 n + 4 p² floats (the
+    mean-replacement start, the weights by pattern, the moments), whatever the number of
+    missingness patterns.
+
+    >>> em_bytes(2000, 27, 2) - em_bytes(2000, 27, 1)  # one more reweighting
+    487328
+    """
+    return EM_WORK_BYTES + 8 * (4 * n * p + batch * (n * p + 2 * n + 4 * p * p))
 
 
 def _batch(X: np.ndarray, rw: np.ndarray | None):
@@ -117,22 +135,79 @@ def pairwise_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mo
 
 
 def _patterns(O: np.ndarray) -> list[np.ndarray]:
-    """Row indices grouped by missingness pattern (deterministic order)."""
-    _, inverse = np.unique(O.astype(np.uint8), axis=0, return_inverse=True)
+    """Row indices grouped by missingness pattern (deterministic order; O(n log n))."""
+    order, counts = _pattern_order(O)
+    return np.split(order, np.cumsum(counts)[:-1])
+
+
+def _pattern_order(O: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted by missingness pattern (stable) and the number of rows per pattern."""
+    _, inverse = np.unique(np.asarray(O, dtype=np.uint8), axis=0, return_inverse=True)
     inverse = np.asarray(inverse).ravel()
-    return [np.flatnonzero(inverse == g) for g in range(inverse.max() + 1)]
+    return np.argsort(inverse, kind="stable"), np.bincount(inverse)
+
+
+def _floats_per_row(m: int, p: int) -> int:
+    """Floats the E step holds per row and reweighting (bound: one pattern per row)."""
+    return 3 * m * p + 6 * m * m + 4 * p + 8
+
+
+def _blocks(O: np.ndarray, batch: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The E step's work units: rows of patterns with the same number m of missing items,
+    in blocks whose arrays (batch x rows x :func:`_floats_per_row`) fit
+    :data:`EM_WORK_BYTES` (a pattern with more rows is split). Per block: the observed mask of each piece of a
+    pattern (U, p), the rows (R,) and each row's piece (R,)."""
+    n, p = O.shape
+    order, counts = _pattern_order(O)
+    first = np.cumsum(counts) - counts
+    obs_pat = O[order[first]] > 0
+    pat = np.repeat(np.arange(counts.size), counts)  # pattern of each sorted row
+    pos = np.arange(n) - first[pat]  # position within the pattern
+    m_pat = p - obs_pat.sum(axis=1)
+    out = []
+    for m in np.unique(m_pat):
+        cap = max(1, EM_WORK_BYTES // (16 * batch * _floats_per_row(int(m), p)))
+        pats = np.flatnonzero(m_pat == m)
+        n_pieces = -(-counts[pats] // cap)
+        piece_first = np.full(counts.size, -1)
+        piece_first[pats] = np.cumsum(n_pieces) - n_pieces
+        rows = np.flatnonzero(m_pat[pat] == m)  # sorted positions of this group's rows
+        piece = piece_first[pat[rows]] + pos[rows] // cap
+        size = np.bincount(piece)
+        block_of = (np.cumsum(size) - size) // cap  # whole pieces, <= 2 cap rows a block
+        blk = block_of[piece]
+        cuts = np.flatnonzero(np.diff(blk)) + 1
+        piece_pat = np.repeat(pats, n_pieces)
+        for r, pc in zip(np.split(rows, cuts), np.split(piece, cuts)):
+            u = np.unique(pc)
+            out.append((obs_pat[piece_pat[u]], order[r], np.searchsorted(u, pc)))
+    return out
 
 
 def em_moments(X: np.ndarray, row_weights: np.ndarray | None = None, *,
-               tol: float = EM_TOL, max_iter: int = EM_MAX_ITER) -> Moments:
+               tol: float = EM_TOL, max_iter: int | None = None) -> Moments:
     """EM estimates (multivariate normal) of the means and covariances, batched.
 
     Starts from the mean-replacement moments; iterates the E step (per missingness
-    pattern, all patterns and batch elements in one solve) and the weighted M step
-    until means and covariances change by less than ``tol``. The ML covariance is
-    rescaled by n/(n - 1), so on complete data the result equals
-    :func:`~satmodel.moments.compute_moments` exactly. Memory: batch x patterns x p^2.
+    pattern, the regression of the missing items on the observed ones, from the
+    precision matrix: B_mo = -Θ_mm⁻¹ Θ_mo, Cov_m|o = Θ_mm⁻¹) and the weighted M step
+    until means and covariances change by less than ``tol``, at most ``max_iter``
+    iterations (default :data:`EM_MAX_ITER`; stopping there is recorded as diagnostic
+    ``em_not_converged``). The ML covariance is rescaled by n/(n - 1), so on complete
+    data the result equals :func:`~satmodel.moments.compute_moments` exactly. A pair of
+    items never answered together (by rows of positive weight) has no estimate: its
+    correlation is NaN (the data layer refuses such data).
+
+    Memory (:func:`em_bytes`): the mean-replacement start, the weights and data rows,
+    and the E step's blocks of at most :data:`EM_WORK_BYTES`, whatever the number of
+    missingness patterns.
+
+    >>> X = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 4.0], [4.0, 3.0], [np.nan, 1.0]])
+    >>> m = em_moments(X)
+    >>> bool(np.isfinite(m.corr).all()), m.corr.shape
+    (True, (2, 2))
     """
+    max_iter = EM_MAX_ITER if max_iter is None else int(max_iter)
     X, c, shape = _batch(X, row_weights)
     O, D, shift = _observed(X)
     B, p = c.shape[0], X.shape[1]
@@ -141,36 +216,66 @@ def em_moments(X: np.ndarray, row_weights: np.ndarray | None = None, *,
     mu = start.mean.reshape(B, p) - shift
     sigma = (start.corr * start.std[..., :, None] * start.std[..., None, :]).reshape(B, p, p)
     sigma = sigma * ((N - 1.0) / N)[:, None, None]
-    groups = _patterns(O > 0)
-    obs = np.array([O[rows[0]] > 0 for rows in groups])  # (P, p)
-    Cg = np.stack([c[:, rows].sum(-1) for rows in groups], axis=1)  # (B, P)
-    S1 = np.stack([c[:, rows] @ D[rows] for rows in groups], axis=1)  # (B, P, p)
-    S2 = np.stack([np.einsum("br,rp,rq->bpq", c[:, rows], D[rows], D[rows], optimize=True)
-                   for rows in groups], axis=1)  # (B, P, p, p)
-    mask = obs[:, :, None] & obs[:, None, :]
-    eye_m = np.eye(p)[None] * (~obs)[:, None, :]  # identity on the missing coordinates
+    blocks, joint = [], np.zeros((B, p, p))
+    for obs, rows, loc in _blocks(O, B):
+        cr = c[:, rows]
+        Cg = np.add.reduceat(cr, np.flatnonzero(np.diff(loc, prepend=-1)), axis=1)  # (B, U)
+        of = obs.astype(float)
+        joint += np.einsum("bu,up,uq->bpq", Cg, of, of, optimize=True)
+        miss = np.nonzero(~obs)[1].reshape(obs.shape[0], -1)
+        at = ((miss[:, :, None] * p + miss[:, None, :])[None]  # flat (b, k, l) of each Θ_mm⁻¹ cell
+              + p * p * np.arange(B)[:, None, None, None]).ravel()
+        blocks.append((obs[loc], miss, D[rows], cr, Cg, loc, at))
+    change = np.full(B, np.inf)
     for _ in range(max_iter):
-        A = sigma[:, None] * mask + eye_m  # Sigma_oo on the observed block, I elsewhere
-        Q = np.linalg.inv(A) * mask  # Sigma_oo^-1 on the observed block, zero elsewhere
-        SQ = sigma[:, None] @ Q  # (B, P, p, p)
-        a = mu[:, None, :] - (SQ @ (mu[:, None, :] * obs)[..., None])[..., 0]
-        b = (SQ @ S1[..., None])[..., 0]
-        cond = sigma[:, None] - SQ @ sigma[:, None]
-        T1 = np.einsum("bg,bgp->bp", Cg, a) + b.sum(1)
-        Ca = Cg[..., None] * a
-        ab = np.swapaxes(a, 1, 2) @ b  # sum over patterns of a b'
-        T2 = (np.swapaxes(Ca, 1, 2) @ a + np.einsum("bg,bgpq->bpq", Cg, cond)
-              + ab + np.swapaxes(ab, 1, 2)
-              + (SQ @ S2 @ np.swapaxes(SQ, -1, -2)).sum(1))
-        mu_new = T1 / N[:, None]
-        sigma_new = T2 / N[:, None, None] - mu_new[:, :, None] * mu_new[:, None, :]
+        T1, T2 = _e_step(mu, sigma, blocks)
+        delta = T1 / N[:, None]
+        sigma_new = T2 / N[:, None, None] - delta[:, :, None] * delta[:, None, :]
         sigma_new = (sigma_new + np.swapaxes(sigma_new, 1, 2)) / 2
-        change = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(sigma_new - sigma)))
-        mu, sigma = mu_new, sigma_new
-        if not np.isfinite(change) or change < tol:
+        change = np.maximum(np.max(np.abs(delta), axis=-1),
+                            np.max(np.abs(sigma_new - sigma), axis=(-2, -1)))
+        mu, sigma = mu + delta, sigma_new
+        if np.all(~np.isfinite(change) | (change < tol)):
             break
+    stuck = np.isfinite(change) & (change >= tol)
+    if stuck.any():
+        report("em_not_converged",
+               f"EM stopped at its iteration limit ({max_iter}) before converging in "
+               f"{int(stuck.sum())} of {B} moment estimate(s) (largest change "
+               f"{float(change[stuck].max()):.3g}, tolerance {tol:g}); the last iterate is "
+               "used. Slow EM means little information on some item pairs: check items "
+               "answered together by few respondents, or use missing='mean'",
+               ConvergenceWarning, count=int(stuck.sum()))
     cov = sigma * (N / (N - 1.0))[:, None, None]
-    return _finish(shape, N, mu + shift, cov)
+    mom = _finish(shape, N, mu + shift, cov)
+    if (joint <= 0).any():  # a pair never observed together: not estimable
+        corr = np.where((joint <= 0).reshape(shape + (p, p)), np.nan, mom.corr)
+        mom = Moments(n=mom.n, mean=mom.mean, std=mom.std, corr=corr)
+    return mom
+
+
+def _e_step(mu: np.ndarray, sigma: np.ndarray, blocks: list) -> tuple[np.ndarray, np.ndarray]:
+    """T1 = Σ c (E[x] − μ) (B, p) and T2 = Σ c E[(x − μ)(x − μ)'] (B, p, p) over every
+    row, block by block. With Θ = Σ⁻¹, a row's missing items m given its observed ones:
+    E[x_m] − μ_m = −Θ_mm⁻¹ Θ_mo (x_o − μ_o), Cov = Θ_mm⁻¹."""
+    B, p = mu.shape
+    T1, T2 = np.zeros((B, p)), np.zeros((B, p, p))
+    theta = inv(sigma)
+    for obs_r, miss, Dr, cr, Cg, loc, at in blocks:
+        v = Dr[None] - mu[:, None, :] * obs_r  # (B, R, p): x_o − μ_o, 0 where missing
+        m = miss.shape[1]
+        if m:
+            Tmm = theta[:, miss[:, :, None], miss[:, None, :]]  # (B, U, m, m)
+            C = inv(Tmm)
+            R = C @ theta[:, miss, :]  # (B, U, m, p); zero-padded v makes -R v = B_mo v_o
+            e = -(R[:, loc] @ v[..., None])[..., 0]  # (B, R, m)
+            np.put_along_axis(v, np.broadcast_to(miss[loc], e.shape), e, axis=-1)
+            T2 += np.bincount(at, (Cg[..., None, None] * C).ravel(),  # Σ_u Cg_u Θ_mm⁻¹ in place
+                              minlength=B * p * p).reshape(B, p, p)
+        cv = cr[..., None] * v
+        T1 += cv.sum(1)
+        T2 += np.swapaxes(cv, 1, 2) @ v
+    return T1, T2
 
 
 def impute_means(X: np.ndarray, mean: np.ndarray) -> np.ndarray:

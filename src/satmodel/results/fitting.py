@@ -118,10 +118,13 @@ def fit_pls(
                          reverse=survey_options.reverse, missing=survey_options.missing,
                          weights=weights, missing_warn=survey_options.missing_warn,
                          min_rows=min_rows)
+        n_eff = checks.check_weights(spec, survey.weights, min_rows)
+        if survey.missing == "em":
+            checks.check_em_pairs(spec, survey.X, survey.weights)
         refit = Refit(survey, options, layout_of(spec))
         mom = refit.moments()
         checks.check_moments(spec, mom)
-        res = _fit(spec, refit, mom, survey_options, survey)
+        res = _fit(spec, refit, mom, survey_options, survey, n_eff)
     W = res.estimate.weights[:, None] * refit.layout.membership
     # standardized items times weights, without an n x p standardized copy
     scores = complete_rows(survey, mom) @ (W / mom.std[:, None]) - (mom.mean / mom.std) @ W
@@ -218,12 +221,14 @@ def check_spec(spec: Any, verb: str) -> None:
 
 
 def _fit(spec: ModelSpec, refit: Refit, mom: Moments, survey_options: SurveyOptions,
-         survey: Any) -> PLSResult:
+         survey: Any, n_eff: float | None = None) -> PLSResult:
     S = np.asarray(mom.corr, dtype=float)
     checks.check_blocks(spec, refit.layout, S)
     est = refit.on_moments(mom).estimate
     checks.check_estimate(spec, refit.layout, est, refit.options)
     checks.check_signs(spec, est)
+    checks.check_sample_size(spec, refit.layout, float(mom.n) if n_eff is None else n_eff,
+                             weighted=n_eff is not None)
     return PLSResult(spec=spec, options=refit.options, survey_options=survey_options,
                      n_obs=int(round(float(mom.n))),
                      indicator_mean=np.asarray(mom.mean, dtype=float).copy(),

@@ -22,6 +22,7 @@ import numpy as np
 from .. import _validate as valid
 from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine import PLSOptions, Refit
+from ..engine.admissible import admissible
 from ..errors import DataError, EstimationError, SatModelError
 from ..groups import batch
 from ..moments.core import Moments
@@ -100,11 +101,9 @@ def _flags(spec: ModelSpec, refit: Refit, mom: Moments, est, missing: str) -> di
              "blocks": np.full(G, any(m == "B" for m in lay.modes))}
     if missing in ("pairwise", "em"):  # complete-data and mean-filled moments are PSD
         flags["moments"] = np.linalg.eigvalsh(mom.corr)[:, 0] < -1e-10
-    if o.consistent:
-        J = lay.n_constructs
-        flags["estimate"] |= ((est.rho_a > 1) | ~(est.rho_a > 0))[:, lay.common_factor].any(-1)
-        flags["estimate"] |= (np.abs(est.loadings) > 1).any(-1)
-        flags["estimate"] |= (np.abs(est.construct_corr - np.eye(J)) > 1).any((-1, -2))
+    if o.consistent:  # undefined rho_A, or inadmissible values (engine.admissible)
+        flags["estimate"] |= (~(est.rho_a > 0))[:, lay.common_factor].any(-1)
+        flags["estimate"] |= ~admissible(est, lay)
     pos = {c: i for i, c in enumerate(spec.construct_names)}
     for p in spec.paths:
         if p.expected_sign is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..diagnostics import report
+from ..engine.admissible import inadmissible
 from ..engine.options import PLSOptions
 from ..engine.pls import Estimate
 from ..errors import (AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError,
@@ -19,7 +20,8 @@ from ..moments.core import Moments
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 
-__all__ = ["check_moments", "check_blocks", "check_estimate", "check_signs"]
+__all__ = ["check_moments", "check_blocks", "check_estimate", "check_signs", "check_admissible",
+           "effective_n", "check_weights", "check_sample_size", "check_em_pairs"]
 
 
 def check_moments(spec: ModelSpec, mom: Moments) -> None:
@@ -53,6 +55,11 @@ def check_blocks(spec: ModelSpec, lay: Layout, S: np.ndarray) -> None:
 def check_estimate(spec: ModelSpec, lay: Layout, est: Estimate, options: PLSOptions) -> None:
     """Refuse undefined solutions; report non-convergence and inadmissible PLSc values."""
     names = spec.construct_names
+    for j in np.flatnonzero(est.singular_block):  # first: it also makes rho_A undefined
+        preds = spec.predecessors(names[j])
+        raise EstimationError(
+            f"the structural regression of {names[j]!r} on {list(preds)} is singular "
+            "(perfectly collinear predictor constructs)")
     if options.consistent:
         bad = [names[j] for j in range(len(names))
                if lay.common_factor[j] and not (np.isfinite(est.rho_a[j]) and est.rho_a[j] > 0)]
@@ -61,11 +68,6 @@ def check_estimate(spec: ModelSpec, lay: Layout, est: Estimate, options: PLSOpti
                 f"PLSc correction is undefined for {bad}: rho_A is not positive (its items "
                 "correlate negatively on balance); check reverse-coded items or declare the "
                 "construct a composite ('<~')")
-    for j in np.flatnonzero(est.singular_block):
-        preds = spec.predecessors(names[j])
-        raise EstimationError(
-            f"the structural regression of {names[j]!r} on {list(preds)} is singular "
-            "(perfectly collinear predictor constructs)")
     if not np.all(np.isfinite(est.weights)):
         raise EstimationError("the PLS iteration produced non-finite weights; "
                               "check the data for collinear or degenerate items")
@@ -76,17 +78,31 @@ def check_estimate(spec: ModelSpec, lay: Layout, est: Estimate, options: PLSOpti
                "and res.converged is False. Raise max_iter or loosen tol.",
                ConvergenceWarning, count=int(est.n_iter))
     if options.consistent:
-        over = [names[j] for j in range(len(names)) if lay.common_factor[j] and est.rho_a[j] > 1]
-        big = [spec.indicator_names[k] for k in np.flatnonzero(np.abs(est.loadings) > 1)]
-        corr_big = np.abs(est.construct_corr - np.eye(len(names))) > 1
-        if over or big or corr_big.any():
-            pairs = [f"{names[i]} ~ {names[j]}" for i, j in zip(*np.nonzero(np.triu(corr_big)))]
-            report("inadmissible",
-                   "inadmissible PLSc solution: "
-                   + (f"rho_A > 1 for {over}; " if over else "")
-                   + (f"|loading| > 1 for {big}; " if big else "")
-                   + ("a construct correlation exceeds 1 in absolute value" if corr_big.any() else ""),
-                   AdmissibilityWarning, names=over + big + pairs)
+        check_admissible(spec, lay, est)
+
+
+def check_admissible(spec: ModelSpec, lay: Layout, est: Estimate) -> None:
+    """Name every inadmissible PLSc value (kept as estimated; ``res.admissible`` False)."""
+    bad = inadmissible(est, lay)
+    names, items = spec.construct_names, spec.indicator_names
+    found = [(f"rho_A({names[j]})", est.rho_a[j]) for j in np.flatnonzero(bad["rho_a"])]
+    found += [(f"loading {items[k]}", est.loadings[k]) for k in np.flatnonzero(bad["loading"])]
+    ave = (est.loadings**2 @ lay.membership) / lay.membership.sum(axis=0)
+    found += [(f"AVE({names[j]})", ave[j]) for j in np.flatnonzero(bad["ave"])]
+    found += [(f"R²({names[j]})", est.r2[j]) for j in np.flatnonzero(bad["r2"])]
+    pairs = list(zip(*np.nonzero(np.triu(bad["construct_corr"]))))
+    found += [(f"corr({names[i]}, {names[j]})", est.construct_corr[i, j]) for i, j in pairs]
+    if not found:
+        return
+    listed = "; ".join(f"{what} = {value:.4g}" for what, value in found)
+    report("inadmissible",
+           f"inadmissible PLSc solution (res.admissible is False): {listed}"
+           + ("; a construct correlation exceeds 1 in absolute value" if pairs else "")
+           + ". The values are kept as estimated; they cannot be a population's (a weak or "
+           "near-collinear block, or too few respondents): check the blocks named, or use "
+           "PLS-PM (consistent=False) or CB-SEM",
+           AdmissibilityWarning,
+           names=[what for what, _ in found] + [f"{names[i]} ~ {names[j]}" for i, j in pairs])
 
 
 def check_signs(spec: ModelSpec, est: Estimate) -> None:
@@ -103,3 +119,83 @@ def check_signs(spec: ModelSpec, est: Estimate) -> None:
     if wrong:
         report("sign", "path estimates with the opposite of the expected sign: "
                + "; ".join(wrong), SignWarning, names=where)
+
+
+def effective_n(weights: np.ndarray) -> float:
+    """Kish's effective sample size (Σw)² / Σw² of sampling weights (scale-free).
+
+    >>> effective_n(np.array([1.0, 1.0, 0.0, 0.0])), effective_n(np.full(4, 1e300))
+    (2.0, 4.0)
+    """
+    w = np.asarray(weights, dtype=float)
+    top = w.max(initial=0.0)
+    if not top > 0:
+        return 0.0
+    w = w / top
+    return float(w.sum() ** 2 / (w**2).sum())
+
+
+def check_weights(spec: ModelSpec, weights: np.ndarray | None,
+                  min_rows: int | None) -> float | None:
+    """Kish's effective sample size of the fit's sampling weights (None: unweighted). Unequal
+    sampling weights record it (diagnostic ``effective_n``) and must leave as many
+    effective respondents as the data rule asks of rows (3, more than the largest block's
+    items, ``min_rows``), else DataError."""
+    if weights is None:
+        return None
+    n, n_eff = weights.size, effective_n(weights)
+    if np.ptp(weights) == 0:
+        return n_eff
+    block, items = max(spec.blocks.items(), key=lambda kv: len(kv[1]))
+    need = max(3, len(items) + 1, min_rows or 0)
+    positive = int((weights > 0).sum())
+    text = (f"the sampling weights leave an effective sample size of {n_eff:.1f} "
+            f"(Kish: (Σw)²/Σw²) from {n} rows ({positive} with a positive weight)")
+    if n_eff < need:
+        raise DataError(f"{text}; a fit needs at least {need} (3, more than the {len(items)} "
+                        f"items of block {block}" + (f", min_rows={min_rows}" if min_rows else "")
+                        + "), or its estimates are arbitrary. Check the weights column")
+    report("effective_n", text, names=(), count=round(n_eff), severity="info", warn=False)
+    return n_eff
+
+
+def check_sample_size(spec: ModelSpec, lay: Layout, n: float, weighted: bool = False) -> None:
+    """Diagnostic ``small_sample`` when ``n`` (``weighted``: Kish's effective sample
+    size) is below the '10-times rule':
+    10 x the largest number of formative (Mode B) indicators of a construct or of
+    structural paths into a construct (Barclay, Higgins & Thompson 1995; Hair et al.
+    2017, ch. 1). A floor, not a power analysis."""
+    formative = max([len(lay.block(j)) for j in range(lay.n_constructs) if lay.modes[j] == "B"],
+                    default=0)
+    arrows = int(lay.adjacency.sum(axis=0).max(initial=0))
+    need = 10 * max(formative, arrows)
+    if not n < need:
+        return
+    which = "structural paths into one construct" if arrows >= formative else \
+        "formative (Mode B) indicators of one construct"
+    report("small_sample",
+           (f"an effective sample size of {n:.1f} (Kish)" if weighted else f"{n:.0f} respondents")
+           + " is below the 10-times rule for this model: "
+           f"{need} = 10 x {max(formative, arrows)}, the largest number of {which} (Barclay, "
+           "Higgins & Thompson 1995; Hair et al. 2017). Estimates and their standard errors "
+           "are unreliable at this size; the rule is a minimum, a power analysis (e.g. the "
+           "inverse square root method, Kock & Hadaya 2018) usually asks for more",
+           SatModelWarning, count=int(np.ceil(n)))
+
+
+def check_em_pairs(spec: ModelSpec, X: np.ndarray, weights: np.ndarray | None) -> None:
+    """EM, like pairwise deletion, needs every pair of items answered together by some
+    respondent (of positive weight): else their covariance has no estimate."""
+    O = ~np.isnan(X)
+    if O.all():
+        return
+    if weights is not None:
+        O = O & (weights > 0)[:, None]
+    joint = O.T.astype(float) @ O
+    k, l = np.unravel_index(np.argmin(joint), joint.shape)
+    if joint[k, l] < 1:
+        names = spec.indicator_names
+        raise DataError(
+            f"items {names[k]} and {names[l]} are never answered together (no respondent "
+            "answers both), so EM (missing='em') cannot estimate their correlation, as "
+            "pairwise deletion cannot. Drop one of the items, or use missing='mean'")
