@@ -274,10 +274,6 @@ def _htmt2_draws(chunk):
     return out.inference.draws["htmt_pairs"]["htmt2"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "needs tables/validity.py (not in this change): HTMT2 must treat a correlation at "
-    "rounding level (|r| <= 1e-12) as zero; IMAG4 and SAT3 correlate exactly 0 in resample "
-    "190 (integer answers) and come out as +-1e-17 depending on the chunk"))
 def test_htmt2_draws_do_not_depend_on_the_chunk_size():
     np.testing.assert_allclose(_htmt2_draws(1), _htmt2_draws(None), rtol=0, atol=1e-12)
 

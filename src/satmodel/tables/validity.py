@@ -87,8 +87,8 @@ def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False) -> np
     0.5
     """
     A = np.abs(np.asarray(S, dtype=float))
-    if geometric:  # a zero correlation makes that block pair's geometric mean 0
-        zero = A == 0.0
+    if geometric:  # a zero correlation makes that block pair's geometric mean 0; a batched
+        zero = A <= 1e-12  # product leaves an exact 0 at rounding level (+-1e-17): zero too
         with np.errstate(divide="ignore"):
             logs = np.where(zero, 0.0, np.log(np.where(zero, 1.0, A)))
         avg = np.exp(_off_diagonal_block_means(logs, layout))
