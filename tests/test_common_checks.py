@@ -22,7 +22,6 @@ import pytest
 
 import satmodel as sm
 from satmodel.index import results as index_results
-from satmodel.results import record
 from satmodel.tables import TABLES
 
 SPEC = sm.templates.ecsi()
@@ -277,16 +276,8 @@ def test_pls_json_with_draws_recomputes_intervals(key):
         without.conf_int(level=0.9)
 
 
-def _cbsem_json_supported() -> bool:
-    if "CBSEMResult" not in getattr(record, "RECORDS", {}):
-        return False
-    return sm.CBSEMResult._from_record is not sm.CBSEMResult.__mro__[1]._from_record
-
-
 @pytest.mark.parametrize("boot", [False, True])
 def test_cbsem_json_round_trip(boot):
-    if not _cbsem_json_supported():
-        pytest.skip("CBSEMResult has no JSON record yet")
     cb = CB()
     if boot:
         with warnings.catch_warnings():
