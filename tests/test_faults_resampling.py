@@ -220,8 +220,6 @@ def test_admissibility_names_every_kind():
     assert "rho_A(QUAL) = 5.9" in recs[0].message and "R²(LOY) = 3.24" in recs[0].message
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "needs results/pls.py (not in this change): PLSResult.admissible and the summary header"))
 def test_result_carries_an_admissible_flag():
     res = _quiet(sm.fit_pls_moments, TWO, WEAK, n_obs=100, consistent=True)
     assert res.admissible is False and "admissible" in res.summary().lower()

@@ -78,15 +78,12 @@ def complete_rows(survey: SurveyData, mom: Moments) -> np.ndarray:
 def bytes_per_reweighting(survey: SurveyData) -> int:
     """Memory one reweighting allocates in :func:`survey_moments` (for chunking).
 
-    The row weights and the (p, p) sums, plus per treatment: mean replacement and
-    pairwise moments hold (n, p) observed-masks and weighted copies; EM holds a (p, p)
-    system per missingness pattern and (n, p) conditional expectations per iteration.
+    The row weights and the (p, p) sums, plus (n, p) observed-masks and weighted copies
+    for mean replacement, pairwise moments and EM; EM's per-pattern work runs in blocks of
+    a fixed size per call (``moments.missing.EM_WORK_BYTES``), not per reweighting.
     """
     n, p = survey.X.shape
     base = 8 * (2 * n + 6 * p * p)
     if survey.missing not in _TREATMENTS or not np.isnan(survey.X).any():
         return base
-    if survey.missing == "em":
-        patterns = len(np.unique(np.isnan(survey.X), axis=0))
-        return base + 8 * (3 * n * p + 8 * patterns * p * p)
     return base + 8 * (3 * n * p + 2 * p * p)

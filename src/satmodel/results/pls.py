@@ -26,6 +26,7 @@ from .. import assess
 from ..assess import criteria
 from ..diagnostics import Diagnostic, collecting
 from ..engine import Estimate, Layout, PLSOptions, Refit
+from ..engine.admissible import admissible
 from ..errors import SatModelError
 from ..index import results as index_results
 from ..index import score as index_score
@@ -84,6 +85,12 @@ class PLSResult(ResultBase):
     def n_iter(self) -> int:
         """Iterations the PLS algorithm ran."""
         return int(self.estimate.n_iter)
+
+    @property
+    def admissible(self) -> bool:
+        """False when a PLSc value is out of range (rho_A, loading, AVE or R² above 1, a
+        construct correlation beyond ±1); the diagnostic ``inadmissible`` names each."""
+        return bool(admissible(self.estimate, self.layout))
 
     @property
     def converged(self) -> bool:

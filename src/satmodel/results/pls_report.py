@@ -33,7 +33,8 @@ def header(res: Any) -> list[str]:
         f"satmodel: {res.spec.name}" + (f" ({res.spec.label})" if res.spec.label else ""),
         f"{kind}, {o.scheme} scheme, n = {res.n_obs}, {len(res.constructs)} constructs, "
         f"{len(res.indicators)} indicators",
-        f"{status} after {res.n_iter} iterations (stop rule {o.stop}, tol {o.tol:g})",
+        f"{status} after {res.n_iter} iterations (stop rule {o.stop}, tol {o.tol:g})"
+        + ("" if res.admissible else "; admissible: no (see the diagnostics)"),
     ]
     if res.inference is not None:
         inf = res.inference
