@@ -302,3 +302,16 @@ def report_end(estimates: dict, errors: dict, machine: dict) -> None:
     for name, msg in errors.items():
         log(f"\nERROR {name}:\n{msg}")
     machine["load_average_end"] = load_average()
+
+
+def run_child(cmd: list, phase: str, env: dict | None = None) -> dict:
+    """Run one benchmark phase in a fresh process; its result is the last ``BENCH_JSON``
+    line it prints (or the error text when it fails)."""
+    import json
+    import subprocess
+
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    line = [x for x in proc.stdout.splitlines() if x.startswith("BENCH_JSON ")]
+    if proc.returncode != 0 or not line:
+        return {"phase": phase, "error": (proc.stdout + proc.stderr).strip()[-2000:]}
+    return json.loads(line[-1][len("BENCH_JSON "):])

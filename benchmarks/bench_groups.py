@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -132,11 +131,9 @@ def child(a: argparse.Namespace, phase: str) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", phase,
            "--groups", str(a.groups), "--rows", str(a.rows), "--boot", str(a.boot),
            "--reps", str(a.reps), "--loop-groups", str(a.loop_groups), "--seed", str(a.seed)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    line = [x for x in proc.stdout.splitlines() if x.startswith("BENCH_JSON ")]
-    if proc.returncode != 0 or not line:
-        return {"phase": phase, "error": (proc.stdout + proc.stderr).strip()[-2000:]}
-    return json.loads(line[-1][len("BENCH_JSON "):])
+    import _runner as R
+
+    return R.run_child(cmd, phase, env=env)
 
 
 # ---------------------------------------------------------------------------- main

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -139,11 +138,9 @@ def child(a: argparse.Namespace, phase: str) -> dict:
            "--em-rows", str(a.em_rows), "--em-share", str(a.em_share),
            "--em-boot", str(a.em_boot), "--perm-rows", str(a.perm_rows),
            "--perm", str(a.perm), "--seed", str(a.seed)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    line = [x for x in proc.stdout.splitlines() if x.startswith("BENCH_JSON ")]
-    if proc.returncode != 0 or not line:
-        return {"phase": phase, "error": (proc.stdout + proc.stderr).strip()[-2000:]}
-    return json.loads(line[-1][len("BENCH_JSON "):])
+    import _runner as R
+
+    return R.run_child(cmd, phase)
 
 
 def main() -> None:

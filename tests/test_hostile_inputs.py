@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
+from _oracles import ECSI_SATISFACTION
 from satmodel.errors import DataError, SpecError
 from satmodel.survey import prepare
 
@@ -217,19 +218,7 @@ def test_identical_predictors_under_plsc_blamed_on_collinearity():
 
 # ---------------------------------------------------------------- extreme magnitudes
 
-ECSI_TEXT = """
-IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-EXPE =~ EXPE1 + EXPE2 + EXPE3 + EXPE4 + EXPE5
-QUAL =~ QUAL1 + QUAL2 + QUAL3 + QUAL4 + QUAL5
-VAL  =~ VAL1 + VAL2 + VAL3 + VAL4
-SAT  =~ SAT1 + SAT2 + SAT3 + SAT4
-LOY  =~ LOY1 + LOY2 + LOY3 + LOY4
-EXPE ~ IMAG
-QUAL ~ EXPE
-VAL  ~ EXPE + QUAL
-SAT  ~ IMAG + EXPE + QUAL + VAL
-LOY  ~ IMAG + SAT
-"""
+ECSI_TEXT = ECSI_SATISFACTION  # the same model text the oracle tests use
 
 
 @pytest.mark.parametrize("missing", ["error", "em", "pairwise", "mean"])
