@@ -103,3 +103,14 @@ def test_fit_measures_as_lavaan_prints_them_for_model_m2():
     bad = [(m, res.fit_indices[m], v) for m, v, d in zip(fit["measure"], fit["value"], fit["decimals"])
            if not _printed(float(res.fit_indices[m]), float(v), int(d))]
     assert not bad, bad
+
+
+def test_fit_measures_as_lavaan_prints_them_for_the_cfa_m1():
+    """m1 itself, a measurement-only model (issue 17): the same printed table as m2."""
+    spec = sm.ModelSpec.from_file(oracle_path(CASE, "model_m1.lav"))
+    assert spec.paths == ()
+    res = sm.fit_cbsem(spec, read_oracle(CASE, "political_democracy.csv"))
+    fit = read_oracle(CASE, "fit_m2.csv")
+    bad = [(m, res.fit_indices[m], v) for m, v, d in zip(fit["measure"], fit["value"], fit["decimals"])
+           if not _printed(float(res.fit_indices[m]), float(v), int(d))]
+    assert not bad, bad

@@ -184,8 +184,10 @@ def test_fiml_drops_respondents_without_any_answer():
     with pytest.warns(sm.MissingDataWarning, match=r"2 respondent\(s\) answered none.*\[3, 8\]"):
         fi = sm.fit_cbsem(spec, X, columns=list("abcd"), missing="fiml")
     assert fi.n_obs == 118 and 3 not in fi.scores.index and np.isfinite(fi.scores.to_numpy()).all()
-    boot = quiet(fi.bootstrap, n=3, seed=1, progress=False)
+    with pytest.warns(sm.SatModelWarning, match="3 bootstrap resamples are too few"):
+        boot = fi.bootstrap(n=3, seed=1, progress=False)  # no other warning (no failures)
     assert boot.inference.n_failed == 0 and "ci_lower" in boot.outer.columns
+    assert [d.code for d in boot.diagnostics[len(fi.diagnostics):]] == ["too_few_resamples"]
 
 
 @pytest.mark.parametrize("estimator", ["ML", "GLS", "ULS", "WLS", "DWLS"])

@@ -38,7 +38,10 @@ def small():
 
 @pytest.fixture(scope="module")
 def boot(small):
-    return quiet(small.bootstrap, n=8, seed=11, progress=False)
+    with warnings.catch_warnings():  # a clean fit, but 8 resamples are too few (recorded)
+        warnings.simplefilter("error", sm.SatModelWarning)
+        warnings.filterwarnings("ignore", "8 bootstrap resamples are too few", sm.SatModelWarning)
+        return small.bootstrap(n=8, seed=11, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +259,8 @@ def test_dropped_resamples_are_counted_and_recorded(small, monkeypatch):
     inf = res.inference
     assert (inf.n_requested, inf.n_valid, inf.n_failed, inf.dropped) == (4, 3, 1, {"failed": 1})
     assert inf.failures == ("resample 1: EstimationError: singular item covariance on this resample",)
-    assert [d.code for d in res.diagnostics] == ["bootstrap_dropped"] and not small.diagnostics
+    assert [d.code for d in res.diagnostics] == ["bootstrap_dropped", "too_few_resamples"] \
+        and not small.diagnostics
     assert res.diagnostics[0].count == 1 and res.draws("outer").shape == (3, 9)
 
 
@@ -374,3 +378,23 @@ def test_warnings_not_from_semopy_are_issued_again_not_kept(monkeypatch):
     assert any("semopy says hello" in m for m in cb.estimate.messages)
     assert not any("from " in m for m in cb.estimate.messages)
     assert [d.code for d in cb.diagnostics] == ["semopy"]
+
+
+def test_bootstrap_refits_with_the_fits_conventions(monkeypatch):
+    # A GLS fit with S divided by n-1 must be refitted alike in every resample; before,
+    # the bootstrap refitted with the default conventions (divisor n).
+    seen = []
+    real = cb_boot.fit_cbsem_rows
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("conventions"))
+        return real(*args, **kwargs)
+
+    df = sm.datasets.load("ecsi_satisfaction")
+    spec = sm.ModelSpec.from_lavaan(SMALL)
+    res = quiet(sm.fit_cbsem, spec, df, estimator="GLS", cov_divisor="n-1")
+    monkeypatch.setattr(cb_boot, "fit_cbsem_rows", spy)
+    with pytest.warns(sm.SatModelWarning, match="3 bootstrap resamples are too few"):
+        res.bootstrap(n=3, seed=1, progress=False)
+    assert len(seen) == 3 and all(c == res.conventions for c in seen)
+    assert res.conventions.cov_divisor == "n-1"

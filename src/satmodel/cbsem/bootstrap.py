@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .fitting import fit_cbsem_rows
+from .fitting import Conventions, fit_cbsem_rows
 from .tables import BOOTSTRAP, REQUIRED, Values, table_values
 from .. import _validate as valid
 from ..diagnostics import report
@@ -82,12 +82,14 @@ def check_options(n: Any, ci: Any, level: Any, progress: Any, seed: Any = None) 
 
 def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimator: str,
                     missing: str, n: int, seed: Any = None, level: float = 0.95,
-                    progress: bool | None = None) -> CBBootstrapInference:
+                    progress: bool | None = None,
+                    conventions: Conventions | None = None) -> CBBootstrapInference:
     """Refit ``n`` resamples of the rows ``X`` (spec indicator order; NaN only with
     ``missing="fiml"``); ``original`` the fit's own values of the :data:`BOOTSTRAP` columns.
 
     Call it inside a :func:`~satmodel.diagnostics.collecting` scope: dropped resamples
-    are reported there (code ``bootstrap_dropped``).
+    are reported there (code ``bootstrap_dropped``). Each resample is refitted with the
+    fit's ``conventions`` (covariance divisor, standard errors, ...).
     """
     layout = layout_of(spec)
     failures: list[str] = []
@@ -101,7 +103,7 @@ def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimat
         reasons = {"failed": np.zeros(size, dtype=bool), "not_converged": np.zeros(size, dtype=bool)}
         for b in range(size):
             why = _refit(spec, layout, np.repeat(X, counts[b].astype(np.intp), axis=0),
-                         estimator, missing, out, b)
+                         estimator, missing, out, b, conventions)
             if why is not None:
                 reasons[why[0]][b] = True
                 failures.append(f"resample {done + b}: {why[1]}")
@@ -119,6 +121,7 @@ def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimat
     if draws.n_valid < 2:
         raise SatModelError(f"only {draws.n_valid} of {n} bootstrap resamples could be fitted; "
                             "first failures: " + "; ".join(failures[:3]))
+    intervals.report_too_few(draws.n_valid, level)  # counted after the failed ones, as PLS
     return CBBootstrapInference(
         draws=draws.values, original={t: {c: np.asarray(original[t][c], dtype=float) for c in cols}
                                       for t, cols in BOOTSTRAP.items()},
@@ -127,10 +130,11 @@ def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimat
 
 
 def _refit(spec: ModelSpec, layout: Any, rows: np.ndarray, estimator: str, missing: str,
-           out: Values, b: int) -> tuple[str, str] | None:
+           out: Values, b: int, conventions: Conventions | None = None) -> tuple[str, str] | None:
     """Fit one resample into row ``b`` of ``out``; (reason, message) when it is unusable."""
     try:
-        fit = fit_cbsem_rows(spec, rows, estimator=estimator, diagnose=False, missing=missing)
+        fit = fit_cbsem_rows(spec, rows, estimator=estimator, diagnose=False, missing=missing,
+                             conventions=conventions)
         values = table_values(spec, layout, fit.estimate, fit.sample_cov)
     except (ValueError, ArithmeticError) as err:  # SatModelError, LinAlgError, scipy's checks
         return "failed", f"{type(err).__name__}: {err}"

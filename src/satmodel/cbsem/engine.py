@@ -27,18 +27,21 @@ Political Democracy example, which moves printed lavaan digits.
 
 Objectives (:data:`OBJECTIVES`) and standard errors:
 
-- ``"ML"`` (semopy ``MLW``) and ``"GLS"``: expected information (normal theory),
-  semopy's ``calc_fim``, as lavaan's default.
-- ``"WLS"`` (semopy ``WLS``, Browne's ADF): F = (s - sigma)' Gamma^-1 (s - sigma) over the
-  p(p + 1)/2 distinct moments, Gamma the fourth-order moment matrix of the rows
-  (divisor n); acov = (D' Gamma^-1 D)^-1 / n with D = d vech(Sigma) / d theta.
-- ``"ULS"`` (semopy: F = tr((S - Sigma)^2)) and ``"DWLS"`` (F = sum (s - sigma)^2 /
-  diag(Gamma)): robust sandwich (D'VD)^-1 D'V Gamma V D (D'VD)^-1 / n with V their weights.
-- FIML (``fiml=True``; semopy ``ModelMeans``, objective "ML" = full-information
-  likelihood with free item intercepts, latent means 0): minus twice the casewise
-  log-likelihood over the missingness patterns; standard errors from the **observed**
-  information (central differences of semopy's analytic gradient), lavaan's default
-  for ``missing="ml"``.
+- ``"ML"`` (semopy ``MLW``): expected information (normal theory), semopy's ``calc_fim``,
+  as lavaan's default.
+- ``"GLS"``, ``"WLS"`` (Browne's ADF, Gamma the fourth-order moment matrix of the rows,
+  divisor n), ``"ULS"``, ``"DWLS"``: lavaan's formulas of :mod:`satmodel.cbsem.lsq` with
+  D = d vech(Sigma) / d theta at the estimates and the estimator's weight V (GLS: at the
+  sample covariance S, as lavaan): ``se_kind="standard"`` (D'VD)^-1 / (n - 1), ``"robust"``
+  the sandwich with Gamma (lavaan ``se="robust.sem"``; WLS: the same numbers).
+  ULS is minimized as lavaan defines it (each distinct moment once: semopy's DWLS
+  machinery with unit weights), not semopy's tr((S - Sigma)^2).
+- FIML (``fiml=True``; :mod:`satmodel.cbsem.fiml` on semopy's covariance structure, free
+  item intercepts, latent means 0): minus twice the casewise log-likelihood summed over
+  the missingness patterns, with its analytic gradient; standard errors from the
+  **observed** information (central differences of that gradient), lavaan's default for
+  ``missing="ml"``. (semopy's own ``ModelMeans`` FIML took over an hour on ECSI with 10 %
+  missing answers.)
 
 Example
 -------
@@ -54,10 +57,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
-import os
-import sys
 import threading
 import warnings
 from dataclasses import dataclass
@@ -65,7 +65,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .identify import check_identified, generic_jacobian, sigma_jacobian
+from .lsq import acov as lsq_acov, weight as lsq_weight
+from .fiml import fit_fiml
+from .polish import newton, unbounded
+from .capture import FILTER, WarningCapture
+from .identify import check_identified, generic_jacobian, sigma_jacobian, weak_parameters
 from .translate import SemopyNames, semopy_description, semopy_names
 from ..errors import EstimationError, SatModelError, SpecError
 from ..spec.model import ModelSpec
@@ -76,21 +80,6 @@ __all__ = ["CBEstimate", "run_semopy", "exact_sample", "adf_gamma", "OBJECTIVES"
 OBJECTIVES = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "WLS": "WLS", "DWLS": "DWLS"}
 
 _LOCK = threading.RLock()
-
-
-class _SemopyLog(logging.Filter):
-    """Root-logger filter that diverts semopy's records while a fit is capturing."""
-
-    records: list[logging.LogRecord] | None = None
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.records is not None and "semopy" in (record.pathname or ""):
-            self.records.append(record)
-            return False
-        return True
-
-
-_FILTER = _SemopyLog()
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,17 +111,28 @@ class CBEstimate:
     fim_singular: bool
     mean: np.ndarray | None = None
     n_mean: int = 0
+    weak: tuple[str, ...] = ()
+    unbounded: tuple[tuple[str, float], ...] = ()
 
 
 def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
-               max_iter: int = 10000, fiml: bool = False, se: bool = True) -> CBEstimate:
+               max_iter: int = 10000, fiml: bool = False, se: bool = True,
+               se_kind: str = "standard", gamma: np.ndarray | None = None,
+               n_obs: int | None = None,
+               em: tuple[np.ndarray, np.ndarray] | None = None,
+               polish: bool = True) -> CBEstimate:
     """Fit ``spec`` (already checked by :func:`~satmodel.cbsem.translate.check_cbsem_spec`)
     to the rows ``X`` (n x p, spec indicator order) with a fresh semopy model.
 
-    ``fiml=True`` fits semopy's mean-structure model by full-information ML (``X`` may
-    hold NaN; ``estimator`` must be "ML"). ``se=False`` skips the standard errors (NaN).
-    Raises SpecError (from :func:`~satmodel.cbsem.identify.check_identified`) before
-    optimizing if the model is not identified.
+    ``fiml=True`` fits by full-information ML (``X`` may hold NaN; ``estimator`` must be
+    "ML"; :mod:`satmodel.cbsem.fiml`), started from the ML fit to ``em`` (the EM means and
+    covariance, divisor n; computed when None). ``se=False`` skips the standard errors (NaN);
+    ``se_kind`` "standard" or "robust" (least-squares estimators, module notes), which use
+    ``gamma`` (default: :func:`adf_gamma` of ``X``) and ``n_obs`` (default: rows of ``X``).
+    ``polish=False`` skips the final Newton steps (:mod:`satmodel.cbsem.polish`; a bootstrap
+    resample does not need the last 1e-6). Raises SpecError (from
+    :func:`~satmodel.cbsem.identify.check_identified`) before optimizing if the model is
+    not identified.
     """
     import semopy  # outside the capture: import-time warnings are the user's to see
 
@@ -140,22 +140,26 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
     data = pd.DataFrame(np.asarray(X, dtype=float),
                         columns=[names.to_semopy[x] for x in spec.indicator_names])
     root = logging.getLogger()
-    capture = _WarningCapture(threading.get_ident())
+    capture = WarningCapture(threading.get_ident())
     try:
         with _LOCK, warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("always")
             warnings.showwarning = capture.show
-            if _FILTER not in root.filters:
-                root.addFilter(_FILTER)
-            _FILTER.records = records = []
+            if FILTER not in root.filters:
+                root.addFilter(FILTER)
+            FILTER.records = records = []
             try:
-                est = _fit(semopy, spec, names, data, estimator, max_iter, fiml, se)
+                ls = _LSOptions(se_kind, gamma, X.shape[0] if n_obs is None else int(n_obs))
+                if fiml:
+                    est = _fit_fiml(semopy, spec, names, X, max_iter, se, em)
+                else:
+                    est = _fit(semopy, spec, names, data, estimator, max_iter, se and polish, se, ls)
             except SatModelError:
                 raise
             except Exception as err:  # semopy's (or numpy's) own: never a raw traceback
                 raise _failure(spec, names, err) from err
             finally:
-                _FILTER.records = None
+                FILTER.records = None
     finally:  # after the filters are restored; also when the fit raised
         capture.reissue()
     notes = tuple(names.restore(f"{r.levelname}: {r.getMessage()}") for r in records)
@@ -163,11 +167,20 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
     return dataclasses.replace(est, messages=notes)
 
 
+@dataclass(frozen=True)
+class _LSOptions:
+    """Standard-error settings of the least-squares estimators."""
+
+    kind: str
+    gamma: np.ndarray | None
+    n: int
+
+
 def _fit(semopy, spec: ModelSpec, names: SemopyNames, data: pd.DataFrame, estimator: str,
-         max_iter: int, fiml: bool, se: bool) -> CBEstimate:
+         max_iter: int, polish: bool, se: bool, ls: _LSOptions) -> CBEstimate:
     """The semopy work of :func:`run_semopy` (under its lock and capture)."""
     desc = semopy_description(spec, names.to_semopy)
-    model = semopy.ModelMeans(desc) if fiml else semopy.Model(desc)
+    model = semopy.Model(desc)
     model.load(data)
     active = [k for k, p in model.parameters.items() if p.active]
     cov_part = [k for k, g in zip(active, sigma_jacobian(model)) if g is not None]
@@ -175,10 +188,81 @@ def _fit(semopy, spec: ModelSpec, names: SemopyNames, data: pd.DataFrame, estima
                      [" ".join(_describe(model, names, loc.matrix, loc.indices)) for loc in
                       (model.parameters[k].locations[0] for k in cov_part)])
     options = {"ftol": 1e-14, "maxiter": int(max_iter)}
-    objective = "ML" if fiml else OBJECTIVES[estimator]
-    res = model.fit(obj=objective, solver="SLSQP", options=options)
-    sd, fim_singular = _standard_errors(model, estimator, fiml, len(active), se)
-    return _arrays(spec, names, model, active, sd, res, fim_singular, fiml)
+    objective = OBJECTIVES[estimator]
+    if estimator == "ULS":
+        res = _fit_uls(semopy, model, options)
+    else:
+        res = model.fit(obj=objective, solver="SLSQP", options=options)
+    if polish and res.success:  # Newton steps: SLSQP stops ~1e-6 short on ill-conditioned models
+        fun, grad = model.get_objective("DWLS" if estimator == "ULS" else objective)
+        lower = np.array([-np.inf if lo is None else lo for lo, _ in model.get_bounds()], dtype=float)
+        fg = lambda z: (fun(z), grad(z))  # noqa: E731
+        x, res.fun = newton(fg, np.array(model.param_vals, dtype=float), lower)
+        free = unbounded(fg, x, lower)  # a Heywood case: the value lavaan would report
+        model.param_vals = x
+        model.update_matrices(x)
+    sd, fim_singular, info = _standard_errors(model, estimator, len(active), se, ls)
+    out = _arrays(spec, names, model, active, sd, res, fim_singular)
+    labels = _labels(model, names, active)
+    if polish and res.success and free:
+        out = dataclasses.replace(out, unbounded=tuple((labels[k], v) for k, v in free.items()))
+    if info is None or info.shape != (len(active), len(active)):
+        return out
+    return dataclasses.replace(out, weak=weak_parameters(info, labels))
+
+
+def _fit_fiml(semopy, spec: ModelSpec, names: SemopyNames, X: np.ndarray, max_iter: int,
+              se: bool, em) -> CBEstimate:
+    """FIML (:mod:`satmodel.cbsem.fiml`) on semopy's covariance structure: start at the ML
+    fit to the EM covariance, then the casewise likelihood with free item intercepts."""
+    if em is None:
+        from ..moments.missing import em_moments
+
+        m = em_moments(X)
+        em = (np.asarray(m.mean, dtype=float),
+              np.asarray(m.corr * np.outer(m.std, m.std), dtype=float) * (len(X) - 1) / len(X))
+    cols = [names.to_semopy[x] for x in spec.indicator_names]
+    model = semopy.Model(semopy_description(spec, names.to_semopy))
+    model.load(cov=pd.DataFrame(em[1], index=cols, columns=cols), n_samples=len(X))
+    active = [k for k, p in model.parameters.items() if p.active]
+    check_identified(spec, len(active), generic_jacobian(model), _labels(model, names, active))
+    model.fit(obj="MLW", solver="SLSQP", options={"ftol": 1e-14, "maxiter": int(max_iter)})
+    order = [cols.index(v) for v in model.names_lambda[0] if v in cols]
+    res = fit_fiml(model, np.asarray(X, dtype=float)[:, order], em[0][order],
+                        max_iter=max_iter, hessian=se)
+    sd, singular, weak = np.full(len(active) + len(order), np.nan), False, ()
+    if se:
+        sd, singular = _inverse_sd(res.hessian / 2.0)  # observed information of the loglik
+        weak = weak_parameters(res.hessian, _labels(model, names, active)
+                               + [f"{spec.indicator_names[cols.index(v)]} ~1" for v in
+                                  [cols[k] for k in order]])
+    nu = np.empty(len(cols))
+    nu[order] = res.nu
+    se_nu = np.empty(len(cols))
+    se_nu[order] = sd[len(active):]
+    out = _arrays(spec, names, model, active, sd[:len(active)], res, singular)
+    intercepts = pd.DataFrame({"lhs": list(spec.indicator_names), "op": "~1", "rhs": "",
+                               "estimate": nu, "se": se_nu, "free": True})
+    return dataclasses.replace(out, params=pd.concat([out.params, intercepts], ignore_index=True),
+                               n_free=len(active) + len(cols), mean=nu, n_mean=len(cols), weak=weak)
+
+
+def _labels(model, names: SemopyNames, active: list) -> list[str]:
+    """``lhs op rhs`` of the active parameters, with the spec's names."""
+    return [" ".join(_describe(model, names, loc.matrix, loc.indices)).strip()
+            for loc in (model.parameters[k].locations[0] for k in active)]
+
+
+def _inverse_sd(info: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Square roots of the diagonal of ``info``'s inverse, and whether ``info`` is singular
+    (then the pseudo-inverse's)."""
+    try:
+        w, v = np.linalg.eigh((info + info.T) / 2)
+    except (np.linalg.LinAlgError, ValueError):
+        return np.full(len(info), np.nan), True
+    if w[0] <= 1e-10 * max(w[-1], 1e-300):
+        return np.sqrt(np.clip(np.diag(np.linalg.pinv(info)), 0.0, None)), True
+    return np.sqrt(np.diag((v / w) @ v.T)), False
 
 
 def _failure(spec: ModelSpec, names: SemopyNames, err: Exception) -> SatModelError:
@@ -195,45 +279,6 @@ def _failure(spec: ModelSpec, names: SemopyNames, err: Exception) -> SatModelErr
         "simplify the model; sm.fit_pls(spec, data) fits it without semopy")
 
 
-class _WarningCapture:
-    """``warnings.showwarning`` while a fit runs: semopy's warnings (issued in ``thread``
-    with a semopy frame on the stack) become notes; the rest is issued again after the fit."""
-
-    def __init__(self, thread: int) -> None:
-        self.thread = thread
-        self.semopy: list[warnings.WarningMessage] = []
-        self.others: list[warnings.WarningMessage] = []
-
-    def show(self, message, category, filename, lineno, file=None, line=None) -> None:
-        msg = warnings.WarningMessage(message, category, filename, lineno, file, line)
-        ours = threading.get_ident() == self.thread and _semopy_on_stack(filename)
-        (self.semopy if ours else self.others).append(msg)
-
-    def reissue(self) -> None:
-        for w in self.others:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-
-def _semopy_on_stack(filename: str) -> bool:
-    """Whether ``filename`` or a frame of the current stack is in the semopy package."""
-    root = _semopy_root()
-    if str(filename).startswith(root):
-        return True
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_filename.startswith(root):
-            return True
-        frame = frame.f_back
-    return False
-
-
-@functools.lru_cache(maxsize=1)
-def _semopy_root() -> str:
-    import semopy
-
-    return os.path.dirname(os.path.abspath(semopy.__file__)) + os.sep
-
-
 def adf_gamma(X: np.ndarray) -> np.ndarray:
     """Browne's ADF matrix: covariance (divisor n) of the products of centred items over
     the p(p + 1)/2 lower-triangle pairs (``numpy.tril_indices`` order)."""
@@ -242,55 +287,46 @@ def adf_gamma(X: np.ndarray) -> np.ndarray:
     return np.cov(D[:, rows] * D[:, cols], rowvar=False, bias=True).reshape(len(rows), len(rows))
 
 
-def _standard_errors(model, estimator: str, fiml: bool, q: int, wanted: bool):
+def _fit_uls(semopy, model, options: dict):
+    """Minimize lavaan's ULS discrepancy (each distinct moment once): semopy's DWLS
+    objective with unit weights (its ``fit`` would recompute the weights)."""
+    from semopy.solver import Solver
+
+    model.inds_triu_sigma = np.triu_indices_from(model.mx_cov)  # what prepare_wls sets, without
+    model.mx_vech_s = model.mx_cov[model.inds_triu_sigma]       # its O(n p^4) weight matrix
+    model.mx_w_inv = np.ones(len(model.mx_vech_s))
+    fun, grad = model.get_objective("DWLS")
+    res = Solver("SLSQP", fun, grad, model.param_vals, constrs=model.constraints,
+                 bounds=model.get_bounds(), options=options).solve()
+    res.name_obj = "DWLS"
+    model.param_vals = res.x
+    model.update_matrices(res.x)
+    model.last_result = res
+    return res
+
+
+def _standard_errors(model, estimator: str, q: int, wanted: bool, ls: _LSOptions):
     """Standard errors of the active parameters (module notes), and a singularity flag."""
     if not wanted or q == 0:
-        return np.full(q, np.nan), False
+        return np.full(q, np.nan), False, None
     try:
-        if fiml:
-            info = _fiml_hessian(model) / 2.0
-        elif estimator in ("ML", "GLS"):
-            _, acov = model.calc_fim(inverse=True)
-            return np.sqrt(np.clip(np.diag(acov), 0.0, None)), bool(getattr(model, "_fim_warn", False))
-        else:
-            return _wls_errors(model, estimator)
-        w, v = np.linalg.eigh((info + info.T) / 2)
-        if w[0] <= 1e-10 * max(w[-1], 1e-300):
-            return np.sqrt(np.clip(np.diag(np.linalg.pinv(info)), 0.0, None)), True
-        return np.sqrt(np.diag((v / w) @ v.T)), False
+        if estimator == "ML":
+            fim, acov = model.calc_fim(inverse=True)
+            sd = np.sqrt(np.clip(np.diag(acov), 0.0, None))
+            return sd, bool(getattr(model, "_fim_warn", False)), np.asarray(fim, dtype=float)
+        return (*_ls_errors(model, estimator, ls), None)
     except (np.linalg.LinAlgError, ValueError):
-        return np.full(q, np.nan), True
+        return np.full(q, np.nan), True, None
 
 
-def _fiml_hessian(model) -> np.ndarray:
-    """Hessian of semopy's FIML objective (-2 loglik + const) by central differences of
-    its analytic gradient (step 1e-6 * max(1, |x|))."""
-    x = np.array(model.param_vals, dtype=float)
-    H = np.empty((len(x), len(x)))
-    for k in range(len(x)):
-        h = 1e-6 * max(1.0, abs(x[k]))
-        up, down = x.copy(), x.copy()
-        up[k] += h
-        down[k] -= h
-        H[k] = (model.grad_fiml(up) - model.grad_fiml(down)) / (2 * h)
-    model.update_matrices(x)
-    return (H + H.T) / 2
-
-
-def _wls_errors(model, estimator: str):
+def _ls_errors(model, estimator: str, ls: _LSOptions):
+    """lavaan's standard errors of a least-squares estimator (:mod:`satmodel.cbsem.lsq`)."""
     D = sigma_jacobian(model, stack=True)
-    n = model.mx_data.shape[0]
-    G = adf_gamma(model.mx_data)
-    if estimator == "WLS":
-        acov = np.linalg.inv(D.T @ np.linalg.solve(G, D)) / n
-    else:
-        p = model.mx_data.shape[1]
-        rows, cols = np.tril_indices(p)
-        v = np.where(rows == cols, 1.0, 2.0) if estimator == "ULS" else 1.0 / np.diag(G)
-        bread = np.linalg.inv(D.T @ (v[:, None] * D))
-        meat = (D * v[:, None]).T @ G @ (v[:, None] * D)
-        acov = bread @ meat @ bread / n
-    return np.sqrt(np.clip(np.diag(acov), 0.0, None)), False
+    S = np.asarray(model.mx_cov, dtype=float)
+    gamma = adf_gamma(model.mx_data) if ls.gamma is None else ls.gamma
+    V = lsq_weight(estimator, S, gamma)
+    cov = lsq_acov(D, V, ls.n, gamma if ls.kind == "robust" else None)
+    return np.sqrt(np.clip(np.diag(cov), 0.0, None)), False
 
 
 def _describe(model, names: SemopyNames, matrix, idx) -> tuple[str, str, str]:
@@ -309,8 +345,8 @@ def _describe(model, names: SemopyNames, matrix, idx) -> tuple[str, str, str]:
     return names.spec_name(lhs), op, names.spec_name(rhs)
 
 
-def _arrays(spec: ModelSpec, names: SemopyNames, model, active, se, res, fim_singular,
-            fiml=False) -> CBEstimate:
+def _arrays(spec: ModelSpec, names: SemopyNames, model, active, se, res,
+            fim_singular) -> CBEstimate:
     items = [names.to_semopy[x] for x in spec.indicator_names]
     cons = [names.to_semopy[c] for c in spec.construct_names]
     obs = [model.names_lambda[0].index(x) for x in items]
@@ -322,22 +358,19 @@ def _arrays(spec: ModelSpec, names: SemopyNames, model, active, se, res, fim_sin
     inv = np.linalg.inv(np.eye(len(cons)) - beta)
     sigma = lam @ inv @ psi @ inv.T @ lam.T + theta
     se_of = dict(zip(active, se))
+    order = {x: k for k, x in enumerate(spec.construct_names + spec.indicator_names)}
     rows = []
     for key, par in model.parameters.items():
         for loc in par.locations:
             lhs, op, rhs = _describe(model, names, loc.matrix, loc.indices)
+            if op == "~~" and order[rhs] < order[lhs]:
+                lhs, rhs = rhs, lhs  # lavaan names a covariance in variable order, as written or not
             rows.append((lhs, op, rhs, float(loc.matrix[loc.indices]), se_of.get(key, np.nan), par.active))
     params = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "estimate", "se", "free"])
-    mean, n_mean = None, 0
-    if fiml:
-        _, (m, _) = model.calc_sigma()
-        mean = np.asarray(model.calc_mean(m), dtype=float)[:, 0]
-        mean = mean[[model.names_gamma2[0].index(x) for x in items]]
-        n_mean = int(sum(1 for op, f in zip(params["op"], params["free"]) if op == "~1" and f))
     return CBEstimate(loadings=lam, beta=beta, psi=psi, theta=theta, sigma=sigma, params=params,
                       n_free=len(active), fmin=float(res.fun), converged=bool(res.success),
                       n_iter=int(res.n_it), message=str(res.message), messages=(),
-                      fim_singular=fim_singular, mean=mean, n_mean=n_mean)
+                      fim_singular=fim_singular)
 
 
 def exact_sample(cov: np.ndarray, n: int, mean: np.ndarray | None = None) -> np.ndarray:

@@ -22,7 +22,7 @@ import pandas as pd
 from .engine import OBJECTIVES, CBEstimate, adf_gamma, run_semopy
 from .solution import standardize
 from .stats import fiml_indices, fit_indices
-from .translate import count_moments
+from .translate import count_moments, with_first_markers, with_outcome_covariances
 from .. import _validate as valid
 from ..diagnostics import report
 from ..errors import (AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError,
@@ -30,7 +30,8 @@ from ..errors import (AdmissibilityWarning, ConvergenceWarning, DataError, Estim
 from ..moments.missing import em_moments
 from ..spec.model import ModelSpec
 
-__all__ = ["CBFit", "fit_cbsem_rows", "check_options", "refuse_missing", "MISSING"]
+__all__ = ["CBFit", "Conventions", "fit_cbsem_rows", "check_options", "check_conventions",
+           "refuse_missing", "MISSING"]
 
 #: a free variance below this share of its implied (item) or total (construct) variance is "at 0"
 HEYWOOD_TOL = 1e-6
@@ -72,6 +73,68 @@ def check_options(estimator: Any, missing: Any, max_iter: Any) -> str:
     return missing
 
 
+@dataclass(frozen=True)
+class Conventions:
+    """Conventions of a CB-SEM fit where programs differ (each matches a lavaan option).
+
+    ``cov_divisor``: "n" (the ML estimate; lavaan ``sample.cov.rescale=TRUE``, its ML
+    default) or "n-1" (the unbiased covariance, lavaan's default for GLS, WLS, ULS and
+    DWLS; not for ML/FIML). ``se``: "standard" or "robust" (sandwich with the ADF matrix,
+    lavaan ``se="robust.sem"``; ULS and DWLS only, as lavaan); None is the estimator's
+    default (ULS, DWLS robust; GLS, WLS standard; ML expected information).
+    ``unscaled_test``: ULS/DWLS report lavaan's unscaled test statistic ((n - 1) F, lavaan
+    ``test="standard"``) and the indices built on it instead of ``<NA>``. ``srmr_means``:
+    FIML's SRMR includes the standardized mean residuals (lavaan's ``srmr`` with a mean
+    structure; default: covariances only, lavaan's ``srmr_bentler_nomean``).
+    ``outcome_covariances``: the disturbances of the endogenous constructs that predict
+    nothing covary freely (lavaan ``sem()``'s default, ``orthogonal.y = FALSE``); default
+    False: only as the spec says (lavaan ``orthogonal.y = TRUE``). ``first_marker``: the
+    first loading is fixed to 1 also when the spec fixes another loading of the construct
+    (lavaan's rule, which frees it only with ``NA*item``); default: the spec's fixed loadings
+    set the scale and the first is free.
+
+    >>> Conventions().se_kind("ULS"), Conventions(se="standard").se_kind("ULS")
+    ('robust', 'standard')
+    """
+
+    cov_divisor: str = "n"
+    se: str | None = None
+    unscaled_test: bool = False
+    srmr_means: bool = False
+    outcome_covariances: bool = False
+    first_marker: bool = False
+
+    def se_kind(self, estimator: str) -> str:
+        if self.se is not None:
+            return self.se
+        return "robust" if estimator in ("ULS", "DWLS") else "standard"
+
+
+def check_conventions(estimator: str, missing: str, cov_divisor: Any, se: Any,
+                      unscaled_test: Any, srmr_means: Any = False,
+                      outcome_covariances: Any = False, first_marker: Any = False) -> Conventions:
+    """Validate the convention options of ``fit_cbsem`` (see :class:`Conventions`)."""
+    cov_divisor = valid.choice("fit_cbsem", "cov_divisor", cov_divisor, ("n", "n-1"))
+    if cov_divisor == "n-1" and (estimator == "ML" or missing == "fiml"):
+        raise valid.bad("fit_cbsem", "cov_divisor", cov_divisor,
+                        "the ML discrepancy and likelihood use the ML covariance (divisor n, as "
+                        "lavaan's ML); 'n-1' is for estimator='GLS', 'WLS', 'ULS' or 'DWLS'")
+    if se is not None:
+        se = valid.choice("fit_cbsem", "se", se, ("standard", "robust"))
+        if se == "robust" and (estimator not in ("ULS", "DWLS") or missing == "fiml"):
+            raise valid.bad("fit_cbsem", "se", se,
+                            "robust (sandwich) standard errors are offered for 'ULS' and 'DWLS' "
+                            "(lavaan's se='robust.sem'; WLS's standard errors are already "
+                            "distribution-free); otherwise use res.bootstrap(n, seed)")
+    for name, flag in (("unscaled_test", unscaled_test), ("srmr_means", srmr_means),
+                       ("outcome_covariances", outcome_covariances), ("first_marker", first_marker)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise valid.bad("fit_cbsem", name, flag, "True or False")
+    return Conventions(cov_divisor=cov_divisor, se=se, unscaled_test=bool(unscaled_test),
+                       srmr_means=bool(srmr_means),
+                       outcome_covariances=bool(outcome_covariances), first_marker=bool(first_marker))
+
+
 def refuse_missing(spec: ModelSpec, nan: np.ndarray, index: pd.Index) -> None:
     items = [f"{name} ({int(k)} missing, rows {index[nan[:, j]].tolist()[:5]})"
              for j, (name, k) in enumerate(zip(spec.indicator_names, nan.sum(axis=0))) if k]
@@ -95,16 +158,19 @@ class CBFit:
     estimate: CBEstimate
     fit_indices: pd.Series
     missing: str
+    conventions: Conventions = Conventions()
 
 
 def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max_iter: int = 10000,
-                   diagnose: bool = True, missing: str = "error") -> CBFit:
+                   diagnose: bool = True, missing: str = "error",
+                   conventions: Conventions | None = None) -> CBFit:
     """Fit validated rows ``X`` (n x p, spec indicator order; NaN only with ``missing="fiml"``);
-    the bootstrap calls this too.
+    the bootstrap calls this too (pass the fit's ``conventions`` to refit alike).
 
     With ``diagnose=False`` no warnings are issued (the caller inspects the result) and
     FIML standard errors are skipped.
     """
+    conv = Conventions() if conventions is None else conventions
     X = np.asarray(X, dtype=float)
     n = X.shape[0]
     fiml = missing == "fiml"
@@ -116,19 +182,31 @@ def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max
         mean, S = X.mean(axis=0), np.cov(X, rowvar=False, bias=True)
     _check_moments(spec, S)
     gamma = _check_gamma(spec, X, estimator) if estimator in ("WLS", "DWLS") else None
-    est = run_semopy(spec, X, estimator=estimator, max_iter=max_iter, fiml=fiml, se=diagnose or not fiml)
+    rows = X
+    if conv.cov_divisor == "n-1":  # rows whose divisor-n covariance is the unbiased one
+        S = S * n / (n - 1)
+        rows = mean + (X - mean) * np.sqrt(n / (n - 1))
+    if gamma is None and not fiml and estimator != "ML" and conv.se_kind(estimator) == "robust":
+        gamma = adf_gamma(X)  # of the data as observed (divisor n), also after rescaling
+    model = with_outcome_covariances(spec) if conv.outcome_covariances else spec
+    model = with_first_markers(model) if conv.first_marker else model
+    est = run_semopy(model, rows, estimator=estimator, max_iter=max_iter, fiml=fiml,
+                     se=diagnose or not fiml, se_kind=conv.se_kind(estimator), gamma=gamma, n_obs=n,
+                     em=(mean, S) if fiml else None, polish=diagnose)
     if not np.all(np.isfinite(est.sigma)):
         raise EstimationError(f"semopy returned a non-finite implied covariance matrix for model "
                               f"{spec.name!r}: {est.message}")
     if diagnose:
-        _diagnose(spec, est, estimator)
+        _diagnose(model, est, estimator)
     if fiml:
-        fit = fiml_indices(X, est.mean, est.sigma, n_free=est.n_free, sat_mean=mean, sat_cov=S)
+        fit = fiml_indices(X, est.mean, est.sigma, n_free=est.n_free, sat_mean=mean, sat_cov=S,
+                           srmr_means=conv.srmr_means)
         mean = est.mean
     else:
-        fit = fit_indices(S, est.sigma, n=n, n_free=est.n_free, estimator=estimator, gamma=gamma)
+        fit = fit_indices(S, est.sigma, n=n, n_free=est.n_free, estimator=estimator, gamma=gamma,
+                          unscaled_test=conv.unscaled_test)
     return CBFit(spec=spec, estimator=estimator, n_obs=n, indicator_mean=mean, sample_cov=S,
-                 estimate=est, fit_indices=fit, missing=missing)
+                 estimate=est, fit_indices=fit, missing=missing, conventions=conv)
 
 
 def _check_gamma(spec: ModelSpec, X: np.ndarray, estimator: str) -> np.ndarray:
@@ -168,7 +246,16 @@ def _diagnose(spec: ModelSpec, est: CBEstimate, estimator: str) -> None:
         if "Fisher Information Matrix is not PD" in note or "Solver didn" in note:
             continue
         report("semopy", f"semopy reported while fitting {spec.name!r}: {note}", SatModelWarning)
-    if est.fim_singular:
+    if est.weak:
+        report(
+            "weak_identification", f"model {spec.name!r} is empirically under-identified here: the "
+            "information matrix is nearly singular, so the data hardly determine a combination "
+            f"of {', '.join(est.weak[:8])} (their standard errors are inflated more than 300-fold "
+            "by their dependence). Typical causes: a "
+            "construct with two items whose link to the model is near 0, items of a construct "
+            "that barely correlate, or (FIML) too few answers to some items. Fix or drop those "
+            "parameters, add items, or use the bootstrap", AdmissibilityWarning, names=est.weak)
+    elif est.fim_singular:
         report(
             "singular_information", f"the information matrix of model {spec.name!r} is singular at the estimates, so the "
             "standard errors are unreliable: the model is empirically under-identified here (a path "
@@ -184,12 +271,20 @@ def _heywood(spec: ModelSpec, est: CBEstimate) -> None:
                 if op == "~~" and a == b and f}
     owner = {i: c.name for c in spec.constructs for i in c.indicator_names}
     problems, heywood_names = [], []
+    lavaan = dict(est.unbounded)  # where the bounded variances go without the bound
+
+    def unbounded(name: str) -> str:
+        value = lavaan.get(f"{name} ~~ {name}")
+        return "" if value is None else (f"; without the bound, as lavaan reports it: {value:.4g}"
+                                         f"{' (negative)' if value < 0 else ''}")
+
     for k, item in enumerate(spec.indicator_names):
         lam = float(np.abs(sol.loadings[k]).max())
         if item in free_var and est.theta[k, k] <= HEYWOOD_TOL * est.sigma[k, k]:
             heywood_names.append(item)
             problems.append(f"item {item!r} of construct {owner[item]!r} has residual variance "
-                            f"{est.theta[k, k]:.3g} (at its bound 0; standardized loading {lam:.3f})")
+                            f"{est.theta[k, k]:.3g} (at its bound 0; standardized loading {lam:.3f}"
+                            f"{unbounded(item)})")
         elif lam >= 1.0 + 1e-9:
             heywood_names.append(item)
             problems.append(f"item {item!r} of construct {owner[item]!r} has standardized loading {lam:.3f} > 1")
@@ -197,10 +292,12 @@ def _heywood(spec: ModelSpec, est: CBEstimate) -> None:
         if name in free_var and est.psi[j, j] <= HEYWOOD_TOL * max(sol.construct_var[j], 1e-300):
             what = "disturbance variance" if name in spec.endogenous else "variance"
             heywood_names.append(name)
-            problems.append(f"construct {name!r} has {what} {est.psi[j, j]:.3g} (at its bound 0)")
+            problems.append(f"construct {name!r} has {what} {est.psi[j, j]:.3g} (at its bound 0"
+                            f"{unbounded(name)})")
     if problems:
         report(
-            "heywood", f"Heywood case in model {spec.name!r}: " + "; ".join(problems) + ". The solution is "
+            "heywood", f"Heywood case in model {spec.name!r}: " + "; ".join(problems) + ". satmodel "
+            "keeps variances at or above 0 (lavaan does not). The solution is "
             "improper: too few items or too small a sample for the construct, a misspecified model, "
             "or an item that duplicates another. Inspect those items, or constrain the model",
             HeywoodWarning, names=heywood_names)

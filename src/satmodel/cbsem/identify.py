@@ -45,7 +45,13 @@ from ..errors import SpecError
 from ..spec.model import ModelSpec
 
 __all__ = ["check_identified", "generic_jacobian", "sigma_jacobian", "unlinked_two_item",
-           "unscaled", "GENERIC_SEED"]
+           "unscaled", "weak_parameters", "GENERIC_SEED", "WEAK_TOL"]
+
+#: variance inflation of a standard error (its variance over the variance it would have if
+#: the other parameters were known) above which a fit is called empirically under-identified:
+#: 1e5, a standard error inflated more than 300-fold (the ECSI model's most collinear path,
+#: VAL ~ EXPE with se 5.6, has 1e4)
+WEAK_TOL = 1e5
 
 #: seed of the generic point (fixed: the check is deterministic)
 GENERIC_SEED = 20240611
@@ -182,3 +188,21 @@ def check_identified(spec: ModelSpec, n_free: int, jacobian: np.ndarray, names: 
         f"model {spec.name!r} is not identified: {n_free - rank} combination(s) of its "
         f"{n_free} free parameters leave the implied covariance matrix unchanged, so the data "
         f"cannot determine them; involved: {', '.join(involved)}. {cause}")
+
+
+def weak_parameters(info: np.ndarray, names: list[str], tol: float = WEAK_TOL) -> tuple[str, ...]:
+    """Parameters the data hardly determine: those whose variance inflation
+    ``(info^-1)_kk * info_kk`` exceeds ``tol`` (all of a nearly dependent combination
+    have it), largest first; every name if ``info`` is singular; else ().
+
+    >>> weak_parameters(np.array([[1.0, 0.999999], [0.999999, 1.0]]), ["a", "b"])
+    ('a', 'b')
+    >>> weak_parameters(np.eye(2), ["a", "b"])
+    ()
+    """
+    try:
+        vif = np.diag(np.linalg.inv(info)) * np.diag(info)
+    except np.linalg.LinAlgError:
+        return tuple(names)
+    vif = np.where(np.isfinite(vif), vif, np.inf)
+    return tuple(names[k] for k in np.argsort(-vif, kind="stable") if vif[k] > tol)

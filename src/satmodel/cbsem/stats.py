@@ -20,17 +20,21 @@ Conventions (those of lavaan's default ``sem()`` output, estimator ML):
   instead of a log-likelihood and are not comparable across programs.
 
 Other estimators (every index not defined for an estimator is ``<NA>``, never NaN;
-the Series has pandas' nullable ``Float64`` dtype):
+the Series has pandas' nullable ``Float64`` dtype) follow lavaan's definitions
+(:mod:`satmodel.cbsem.lsq`): with F = (s - sigma)' V (s - sigma) the estimator's
+discrepancy,
 
-- GLS: chi2 = n * F_GLS with F_GLS = 1/2 tr((S^-1 (S - Sigma))^2), asymptotically
-  chi-square under normality; loglik, AIC, BIC are ML quantities: ``<NA>``.
-- WLS (ADF): chi2 = n * F_WLS = n (s - sigma)' Gamma^-1 (s - sigma) (Browne 1984),
-  asymptotically chi-square for any distribution; baseline chi2 the same statistic of
-  the independence model (diag Sigma = diag S, its WLS minimum not re-estimated; a
-  conservative baseline); GFI = 1 - e'We / s'Ws with W = Gamma^-1.
-- ULS, DWLS: their minima are not chi-square distributed without a scaling correction
-  (lavaan reports scaled tests for them), so chi2, p_value, CFI, TLI, RMSEA and its
-  interval, and NFI are ``<NA>``; SRMR and the ULS / DWLS-weighted GFI and AGFI are given.
+- GLS, WLS: **chi2 = (n - 1) F** (lavaan's convention for these estimators); the baseline
+  is the independence model refitted by the same estimator (F minimized over diagonal
+  Sigma), chi2_b = (n - 1) F_b; GFI = 1 - e'Ve / s'Vs with the estimator's weight (GLS:
+  1 - tr((S^-1 (S - Sigma))^2) / p); RMSEA and its interval use n - 1 in place of n (as
+  lavaan for these estimators); loglik, AIC, BIC are ML quantities: ``<NA>``.
+- ULS, DWLS: their minima are not chi-square distributed without a scaling correction,
+  so chi2, p_value, CFI, TLI, RMSEA and its interval, and NFI are ``<NA>`` unless
+  ``unscaled_test=True``: then they are lavaan's unscaled ``test="standard"`` values
+  ((n - 1) F and the indices built on it; ULS has no p value, as in lavaan). SRMR and
+  the ULS / DWLS-weighted GFI and AGFI are always given (ULS weighs each distinct
+  moment once, as lavaan).
 - FIML (:func:`fiml_indices`): the model log-likelihood is the casewise (observed
   items of each row) normal log-likelihood at the model-implied means and covariance;
   **chi2 = 2 (loglik_sat - loglik)** against the saturated model, whose means and
@@ -39,7 +43,9 @@ the Series has pandas' nullable ``Float64`` dtype):
   free parameters; the baseline is the independence model with free means and
   variances, whose FIML estimates are each item's observed mean and variance (divisor
   its number of answers); RMSEA uses n = all rows; SRMR and GFI compare Sigma with the
-  EM covariance (covariance part; the intercepts are saturated); AIC/BIC count the
+  EM covariance (covariance part: SRMR is lavaan's ``srmr_bentler_nomean``; with
+  ``srmr_means=True`` the mean residuals join, lavaan's ``srmr``; lavaan's GFI under
+  ``missing="ml"`` also weighs the means, with a pattern-dependent weight not reproduced); AIC/BIC count the
   p intercepts (as lavaan with ``missing="ml"``), so on complete data AIC is 2p and BIC
   p ln n above the ML fit's while loglik and chi2 are equal.
 
@@ -58,6 +64,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .lsq import baseline_discrepancy, discrepancy as lsq_discrepancy, weight as lsq_weight
 from .._linalg import logdet
 
 __all__ = ["FIT_INDEX_NAMES", "fit_indices", "indices_series", "fiml_indices", "casewise_loglik",
@@ -139,54 +146,46 @@ def _incremental(chi2, df, chi2_b, df_b, n) -> dict:
     }
 
 
-def _residual_fit(S, sigma, df, estimator: str, gamma=None) -> dict:
-    """SRMR, GFI, AGFI (GFI weighted as the estimator's discrepancy)."""
+def _residual_fit(S, sigma, df, estimator: str, V=None) -> dict:
+    """SRMR, GFI, AGFI (GFI weighted as the estimator's discrepancy, V its weight)."""
     p = S.shape[0]
     d = np.diag(S)
     rows, cols = np.tril_indices(p)
     srmr = float(np.sqrt(np.mean(((S - sigma) / np.sqrt(np.outer(d, d)))[rows, cols] ** 2)))
-    if estimator in ("ML", "GLS", "FIML"):
+    if estimator in ("ML", "FIML"):
         A = np.linalg.solve(sigma, S)
         E = A - np.eye(p)
         gfi = 1.0 - float(np.trace(E @ E)) / float(np.trace(A @ A))
-    elif estimator == "ULS":
-        gfi = 1.0 - float(np.sum((S - sigma) ** 2)) / float(np.sum(S**2))
     else:
-        e, s = (S - sigma)[rows, cols], S[rows, cols]
-        if estimator == "WLS":
-            gfi = 1.0 - float(e @ np.linalg.solve(gamma, e)) / float(s @ np.linalg.solve(gamma, s))
-        else:
-            w = 1.0 / np.diag(gamma)
-            gfi = 1.0 - float(e @ (w * e)) / float(s @ (w * s))
+        gfi = 1.0 - lsq_discrepancy(S, sigma, V) / lsq_discrepancy(S, np.zeros_like(S), V)
     agfi = 1.0 - (p * (p + 1) / (2 * df)) * (1.0 - gfi) if df > 0 else pd.NA
     return {"srmr": srmr, "gfi": gfi, "agfi": agfi}
 
 
 def fit_indices(S: np.ndarray, sigma: np.ndarray, *, n: int, n_free: int,
-                estimator: str = "ML", gamma: np.ndarray | None = None) -> pd.Series:
+                estimator: str = "ML", gamma: np.ndarray | None = None,
+                unscaled_test: bool = False) -> pd.Series:
     """All fit indices as a ``Float64`` Series indexed by :data:`FIT_INDEX_NAMES`
     (see module notes); ``gamma`` (:func:`~satmodel.cbsem.engine.adf_gamma`) for WLS/DWLS."""
     S, sigma = np.asarray(S, dtype=float), np.asarray(sigma, dtype=float)
     p = S.shape[0]
     df = p * (p + 1) / 2 - n_free
     df_b = p * (p - 1) / 2
-    d = np.diag(S)
-    rows, cols = np.tril_indices(p)
+    V = None
     if estimator == "ML":
         chi2 = max(n * f_ml(S, sigma), 0.0)
-        chi2_b = n * (float(np.sum(np.log(d))) - float(logdet(S)))
-    elif estimator == "GLS":
-        R = np.linalg.solve(S, S - sigma)
-        chi2 = max(n * 0.5 * float(np.trace(R @ R)), 0.0)
-        chi2_b = n * (float(np.sum(np.log(d))) - float(logdet(S)))
-    elif estimator == "WLS":
-        e, off = (S - sigma)[rows, cols], np.where(rows == cols, 0.0, S[rows, cols])
-        chi2 = max(n * float(e @ np.linalg.solve(gamma, e)), 0.0)
-        chi2_b = n * float(off @ np.linalg.solve(gamma, off))
+        chi2_b = n * (float(np.sum(np.log(np.diag(S)))) - float(logdet(S)))
     else:
-        chi2 = chi2_b = pd.NA
-    values = {"chi2": chi2, "df": df, **_incremental(chi2, df, chi2_b, df_b, n),
-              **_residual_fit(S, sigma, df, estimator, gamma)}
+        V = lsq_weight(estimator, S, gamma)
+        chi2 = max((n - 1) * lsq_discrepancy(S, sigma, V), 0.0)
+        chi2_b = (n - 1) * baseline_discrepancy(S, V)
+        if estimator in ("ULS", "DWLS") and not unscaled_test:
+            chi2 = chi2_b = pd.NA
+    n_rmsea = n if estimator == "ML" else n - 1  # lavaan: RMSEA of (n - 1) F on n - 1
+    values = {"chi2": chi2, "df": df, **_incremental(chi2, df, chi2_b, df_b, n_rmsea),
+              **_residual_fit(S, sigma, df, estimator, V)}
+    if estimator == "ULS":
+        values["p_value"] = pd.NA  # lavaan: no reference distribution for the ULS statistic
     if estimator == "ML":
         ll = loglik(S, sigma, n)
         values.update(loglik=ll, aic=-2 * ll + 2 * n_free, bic=-2 * ll + n_free * np.log(n))
@@ -216,10 +215,12 @@ def casewise_loglik(X: np.ndarray, mean: np.ndarray, sigma: np.ndarray) -> float
 
 
 def fiml_indices(X: np.ndarray, mean: np.ndarray, sigma: np.ndarray, *, n_free: int,
-                 sat_mean: np.ndarray, sat_cov: np.ndarray) -> pd.Series:
+                 sat_mean: np.ndarray, sat_cov: np.ndarray, srmr_means: bool = False) -> pd.Series:
     """Fit indices of a FIML fit (module notes): ``X`` rows with NaN, the model's implied
     ``mean`` and ``sigma`` (``n_free`` parameters, intercepts included), the saturated (EM) ``sat_mean``
-    and ``sat_cov`` (divisor n)."""
+    and ``sat_cov`` (divisor n). ``srmr_means``: SRMR over the p(p + 1)/2 covariance and the
+    p mean residuals, each mean residual divided by the item's SD (lavaan's ``srmr`` with a
+    mean structure); else covariances only (lavaan's ``srmr_bentler_nomean``)."""
     n, p = X.shape
     ll = casewise_loglik(X, mean, sigma)
     ll_sat = casewise_loglik(X, sat_mean, sat_cov)
@@ -230,4 +231,9 @@ def fiml_indices(X: np.ndarray, mean: np.ndarray, sigma: np.ndarray, *, n_free: 
     values = {"chi2": chi2, "df": df, **_incremental(chi2, df, chi2_b, p * (p - 1) / 2, n),
               **_residual_fit(sat_cov, sigma, df, "FIML"),
               "loglik": ll, "aic": -2 * ll + 2 * n_free, "bic": -2 * ll + n_free * np.log(n)}
+    if srmr_means:
+        sd = np.sqrt(np.diag(sat_cov))
+        rows, cols = np.tril_indices(p)
+        r = np.concatenate([((sat_cov - sigma) / np.outer(sd, sd))[rows, cols], (sat_mean - mean) / sd])
+        values["srmr"] = float(np.sqrt(np.mean(r**2)))
     return indices_series(values)

@@ -33,10 +33,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..errors import SpecError
+from ..errors import NotAvailableError, SpecError
 from ..spec.model import ModelSpec
 
-__all__ = ["check_cbsem_spec", "semopy_description", "semopy_names", "SemopyNames", "count_moments"]
+__all__ = ["check_cbsem_spec", "semopy_description", "semopy_names", "SemopyNames", "count_moments",
+           "pure_outcomes", "with_outcome_covariances", "with_first_markers"]
 
 
 def check_cbsem_spec(spec: ModelSpec) -> None:
@@ -49,6 +50,16 @@ def check_cbsem_spec(spec: ModelSpec) -> None:
     ...     print(str(err)[:70])
     CB-SEM (common factor model) cannot fit composite construct(s) 'A' (mo
     """
+    if spec.higher_order or spec.interactions:
+        what = ([f"higher-order construct(s) {', '.join(repr(h.name) for h in spec.higher_order)}"]
+                if spec.higher_order else []) + (
+            [f"interaction term(s) {', '.join(map(repr, spec.interactions))}"]
+            if spec.interactions else [])
+        raise NotAvailableError(
+            f"fit_cbsem does not fit {' and '.join(what)} yet (second-order factors and latent "
+            "interactions need their own CB-SEM specification); fit the model with "
+            "sm.fit_pls(spec, data, hoc=..., interaction=...), or write the CB-SEM model with "
+            "first-order constructs only")
     bad = [c for c in spec.constructs if not (c.common_factor and c.mode == "A")]
     if bad:
         shown = ", ".join(f"{c.name!r} (mode {c.mode}{'' if c.mode != 'A' else ', composite'})" for c in bad)
@@ -128,3 +139,55 @@ def count_moments(n_items: int) -> int:
     66
     """
     return n_items * (n_items + 1) // 2
+
+
+def pure_outcomes(spec: ModelSpec) -> tuple[str, ...]:
+    """Endogenous constructs that predict no other construct (lavaan's latent ``y`` variables).
+
+    >>> import satmodel as sm
+    >>> pure_outcomes(sm.ModelSpec.from_lavaan("A =~ a1; B =~ b1; C =~ c1; B ~ A; C ~ A"))
+    ('B', 'C')
+    """
+    sources = {p.source for p in spec.paths}
+    return tuple(c for c in spec.endogenous if c not in sources)
+
+
+def with_outcome_covariances(spec: ModelSpec) -> ModelSpec:
+    """``spec`` with a free disturbance covariance between every two :func:`pure_outcomes`
+    the spec does not already relate (lavaan ``sem()``'s default, ``orthogonal.y = FALSE``).
+
+    >>> import satmodel as sm
+    >>> s = with_outcome_covariances(sm.ModelSpec.from_lavaan("A =~ a1; B =~ b1; C =~ c1; B ~ A; C ~ A"))
+    >>> [(c.lhs, c.rhs) for c in s.covariances]
+    [('B', 'C')]
+    """
+    ys = pure_outcomes(spec)
+    have = {frozenset((c.lhs, c.rhs)) for c in spec.covariances}
+    extra = [{"lhs": a, "rhs": b} for i, a in enumerate(ys) for b in ys[i + 1:]
+             if frozenset((a, b)) not in have]
+    if not extra:
+        return spec
+    return type(spec).model_validate({**spec.model_dump(), "covariances": [
+        *[c.model_dump() for c in spec.covariances], *extra]})
+
+
+def with_first_markers(spec: ModelSpec) -> ModelSpec:
+    """``spec`` with the first loading of a construct fixed to 1 where the spec fixes another
+    of its loadings but not the first (lavaan's marker rule; without it semopy, and satmodel
+    by default, let the fixed loadings set the construct's scale and free the first).
+
+    >>> import satmodel as sm
+    >>> s = with_first_markers(sm.ModelSpec.from_lavaan("F =~ a + 0.5*b + c"))
+    >>> [i.fixed_loading for i in s.constructs[0].indicators]
+    [1.0, 0.5, None]
+    """
+    cons = []
+    for con in spec.constructs:
+        first, rest = con.indicators[0], con.indicators[1:]
+        if first.fixed_loading is None and any(i.fixed_loading is not None for i in rest):
+            con = con.model_copy(update={"indicators": (first.model_copy(update={"fixed_loading": 1.0}),
+                                                        *rest)})
+        cons.append(con)
+    if all(a is b for a, b in zip(cons, spec.constructs)):
+        return spec
+    return type(spec).model_validate({**spec.model_dump(), "constructs": [c.model_dump() for c in cons]})

@@ -27,7 +27,7 @@ import pandas as pd
 from ..cbsem import bootstrap as boot
 from ..cbsem import tables as cbt
 from ..cbsem.engine import CBEstimate
-from ..cbsem.fitting import CBFit
+from ..cbsem.fitting import CBFit, Conventions
 from ..cbsem.solution import Solution, factor_scores, standardize
 from ..diagnostics import Diagnostic, collecting
 from ..errors import SatModelError, suggest
@@ -74,6 +74,9 @@ class CBSEMResult(ResultBase):
         After :meth:`bootstrap`.
     survey : SurveyData or None
         The validated rows (not in JSON): for :attr:`scores` and :meth:`bootstrap`.
+    conventions : Conventions
+        ``cov_divisor``, ``se``, ``unscaled_test`` of :func:`~satmodel.fit_cbsem` (not in
+        JSON: a result read back holds the defaults; its numbers are the stored ones).
     """
 
     TABLE_NAMES = ("paths", "outer", "effects", "r2", "quality", "htmt_pairs", "parameters",
@@ -92,6 +95,7 @@ class CBSEMResult(ResultBase):
     diagnostics: tuple[Diagnostic, ...] = ()
     inference: Any = field(default=None, repr=False)
     survey: SurveyData | None = field(default=None, repr=False)
+    conventions: Conventions = field(default_factory=Conventions, repr=False)
 
     @classmethod
     def of(cls, fit: CBFit, **fields: Any) -> CBSEMResult:
@@ -99,7 +103,7 @@ class CBSEMResult(ResultBase):
         return cls(spec=fit.spec, estimator=fit.estimator, n_obs=fit.n_obs,
                    indicator_mean=fit.indicator_mean, sample_cov=fit.sample_cov,
                    estimate=fit.estimate, fit_indices=fit.fit_indices, missing=fit.missing,
-                   **fields)
+                   conventions=fit.conventions, **fields)
 
     # ----------------------------------------------------------------- basics
     @property
@@ -225,7 +229,7 @@ class CBSEMResult(ResultBase):
         with collecting() as found:
             inf = boot.bootstrap_cbsem(self.spec, survey.X, original, estimator=self.estimator,
                                        missing=self.missing, n=n, seed=seed, level=level,
-                                       progress=progress)
+                                       progress=progress, conventions=self.conventions)
         out = dataclasses.replace(self, inference=inf, diagnostics=self.diagnostics + tuple(found))
         return out.conf_int(level=level, method=ci) if ci != "percentile" else out
 
@@ -257,13 +261,18 @@ class CBSEMResult(ResultBase):
     # ----------------------------------------------------------------- output
     def _summary_header(self) -> list[str]:
         fi = {k: ("NA" if v is pd.NA else f"{v:.3f}") for k, v in self.fit_indices.items()}
-        test = "2 (loglik_sat - loglik)" if self.missing == "fiml" else "n * F"
+        test = ("2 (loglik_sat - loglik)" if self.missing == "fiml"
+                else "n * F" if self.estimator == "ML" else "(n - 1) * F")
         lines = [repr(self), "",
                  f"chi2 = {fi['chi2']} ({test}), df = {float(self.fit_indices['df']):.0f}, "
                  f"p = {fi['p_value']}",
                  f"CFI = {fi['cfi']}  TLI = {fi['tli']}  RMSEA = {fi['rmsea']} "
                  f"[{fi['rmsea_ci_lower']}, {fi['rmsea_ci_upper']}]  SRMR = {fi['srmr']}",
                  f"loglik = {fi['loglik']}  AIC = {fi['aic']}  BIC = {fi['bic']}"]
+        changed = {k: v for k, v in dataclasses.asdict(self.conventions).items()
+                   if v != getattr(Conventions(), k)}
+        if changed:
+            lines.append("conventions: " + ", ".join(f"{k}={v!r}" for k, v in changed.items()))
         if self.inference is not None:
             inf = self.inference
             lines.append(f"bootstrap: {inf.n_valid} of {inf.n_requested} resamples, {inf.method} "

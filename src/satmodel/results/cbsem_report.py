@@ -25,16 +25,23 @@ def sections(res: Any) -> list[tuple[str, pd.DataFrame]]:
     paths = _pick(res.paths, ["source", "target", "estimate", "estimate_unstd"] + inf)
     outer = _pick(res.outer, ["construct", "indicator", "loading", "loading_unstd"] + inf)
     quality = _pick(res.quality, ["construct", "alpha", "rho_c", "ave", "r2"])
-    return [("Paths", paths), ("Outer model", outer), ("Quality", quality),
-            ("Discriminant validity (HTMT)", res.htmt.rename_axis("construct").reset_index())]
+    htmt = ("Discriminant validity (HTMT)", res.htmt.rename_axis("construct").reset_index())
+    if not len(paths):  # a measurement-only model (CFA): its construct correlations instead
+        corr = res.construct_correlations.rename_axis("construct").reset_index()
+        return [("Outer model", outer), ("Quality", quality), ("Construct correlations", corr), htmt]
+    return [("Paths", paths), ("Outer model", outer), ("Quality", quality), htmt]
 
 
 def next_steps(res: Any) -> list[str]:
     hints = []
     if res.inference is None:
         hints.append("res.bootstrap(n=500, seed=1): bootstrap intervals of the standardized "
-                     "estimates (se and p above are ML's, of estimate_unstd)")
+                     f"estimates (se and p above are {res.estimator}'s, of estimate_unstd)")
     hints.append("res.parameters: every parameter as lavaan lists it; res.fit_indices")
-    hints.append("sm.compare(sm.fit_pls(spec, data), res): PLS beside CB-SEM; "
-                 "sm.to_html(res, 'report.html')")
+    if res.spec.paths:
+        hints.append("sm.compare(sm.fit_pls(spec, data), res): PLS beside CB-SEM; "
+                     "sm.to_html(res, 'report.html')")
+    else:
+        hints.append("a measurement-only model (CFA): add the structural paths ('~') to fit "
+                     "the full model; sm.to_html(res, 'report.html')")
     return hints

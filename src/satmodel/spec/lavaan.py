@@ -7,6 +7,8 @@ Supported statements::
     Y ~ X1 + X2              # structural paths X1 -> Y, X2 -> Y
     y1 ~~ y5                 # residual covariance (CB-SEM only; also between constructs)
     F =~ 1*x1 + x2; Y ~ 0.5*X; A ~~ 0*B   # fixed values (CB-SEM only)
+    PERF =~ QUAL + VAL       # higher-order construct (constructs on the right; <~: mode B)
+    LOY ~ SAT + IMAG + SAT:IMAG   # interaction term (SAT:SAT: quadratic), a predictor only
 
 Comments start with ``#`` or ``!``; a statement may span lines (a line ending
 with ``+`` or an operator, or a line starting with ``+``, continues it), and
@@ -45,7 +47,7 @@ from typing import TYPE_CHECKING
 from ..errors import SpecError, suggest
 from .base import check_name, find_cycle
 from .covariance import Covariance
-from .lavaan_syntax import Block as _Block, apply_directive, check_arrow
+from .lavaan_syntax import Block as _Block, apply_directive, check_arrow, higher_order_blocks, higher_order_of
 from .parts import Construct, Path
 
 if TYPE_CHECKING:
@@ -128,7 +130,7 @@ def _parse_statement(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[tuple[_Tok, flo
                 "'=~' (reflective), '<~' (composite), '~' (regression) and '~~' (covariance)"
             )
     for tok in toks:
-        if not tok.is_name and tok.text not in ("+", "*") and tok.text not in _OPS:
+        if not tok.is_name and tok.text not in ("+", "*", ":") and tok.text not in _OPS:
             raise SpecError(f"line {tok.line}: unexpected {tok.text!r} in {_show(toks)!r}")
     ops = [i for i, tok in enumerate(toks) if tok.text in _OPS]
     if not ops:
@@ -159,6 +161,12 @@ def _parse_statement(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[tuple[_Tok, flo
                     f"line {term[0].line}: labelled parameters are not supported ({_show(toks)!r}); "
                     "only numeric fixed values such as '0.5*x1' are")
             terms.append((term[2], float(term[0].text)))
+        elif len(term) == 3 and term[0].is_name and term[1].text == ":" and term[2].is_name:
+            if op.text != "~":  # an interaction term such as SAT:IMAG (lavaan, R formulas)
+                raise SpecError(f"line {op.line}: interaction terms ({_show(term)!r}) are "
+                                "predictors: they go on the right of '~'")
+            _name(term[0]), _name(term[2])
+            terms.append((_Tok(f"{term[0].text}:{term[2].text}", True, op.line), None))
         elif len(term) == 1 and term[0].is_name:
             terms.append((term[0], None))
         else:
@@ -166,7 +174,8 @@ def _parse_statement(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[tuple[_Tok, flo
                             f"in {_show(toks)!r}")
     _name(lhs[0])
     for tok, _ in terms:
-        _name(tok)
+        if ":" not in tok.text:
+            _name(tok)
     return op, lhs[0], terms
 
 
@@ -261,13 +270,15 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
         )
     for line, content in directives:
         apply_directive(line, content, blocks, owner)
+    hocs = higher_order_blocks(blocks)  # constructs measured by constructs: 'PERF =~ QUAL + VAL'
 
     edges: dict[tuple[str, str], int] = {}
     fixed_paths: dict[tuple[str, str], float] = {}
     for lhs, names in regressions:
         for tok in (lhs, *(t for t, _ in names)):
-            if tok.text not in blocks:
-                raise SpecError(f"line {tok.line}: {_unknown(tok.text, blocks, owner)}")
+            for part in tok.text.split(":"):  # both constructs of an interaction term
+                if part not in blocks:
+                    raise SpecError(f"line {tok.line}: {_unknown(part, blocks, owner)}")
         for tok, value in names:
             if value is not None:
                 fixed_paths[(tok.text, lhs.text)] = value
@@ -287,16 +298,22 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
             f"line {lines[-1]}: the regressions form a cycle: {' -> '.join(cycle)} "
             f"(lines {', '.join(map(str, lines))}); PLS path models must be recursive, so remove one of them"
         )
-    if len(blocks) >= 2:
+    if len(blocks) >= 2 and edges:  # no regression at all: a measurement model (CFA)
         linked = {end for key in edges for end in key}
+        linked |= {item for hoc in hocs for item in blocks[hoc].indicators}
+        linked |= {end for lhs, names in covariances for tok, _ in names if lhs.text != tok.text
+                   and lhs.text in blocks and tok.text in blocks for end in (lhs.text, tok.text)}
         for block in blocks.values():
             if block.name not in linked:
                 raise SpecError(
                     f"line {block.line}: construct {block.name!r} has no regression in or out; "
-                    f"relate it to another construct with '~' (or remove it)"
+                    f"relate it to another construct with '~' or '~~' (CB-SEM), or remove it "
+                    "(a model without any '~' is a measurement model, fitted by sm.fit_cbsem)"
                 )
     constructs = []
     for block in blocks.values():
+        if block.name in hocs:
+            continue
         items = [{"name": x, **({"fixed_loading": block.fixed[x]} if x in block.fixed else {}),
                   **(dict(zip(("scale_min", "scale_max"), block.scales[x])) if x in block.scales else {})}
                  for x in block.indicators]
@@ -308,7 +325,8 @@ def parse_lavaan(text: str, name: str = "model", cls: type[ModelSpec] | None = N
             raise SpecError(f"line {block.line}: {err}") from None
     paths = [Path(source=src, target=tgt, fixed=fixed_paths.get((src, tgt))) for src, tgt in edges]
     covs = _covariances(covariances, blocks, owner)
-    return cls(name=name, constructs=constructs, paths=paths, covariances=covs)
+    higher = [higher_order_of(blocks[h]) for h in hocs]
+    return cls(name=name, constructs=constructs, paths=paths, higher_order=higher, covariances=covs)
 
 
 def _covariances(statements, blocks: dict[str, _Block], owner: dict[str, tuple[str, int]]) -> list[Covariance]:

@@ -32,7 +32,8 @@ from pydantic import field_validator, model_validator
 from .base import SpecModel, check_name, find_cycle
 from .covariance import Covariance, check_covariances
 from .lavaan_writer import write_lavaan
-from .parts import Construct, Indicator, Path
+from .parts import Construct, HigherOrder, Indicator, Path
+from .structure import check_extensions
 from ..errors import SpecError, suggest
 
 __all__ = ["Indicator", "Construct", "Path", "Covariance", "ModelSpec", "check_name"]
@@ -59,6 +60,7 @@ class ModelSpec(SpecModel):
     source: str | None = None
     constructs: tuple[Construct, ...]
     paths: tuple[Path, ...] = ()
+    higher_order: tuple[HigherOrder, ...] = ()  # constructs of constructs (spec/structure.py)
     covariances: tuple[Covariance, ...] = ()
 
     @field_validator("name")
@@ -121,8 +123,11 @@ class ModelSpec(SpecModel):
             if ind in known and ind != con_name:
                 raise SpecError(
                     f"indicator {ind!r} of construct {con_name!r} has the name of construct {ind!r}; "
-                    "rename one of them (higher-order constructs are not supported)"
+                    "rename one of them (a higher-order construct is declared with "
+                    "higher_order=[{'name': ..., 'components': [...]}], lavaan 'PERF =~ QUAL + VAL')"
                 )
+        extra, components = check_extensions(self.constructs, self.higher_order, self.paths)
+        known |= extra  # higher-order constructs and interaction terms are path ends too
         seen: set[tuple[str, str]] = set()
         for path in self.paths:
             for end in (path.source, path.target):
@@ -137,13 +142,16 @@ class ModelSpec(SpecModel):
                 f"the structural model has a cycle: {' -> '.join(cycle)}; "
                 "PLS path models must be recursive, so remove one of these paths"
             )
-        if len(names) >= 2:
-            linked = {p.source for p in self.paths} | {p.target for p in self.paths}
-            for name in names:  # in spec order: the first unlinked construct is named
+        if len(names) >= 2 and self.paths:  # no path at all: a measurement model (CFA)
+            linked = {p.source for p in self.paths} | {p.target for p in self.paths} | components
+            linked |= {end for c in self.covariances if c.lhs != c.rhs and c.lhs in known
+                       and c.rhs in known for end in (c.lhs, c.rhs)}
+            for name in names + [h.name for h in self.higher_order]:  # spec order: the first unlinked is named
                 if name not in linked:
                     raise SpecError(
                         f"construct {name!r} has no path in or out; relate it to another construct "
-                        "with a path (or remove it)"
+                        "with a path or a covariance ('~~', CB-SEM), or remove it (a model "
+                        "without any path is a measurement model, fitted by sm.fit_cbsem)"
                     )
         check_covariances(self.covariances, names, owner)
         return self
@@ -197,6 +205,17 @@ class ModelSpec(SpecModel):
         targets = {p.target for p in self.paths}
         return tuple(n for n in self.construct_names if n not in targets)
 
+    @property
+    def interactions(self) -> tuple[str, ...]:
+        """Interaction terms used as path sources (``"SAT:IMAG"``), in path order."""
+        return tuple(dict.fromkeys(p.source for p in self.paths if ":" in p.source))
+
+    @property
+    def is_first_order(self) -> bool:
+        """True without higher-order constructs and interaction terms (what the engine fits
+        directly; the others are fitted through the spec transforms of ``fit_pls``)."""
+        return not self.higher_order and not self.interactions
+
     def pls_incompatibilities(self) -> tuple[str, ...]:
         """What this spec asks for that PLS path modelling cannot honour (empty if nothing).
 
@@ -217,6 +236,13 @@ class ModelSpec(SpecModel):
 
         >>> ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; B ~ A").require_pls()
         """
+        if len(self.constructs) >= 2 and not self.paths:
+            raise SpecError(
+                f"model {self.name!r} has no structural paths (a measurement-only model), which "
+                "PLS path modelling cannot estimate here: its inner weighting needs adjacent "
+                "constructs (cSEM then treats the constructs declared correlated, 'A ~~ B', as "
+                "adjacent, with the centroid or factorial scheme only; satmodel does not). Fit it "
+                "by CB-SEM (sm.fit_cbsem(spec, data), a CFA), or add the structural paths")
         found = self.pls_incompatibilities()
         if found:
             shown = "; ".join(found[:8]) + ("; ..." if len(found) > 8 else "")
