@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SpecError, suggest
+from .parts import HigherOrder
 
-__all__ = ["Block", "apply_directive", "check_arrow"]
+__all__ = ["Block", "apply_directive", "check_arrow", "higher_order_blocks", "higher_order_of"]
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _MODES = {"a": "A", "b": "B", "unit": "unit"}
@@ -109,3 +110,33 @@ def check_arrow(toks: list[Any]) -> None:
         raise SpecError(
             f"line {tok.line}: {arrow!r} is not lavaan syntax; write {example}: the construct "
             "on the left of '~' is predicted by (regressed on) the ones on its right")
+
+
+def higher_order_blocks(blocks: dict[str, Block]) -> list[str]:
+    """The blocks measured by constructs (``PERF =~ QUAL + VAL``: higher-order constructs),
+    in statement order; a block mixing constructs and items is refused."""
+    out = []
+    for block in blocks.values():
+        inner = [x for x in block.indicators if x in blocks]
+        if not inner:
+            continue
+        if len(inner) != len(block.indicators):
+            items = [x for x in block.indicators if x not in blocks]
+            raise SpecError(
+                f"line {block.line}: construct {block.name!r} mixes constructs ({', '.join(inner)}) "
+                f"and items ({', '.join(items)}); a higher-order construct is measured by "
+                "constructs only: give the items their own construct")
+        if block.fixed:
+            raise SpecError(f"line {block.line}: higher-order construct {block.name!r}: fixed "
+                            "loadings are not supported")
+        out.append(block.name)
+    return out
+
+
+def higher_order_of(block: Block) -> Any:
+    """The :class:`~satmodel.spec.parts.HigherOrder` of a block (its line in any error)."""
+    try:
+        return HigherOrder(name=block.name, components=block.indicators, mode=block.mode,
+                           common_factor=block.common_factor)
+    except SpecError as err:
+        raise SpecError(f"line {block.line}: {err}") from None

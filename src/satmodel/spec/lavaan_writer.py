@@ -34,7 +34,8 @@ def write_lavaan(spec: Any) -> str:
     <BLANKLINE>
     B ~ A
     """
-    width = max(len(c.name) for c in spec.constructs)
+    higher = tuple(getattr(spec, "higher_order", ()))
+    width = max(len(c.name) for c in (*spec.constructs, *higher))
     lines = []
     for con in spec.constructs:
         op = "=~" if con.mode == "A" else "<~"
@@ -54,6 +55,12 @@ def write_lavaan(spec: Any) -> str:
         items = " + ".join(_term(i.fixed_loading, i.name) for i in con.indicators)
         lines.append(f"{con.name:<{width}} {op} {items}{directive}")
         lines.extend(item_scales)
+    for hoc in higher:  # constructs of constructs: 'PERF =~ QUAL + VAL'
+        op = "=~" if hoc.mode == "A" else "<~"
+        word = "mode=unit" if hoc.mode == "unit" else \
+            "composite" if hoc.mode == "A" and not hoc.common_factor else ""
+        directive = f"  # satmodel: {hoc.name} {word}" if word else ""
+        lines.append(f"{hoc.name:<{width}} {op} {' + '.join(hoc.components)}{directive}")
     for title, op, pairs in (
         ("", "~", [(p.target, _term(p.fixed, p.source)) for p in spec.paths]),
         ("", "~~", [(c.lhs, _term(c.fixed, c.rhs)) for c in spec.covariances]),

@@ -16,7 +16,7 @@ from pydantic import field_validator, model_validator
 from ..errors import SpecError
 from .base import SpecModel, check_name
 
-__all__ = ["Indicator", "Construct", "Path"]
+__all__ = ["Indicator", "Construct", "Path", "HigherOrder", "interaction_terms"]
 
 _MODES = {"a": "A", "b": "B", "unit": "unit"}
 
@@ -151,9 +151,20 @@ class Path(SpecModel):
     expected_sign: Literal["+", "-"] | None = None
     fixed: float | None = None
 
-    @field_validator("source", "target")
+    @field_validator("source")
     @classmethod
-    def _valid_name(cls, value: str) -> str:
+    def _valid_source(cls, value: str) -> str:
+        if isinstance(value, str) and ":" in value:  # an interaction term such as SAT:IMAG
+            interaction_terms(value)
+            return value
+        return check_name(value, "construct")
+
+    @field_validator("target")
+    @classmethod
+    def _valid_target(cls, value: str) -> str:
+        if isinstance(value, str) and ":" in value:
+            raise SpecError(f"path target {value!r} is an interaction term; interaction terms "
+                            "such as 'SAT:IMAG' are predictors only (on the right of '~')")
         return check_name(value, "construct")
 
     @model_validator(mode="after")
@@ -162,4 +173,73 @@ class Path(SpecModel):
             raise SpecError(f"path {self.source} -> {self.target} is a self-loop; a construct cannot predict itself")
         if self.fixed is not None and not math.isfinite(self.fixed):
             raise SpecError(f"path {self.source} -> {self.target}: fixed must be a finite number")
+        return self
+
+
+def interaction_terms(name: str) -> tuple[str, str]:
+    """The two constructs of an interaction term ``"A:B"`` (``"A:A"``: a quadratic term).
+
+    >>> interaction_terms("SAT:IMAG")
+    ('SAT', 'IMAG')
+    """
+    parts = name.split(":")
+    if len(parts) != 2:
+        raise SpecError(f"interaction term {name!r}: write two constructs joined by ':' (e.g. "
+                        "'SAT:IMAG', or 'SAT:SAT' for a quadratic term); three-way terms are "
+                        "not supported")
+    return check_name(parts[0], "construct"), check_name(parts[1], "construct")
+
+
+class HigherOrder(SpecModel):
+    """A higher-order construct measured (``mode="A"``, lavaan ``=~``) or formed
+    (``mode="B"``, ``<~``) by lower-order constructs, its ``components``.
+
+    How it is estimated (repeated indicators, two-stage) is a fitting option, not part of
+    the model: see ``fit_pls(..., hoc=...)``.
+
+    >>> HigherOrder(name="PERF", components=["QUAL", "VAL"]).mode
+    'A'
+    """
+
+    name: str
+    label: str | None = None
+    components: tuple[str, ...]
+    mode: Literal["A", "B", "unit"] = "A"
+    common_factor: bool
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        mode = data.get("mode", "A")
+        if isinstance(mode, str) and mode.lower() in _MODES:
+            mode = data["mode"] = _MODES[mode.lower()]
+        if data.get("common_factor") is None:
+            data["common_factor"] = mode == "A"
+        if isinstance(data.get("components"), str):
+            data["components"] = [data["components"]]
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_name(value, "construct")
+
+    @model_validator(mode="after")
+    def _valid_components(self) -> HigherOrder:
+        if len(self.components) < 2:
+            shown = ", ".join(map(repr, self.components))
+            raise SpecError(f"higher-order construct {self.name!r} has {len(self.components)} "
+                            f"component(s) ({shown}); list at least two lower-order constructs")
+        for comp in self.components:
+            check_name(comp, "construct")
+        if len(set(self.components)) != len(self.components):
+            raise SpecError(f"higher-order construct {self.name!r} lists a component twice")
+        if self.name in self.components:
+            raise SpecError(f"higher-order construct {self.name!r} lists itself as a component")
+        if self.common_factor and self.mode != "A":
+            raise SpecError(f"higher-order construct {self.name!r}: mode {self.mode!r} makes a "
+                            "composite; set common_factor=False or use mode 'A'")
         return self
