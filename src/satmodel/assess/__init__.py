@@ -7,8 +7,9 @@ test, out-of-sample prediction.
 """
 
 from .criteria import F2_METHODS
+from .cvpat import cvpat
 from .fit_test import fit_test
 from .predict import PredictResult, predict_pls
 from .rules import assess
 
-__all__ = ["F2_METHODS", "PredictResult", "assess", "fit_test", "predict_pls"]
+__all__ = ["F2_METHODS", "PredictResult", "assess", "cvpat", "fit_test", "predict_pls"]

@@ -2,29 +2,36 @@
 
 Shmueli, Ray, Velasquez Estrada & Chatla (2016, JBR 69(10)); Shmueli et al. (2019,
 EJM 53(11)). For each repetition the rows are shuffled with a seeded
-``numpy.random.Generator`` and split into ``folds`` near-equal folds (a partition).
-For each fold the model is re-estimated on the other rows only — all training sets of
-all repetitions in **one batched call** (a training set is a 0/1 row weighting, the
-same device as the bootstrap) — and the held-out rows are predicted:
+``numpy.random.Generator`` and split into ``folds`` near-equal folds (a partition), or
+the caller passes the fold labels. For each fold the model is re-estimated on the other
+rows only — all training sets of all repetitions in **one batched call** (a training set
+is a 0/1 row weighting, the same device as the bootstrap) — and the held-out rows are
+predicted (:mod:`satmodel.assess.predict_methods`):
 
-1. standardize the held-out items with the *training* means and SDs;
-2. construct scores = standardized items × training weights;
-3. endogenous construct scores are predicted from the scores of the exogenous
-   constructs through the total effects (``approach="earliest"``, SmartPLS and
-   Shmueli et al. 2016), or from the scores of each construct's direct predecessors
-   through the path coefficients (``approach="direct"``, seminr's default ``predict_DA``);
-4. indicator predictions = predicted construct score × loading, back in the item
-   metric with the training mean and SD.
+- ``method="composite"`` (default for PLS): composite scores of the held-out items,
+  structural prediction (``approach="earliest"``: total effects of the exogenous
+  constructs; ``"direct"``: paths from the direct predecessors), times the loadings;
+- ``method="implied"`` (default for PLSc): the conditional expectation of the items
+  under the model-implied correlations (de Rooij et al. 2023) — the estimand of the
+  disattenuated estimates; the composite method would apply PLSc paths and loadings to
+  attenuated composite scores (what cSEM and seminr <= 2.5 do).
 
-The fit's own estimates are used (PLSc-corrected loadings and paths when
-``consistent=True``; PLSpredict was defined for PLS-PM). Predictions of a row are
-averaged over the repetitions; so is the naive benchmark (the training mean of the
-item). Metrics per endogenous indicator: RMSE, MAE and Q²_predict = 1 - Σ(y - ŷ)² /
-Σ(y - ȳ_train)²; the linear-model benchmark regresses each endogenous indicator (OLS
-with intercept, training rows) on the indicators of the exogenous constructs
-(``"earliest"``) or of the construct's direct predecessors (``"direct"``). Per
-endogenous construct: the same metrics for the predicted construct score against the
-score built from the held-out row's own items (training weights), naive benchmark 0.
+Predictions of a row are averaged over the repetitions; so is the naive benchmark (the
+training mean of the item). Metrics per endogenous indicator: RMSE, MAE and Q²_predict,
+for the model and for a linear-model benchmark (``benchmark=``: ``"satmodel"``,
+``"csem"`` or ``"seminr"``, see :mod:`~satmodel.assess.predict_methods`). Q²_predict
+(``q2=``):
+
+- ``"satmodel"`` (Shmueli et al. 2019, SmartPLS): 1 - Σ(y - ŷ)² / Σ(y - ȳ_train)²;
+- ``"csem"`` (cSEM ``calculateq2``): both sums over residuals centred on their mean,
+  1 - Σ(e - ē)² / Σ(e₀ - ē₀)², e = y - ŷ, e₀ = y - ȳ_train. (cSEM averages its metrics
+  over repetitions where satmodel averages predictions: equal for one repetition.)
+
+seminr reports RMSE and MAE only. Fits with ``correlation="polychoric"`` or
+``"spearman"`` predict with the same formulas on the standardized codes (cSEM's OrdPLS
+prediction, which simulates the latent normals within the thresholds, is not offered). Per endogenous construct: the same metrics for the
+predicted composite score against the score built from the held-out row's own items
+(training weights), naive benchmark 0.
 
 Example
 -------
@@ -35,10 +42,13 @@ Example
 ['construct', 'indicator', 'rmse', 'mae', 'q2_predict', 'lm_rmse', 'lm_mae', 'lm_q2_predict']
 >>> pr.folds.shape
 (2, 250)
+>>> pr
+PredictResult(method='composite', approach='earliest', benchmark='satmodel', q2='satmodel', folds=5, repetitions=2, rows=250, indicators=22)
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,15 +56,16 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as valid
-from .._linalg import solve
 from ..engine.refit import Refit
 from ..errors import DataError, EstimationError
 from ..spec.model import ModelSpec
 from ..tables import nullable
+from .predict_methods import BENCHMARKS, METHODS, CVPredictions, cv_predictions
 
-__all__ = ["PredictResult", "predict_pls", "assign_folds"]
+__all__ = ["PredictResult", "predict_pls", "assign_folds", "run_cv"]
 
 APPROACHES = ("earliest", "direct")
+Q2_CONVENTIONS = ("satmodel", "csem")
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,7 +84,8 @@ class PredictResult:
         over repetitions); the input's row index.
     folds : ndarray of int, shape (repetitions, n)
         Fold number of every row in every repetition.
-    approach : str
+    approach, method, benchmark, q2 : str
+        The conventions used (see the module docstring).
     seed : int or None
     """
 
@@ -84,6 +96,30 @@ class PredictResult:
     folds: np.ndarray
     approach: str
     seed: Any
+    method: str = "composite"
+    benchmark: str = "satmodel"
+    q2: str = "satmodel"
+
+    def _head(self) -> str:
+        reps, n = self.folds.shape
+        k = int(self.folds.max()) + 1
+        return (f"PredictResult(method={self.method!r}, approach={self.approach!r}, "
+                f"benchmark={self.benchmark!r}, q2={self.q2!r}, folds={k}, repetitions={reps}, "
+                f"rows={n}, indicators={len(self.indicators)})")
+
+    def __repr__(self) -> str:
+        return self._head()
+
+    def __str__(self) -> str:
+        table = self.indicators.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        return f"{self._head()}\n{table}"
+
+    def _repr_html_(self) -> str:
+        table = self.indicators.to_html(index=False, float_format=lambda v: f"{v:.4f}",
+                                        na_rep="NA")
+        return (f"<div><p><code>{html.escape(self._head())}</code></p>{table}"
+                "<p>Per-row predictions: <code>.predictions</code>, "
+                "<code>.lm_predictions</code>.</p></div>")
 
 
 def assign_folds(n: int, folds: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
@@ -102,128 +138,123 @@ def assign_folds(n: int, folds: int, repetitions: int, rng: np.random.Generator)
     return out
 
 
-def _metrics(y: np.ndarray, yhat: np.ndarray, naive: np.ndarray) -> tuple[np.ndarray, ...]:
+def _metrics(y: np.ndarray, yhat: np.ndarray, naive: np.ndarray,
+             q2: str = "satmodel") -> tuple[np.ndarray, ...]:
     err = y - yhat
     rmse = np.sqrt(np.mean(err**2, axis=0))
     mae = np.mean(np.abs(err), axis=0)
+    base = y - naive
+    if q2 == "csem":
+        err = err - err.mean(axis=0)
+        base = base - base.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        q2 = 1.0 - np.sum(err**2, axis=0) / np.sum((y - naive) ** 2, axis=0)
-    return rmse, mae, np.where(np.isfinite(q2), q2, np.nan)
+        value = 1.0 - np.sum(err**2, axis=0) / np.sum(base**2, axis=0)
+    return rmse, mae, np.where(np.isfinite(value), value, np.nan)
 
 
-def check_options(n: int, folds: Any, repetitions: Any, approach: Any, seed: Any = None) -> None:
-    """Validate the PLSpredict options once (one message format)."""
-    valid.choice("predict", "approach", approach, APPROACHES)
-    valid.seed("predict", seed)
-    valid.integer("predict", "folds", folds, minimum=2, maximum=n)
-    valid.integer("predict", "repetitions", repetitions)
+def check_options(n: int, folds: Any, repetitions: Any, approach: Any, seed: Any = None,
+                  verb: str = "predict") -> np.ndarray | None:
+    """Validate the PLSpredict options once (one message format); explicit fold labels
+    (an array of shape (n,) or (repetitions, n)) come back as (r, n) ints 0..k-1."""
+    valid.choice(verb, "approach", approach, APPROACHES)
+    valid.seed(verb, seed)
+    if isinstance(folds, (int, np.integer)) and not isinstance(folds, (bool, np.bool_)):
+        valid.integer(verb, "folds", folds, minimum=2, maximum=n)
+        valid.integer(verb, "repetitions", repetitions)
+        return None
+    try:
+        labels = np.asarray(folds)
+    except Exception:  # noqa: BLE001 - any unconvertible object is a bad option
+        labels = np.empty(0)
+    if labels.ndim == 1:
+        labels = labels[None, :]
+    if labels.ndim != 2 or labels.shape[1] != n or labels.dtype.kind not in "iu":
+        raise valid.bad(verb, "folds", folds if np.ndim(folds) == 0 else f"<array {np.shape(folds)}>",
+                        f"an integer from 2 to {n}, or integer fold labels of shape ({n},) "
+                        f"or (repetitions, {n})")
+    out = np.empty(labels.shape, dtype=int)
+    for r, row in enumerate(labels):
+        uniq, out[r] = np.unique(row, return_inverse=True)
+        if uniq.size < 2:
+            raise valid.bad(verb, "folds", "<array>", f"at least two distinct fold labels in "
+                            f"repetition {r}")
+    return out
 
 
-def predict_pls(spec: ModelSpec, refit: Refit, *, folds: int = 10, repetitions: int = 10,
-                seed: int | None = None, approach: str = "earliest") -> PredictResult:
+def run_cv(spec: ModelSpec, refit: Refit, *, folds: Any, repetitions: int, seed: Any,
+           approach: str, method: str | None, benchmark: str,
+           verb: str = "predict") -> tuple[CVPredictions, np.ndarray, str]:
+    """Validate, draw (or take) the folds and predict: (predictions, folds, method)."""
+    data = refit.survey
+    n = data.X.shape[0]
+    labels = check_options(n, folds, repetitions, approach, seed, verb)
+    if method is None:
+        method = "implied" if refit.options.consistent else "composite"
+    valid.choice(verb, "method", method, METHODS)
+    valid.choice(verb, "benchmark", benchmark, BENCHMARKS)
+    if not np.all(np.isfinite(data.X)):
+        raise DataError(f"{verb}() needs complete rows; the fitted data hold missing values")
+    if not spec.endogenous:
+        raise EstimationError(f"{verb}() needs at least one endogenous construct (a path)")
+    if labels is None:
+        labels = assign_folds(n, folds, repetitions, np.random.default_rng(seed))
+    return cv_predictions(spec, refit, labels, approach, method, benchmark), labels, method
+
+
+def predict_pls(spec: ModelSpec, refit: Refit, *, folds: Any = 10, repetitions: int = 10,
+                seed: int | None = None, approach: str = "earliest", method: str | None = None,
+                benchmark: str = "satmodel", q2: str = "satmodel") -> PredictResult:
     """Run PLSpredict on a fitted model (``res.predict(...)``).
 
     Parameters
     ----------
     spec, refit
         The model and its :class:`~satmodel.engine.Refit` (respondent rows and options).
-    folds : int
-        Number of folds k (SmartPLS default 10).
+    folds : int or array of int
+        Number of folds k (SmartPLS default 10; ``folds=n`` is leave-one-out), or the fold
+        label of every row, shape (n,) or (repetitions, n) (then ``repetitions`` and
+        ``seed`` are not used): identical folds as another tool's run.
     repetitions : int
         Number of repetitions with fresh fold assignments (SmartPLS default 10).
     seed : int, optional
         Seed of the ``numpy.random.Generator`` that draws the folds.
     approach : {"earliest", "direct"}
-        Predict endogenous scores from the exogenous constructs (total effects) or from
-        the direct predecessors (path coefficients); also selects the LM benchmark's
-        predictors.
+        Predict from the exogenous constructs' items or from the direct predecessors'.
+    method : {"composite", "implied"}, optional
+        Default: ``"implied"`` for PLSc fits, ``"composite"`` for PLS.
+    benchmark : {"satmodel", "csem", "seminr"}
+        The linear-model benchmark's convention.
+    q2 : {"satmodel", "csem"}
+        Q²_predict as SmartPLS/Shmueli et al. or as cSEM (centred residuals).
 
     Returns
     -------
     PredictResult
     """
+    valid.choice("predict", "q2", q2, Q2_CONVENTIONS)
+    cv, fold_of, method = run_cv(spec, refit, folds=folds, repetitions=repetitions, seed=seed,
+                                 approach=approach, method=method, benchmark=benchmark)
     data = refit.survey
-    check_options(data.X.shape[0], folds, repetitions, approach, seed)
-    if not np.all(np.isfinite(data.X)):
-        raise DataError("predict() needs complete rows; the fitted data hold missing values")
-    if not spec.endogenous:
-        raise EstimationError("predict() needs at least one endogenous construct (a path)")
-    X = data.X
-    n, p = X.shape
-    lay = refit.layout
-    J = lay.n_constructs
-    pos = {c: i for i, c in enumerate(spec.construct_names)}
-    endo_c = np.array([pos[c] for c in spec.endogenous])
-    exo_c = np.array([j for j in range(J) if j not in set(endo_c)])
-    targets = np.flatnonzero(np.isin(lay.block_of, endo_c))
-
-    fold_of = assign_folds(n, folds, repetitions, np.random.default_rng(seed))
-    train = (fold_of[:, None, :] != np.arange(folds)[None, :, None]).reshape(-1, n)
-    fitted = refit.fit(train.astype(float))
-    mom, est = fitted.moments, fitted.estimate
-    if not np.all(est.converged):
-        raise EstimationError(f"PLS did not converge on {int((~est.converged).sum())} training "
-                              "sets; raise max_iter in the fit or use fewer folds")
-
-    # held-out rows of each training set, predicted with that set's estimates
-    block_pos = {c: k for k, c in enumerate(endo_c)}
-    cols = np.array([block_pos[c] for c in lay.block_of[targets]])
-    lm_beta, lm_src = _lm_coefficients(mom, lay, targets, exo_c, approach)
-    if not all(np.isfinite(beta).all() for beta in lm_beta):
-        raise EstimationError("the linear-model benchmark is singular in a training set: the "
-                              "predictor items are collinear there; use fewer folds")
-    t = targets.size
-    y_pls, y_lm, naive = (np.zeros((n, t)) for _ in range(3))
-    h_true, h_pred = np.zeros((n, endo_c.size)), np.zeros((n, endo_c.size))
-    for b in range(train.shape[0]):
-        rows = np.flatnonzero(~train[b])
-        mean, std = mom.mean[b], mom.std[b]
-        H = ((X[rows] - mean) / std) @ (est.weights[b][:, None] * lay.membership)
-        if approach == "earliest":
-            Hhat = H[:, exo_c] @ est.total[b][np.ix_(exo_c, endo_c)]
-        else:
-            Hhat = H @ est.paths[b][:, endo_c]
-        y_pls[rows] += mean[targets] + std[targets] * Hhat[:, cols] * est.loadings[b][targets]
-        for k, (src, beta) in enumerate(zip(lm_src, lm_beta)):
-            y_lm[rows, k] += mean[targets[k]] + (X[np.ix_(rows, src)] - mean[src]) @ beta[b]
-        naive[rows] += mean[targets]
-        h_true[rows] += H[:, endo_c]
-        h_pred[rows] += Hhat
-    y_pls, y_lm, naive, h_true, h_pred = (a / repetitions for a in (y_pls, y_lm, naive, h_true, h_pred))
-
-    Y = X[:, targets]
-    rm, ma, q2 = _metrics(Y, y_pls, naive)
-    lrm, lma, lq2 = _metrics(Y, y_lm, naive)
+    y_pls, y_lm, naive, h_true, h_pred = (a.mean(axis=0) for a in
+                                          (cv.model, cv.lm, cv.naive, cv.score_true, cv.score_pred))
+    targets = cv.targets
+    Y = data.X[:, targets]
+    rm, ma, q = _metrics(Y, y_pls, naive, q2)
+    lrm, lma, lq = _metrics(Y, y_lm, naive, q2)
     names = list(spec.indicator_names)
+    lay = refit.layout
     tnames = [names[k] for k in targets]
     ind = pd.DataFrame({"construct": [spec.construct_names[lay.block_of[k]] for k in targets],
-                        "indicator": tnames, "rmse": rm, "mae": ma, "q2_predict": q2,
-                        "lm_rmse": lrm, "lm_mae": lma, "lm_q2_predict": lq2})
-    crm, cma, cq2 = _metrics(h_true, h_pred, np.zeros_like(h_true))
+                        "indicator": tnames, "rmse": rm, "mae": ma, "q2_predict": q,
+                        "lm_rmse": lrm, "lm_mae": lma, "lm_q2_predict": lq})
+    crm, cma, cq = _metrics(h_true, h_pred, np.zeros_like(h_true), q2)
     con = pd.DataFrame({"construct": list(spec.endogenous), "rmse": crm, "mae": cma,
-                        "q2_predict": cq2})
+                        "q2_predict": cq})
     ind = nullable(ind, "q2_predict", "lm_q2_predict")
     con = nullable(con, "q2_predict")
     return PredictResult(
         indicators=ind, constructs=con,
         predictions=pd.DataFrame(y_pls, index=data.index.copy(), columns=tnames),
         lm_predictions=pd.DataFrame(y_lm, index=data.index.copy(), columns=tnames),
-        folds=fold_of, approach=approach, seed=seed)
-
-
-def _lm_coefficients(mom, lay, targets, exo_c, approach):
-    """OLS slopes (training moments; intercept implied by the means) per target item.
-
-    Returns the list of slope arrays (B, q_k) and of predictor item indices.
-    """
-    cov = mom.corr * mom.std[:, :, None] * mom.std[:, None, :]
-    betas, sources = [], []
-    for k in targets:
-        j = lay.block_of[k]
-        src = exo_c if approach == "earliest" else np.flatnonzero(lay.adjacency[:, j])
-        xs = np.flatnonzero(np.isin(lay.block_of, src))
-        Cxx = cov[:, xs[:, None], xs[None, :]]
-        betas.append(solve(Cxx, cov[:, xs, k]))
-        sources.append(xs)
-    return betas, sources
-
+        folds=fold_of, approach=approach, seed=seed, method=method, benchmark=benchmark,
+        q2=q2)
