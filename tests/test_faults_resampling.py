@@ -22,6 +22,8 @@ from satmodel.inference import bootstrap as boot
 from satmodel.inference import driver, intervals
 from satmodel.moments import missing
 
+from _oracles import ECSI_SATISFACTION
+
 SPEC = sm.templates.ecsi()
 DF = sm.datasets.load("ecsi_satisfaction")
 ITEMS = list(SPEC.indicator_names)
@@ -307,3 +309,175 @@ def test_fit_pls_moments_refuses_bad_moments(option):
     kwargs = {"n_obs": 250, **option}
     with pytest.raises(sm.OptionError, match=next(iter(option))):
         sm.fit_pls_moments(SPEC, sm.fit_pls(SPEC, DF).indicator_corr, **kwargs)
+
+
+# ------------------------------------------------- issue 11 acceptance: numerical faults in resampling
+#: the ECSI model without declared scales (the template's 0-10 scale refuses a rescaled item)
+FREE = sm.ModelSpec.from_lavaan(ECSI_SATISFACTION)
+
+def test_conf_int_records_failed_jackknife_fits():
+    """BCa after the bootstrap: the failed leave-out fit (without row 0, b2 is constant) is
+    counted on the inference and recorded on the result, not only warned."""
+    res = _quiet(sm.fit_pls, TWO, _rare_value())
+    b = _quiet(res.bootstrap, n=100, seed=1, progress=False, tables=["paths"])
+    bca = _quiet(b.conf_int, method="bca")
+    assert bca.inference.jackknife_dropped == 1 and b.inference.jackknife_dropped == 0
+    rec = [d for d in bca.diagnostics if d.code == "jackknife_dropped"]
+    assert len(rec) == 1 and rec[0].count == 1 and "1 of 40" in rec[0].message
+    assert np.isfinite(bca.paths[["ci_lower", "ci_upper"]].to_numpy()).all()
+
+
+def test_bca_without_two_usable_jackknife_fits_is_reported_by_name():
+    """Fewer than 2 usable leave-outs: no acceleration, so no BCa bound — NaN with a
+    record naming the column, never BC in disguise and never a silent NaN."""
+    inf = boot.BootstrapInference(
+        draws={"paths": {"estimate": np.random.default_rng(0).normal(size=(300, 2))}},
+        original={"paths": {"estimate": np.array([0.1, 0.2])}}, n_requested=300, n_valid=300,
+        dropped={}, seed=0, signs="none", method="bca",
+        jackknife={"paths": {"estimate": np.full((30, 2), np.nan)}})
+    with collecting() as found:
+        _quiet(boot.report_undefined_bounds, inf)
+    assert [(d.code, d.names, d.count) for d in found] == [
+        ("interval_undefined", ("paths.estimate",), 2)]
+    assert "jackknife" in found[0].message
+
+
+def test_conf_int_rechecks_the_resamples_for_a_new_level():
+    res = sm.fit_pls(SPEC, DF)
+    b = res.bootstrap(n=200, seed=1, progress=False, tables=["paths"])
+    assert "too_few_resamples" not in _codes(b)
+    wide = _quiet(b.conf_int, level=0.99)  # 0.5 % tails need 500 kept resamples
+    rec = [d for d in wide.diagnostics if d.code == "too_few_resamples"]
+    assert len(rec) == 1 and "n >= 500" in rec[0].message and rec[0].count == 200
+
+
+def test_cbsem_bootstrap_reports_too_few_usable_resamples(monkeypatch):
+    """As the PLS bootstrap: counted after the failed refits (3 of 5 fail: 2 left)."""
+    from satmodel.cbsem import bootstrap as cb_boot
+
+    small = sm.fit_cbsem(sm.ModelSpec.from_lavaan(
+        "IMAG =~ IMAG1 + IMAG2 + IMAG3\nSAT =~ SAT1 + SAT2 + SAT3\nSAT ~ IMAG"), DF)
+    real, calls = cb_boot.fit_cbsem_rows, []
+
+    def flaky(spec, rows, **kw):
+        calls.append(1)
+        if len(calls) in (1, 3, 4):
+            raise sm.EstimationError("singular item covariance on this resample")
+        return real(spec, rows, **kw)
+
+    monkeypatch.setattr(cb_boot, "fit_cbsem_rows", flaky)
+    out = _quiet(small.bootstrap, n=5, seed=2, progress=False)
+    assert out.inference.n_valid == 2
+    rec = {d.code: d for d in out.diagnostics}
+    assert rec["bootstrap_dropped"].count == 3 and rec["too_few_resamples"].count == 2
+
+
+@pytest.mark.parametrize("missing", ["error", "mean", "pairwise"])
+@pytest.mark.parametrize("factor", [1e-300, 1e-160, 1e160, 1e300])
+def test_resampling_does_not_depend_on_an_items_scale(factor, missing):
+    """Overflow/underflow through the reweighted moments: the bootstrap draws and the BCa
+    jackknife of IMAG1 x 1e±300 equal those of the unscaled item (same seed), to 1e-10 —
+    PLS is scale-free, so the exact answer is the unscaled one."""
+    data = DF[ITEMS].astype(float)
+    if missing != "error":
+        data.loc[[3, 17], "SAT2"] = np.nan
+    runs = []
+    for f in (1.0, factor):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            warnings.simplefilter("ignore", sm.SatModelWarning)
+            res = sm.fit_pls(FREE, data.assign(IMAG1=data["IMAG1"] * f), missing=missing)
+            runs.append(res.bootstrap(n=30, seed=4, ci="bca", progress=False,
+                                      tables=["paths", "outer"]))
+    base, scaled = runs
+    assert scaled.inference.n_valid == base.inference.n_valid == 30
+    for table in ("paths", "outer"):
+        a, b = base.table(table), scaled.table(table)
+        num = a.select_dtypes("number").columns
+        np.testing.assert_allclose(b[num].to_numpy(float), a[num].to_numpy(float), atol=1e-10)
+
+
+def test_fit_test_does_not_depend_on_an_items_scale():
+    data = DF[ITEMS].astype(float)
+    base = sm.fit_pls(FREE, data).fit_test(n=20, seed=3, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        big = sm.fit_pls(FREE, data.assign(IMAG1=data["IMAG1"] * 1e300)).fit_test(
+            n=20, seed=3, progress=False)
+    np.testing.assert_allclose(big[["value", "hi95", "hi99", "p"]].to_numpy(),
+                               base[["value", "hi95", "hi99", "p"]].to_numpy(), rtol=1e-8)
+
+
+def _near_singular_mode_b(eps: float) -> tuple[sm.ModelSpec, pd.DataFrame]:
+    """A formative block whose second item is the first plus noise of size ``eps``."""
+    spec = sm.ModelSpec.from_lavaan("A <~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ A")
+    rng = np.random.default_rng(7)
+    n = 120
+    f = rng.normal(size=n)
+    a1 = f + rng.normal(size=n)
+    df = pd.DataFrame({"a1": a1, "a2": a1 + eps * rng.normal(size=n),
+                       "a3": f + rng.normal(size=n),
+                       **{f"b{i}": 0.6 * f + rng.normal(size=n) for i in (1, 2, 3)}})
+    return spec, df
+
+
+@pytest.mark.parametrize("eps", [1e-3, 1e-4])
+def test_near_singular_formative_block_resamples_are_finite_or_counted(eps):
+    """Mode B weights solve the block's nearly singular system: every kept resample is
+    finite and equals a direct fit on its rows; whatever is dropped is counted by reason."""
+    spec, df = _near_singular_mode_b(eps)
+    res = _quiet(sm.fit_pls, spec, df)
+    out = _quiet(res.bootstrap, n=40, seed=2, progress=False, tables=["paths"])
+    inf = out.inference
+    assert inf.n_valid + sum(inf.dropped.values()) >= 40 and inf.n_valid >= 2
+    d = inf.draws["paths"]["estimate"]
+    assert np.isfinite(d).all()
+    counts = driver.BootstrapCounts(40, len(df), np.random.default_rng(2)).draw(40).astype(int)
+    if not inf.dropped:  # the path is a construct correlation: well-conditioned in the end
+        direct = _quiet(sm.fit_pls, spec, df.loc[df.index.repeat(counts[5])])
+        np.testing.assert_allclose(d[5], direct.paths.estimate, atol=1e-8)
+
+
+@pytest.mark.parametrize("eps", [0.0, 1e-7])
+def test_singular_formative_block_is_refused_naming_it(eps):
+    """Exactly, or to 1e-10 of its largest eigenvalue, singular: refused, naming 'A'."""
+    spec, df = _near_singular_mode_b(eps)
+    with pytest.raises(sm.EstimationError, match="'A'"):
+        _quiet(sm.fit_pls, spec, df)
+
+
+def test_constant_inner_resamples_of_the_double_bootstrap_are_counted():
+    """b2 varies only through row 0: outer resamples without it are dropped (constant
+    item), inner ones without it are left out of their resample's SE and recorded."""
+    res = _quiet(sm.fit_pls, TWO, _rare_value())
+    b = _quiet(res.bootstrap, n=60, seed=1, progress=False, tables=["paths"])
+    s = _quiet(b.conf_int, method="studentized", n_inner=20)
+    rec = [d for d in s.diagnostics if d.code == "studentized_dropped"]
+    assert len(rec) == 1 and rec[0].count > 0
+    t = s.inference.tstar["paths"]["estimate"]
+    assert t.shape[0] == b.inference.n_valid and np.isfinite(t).sum() >= 2
+    assert np.isfinite(s.paths[["ci_lower", "ci_upper"]].to_numpy()).all()
+
+
+@pytest.mark.parametrize("method", ["percentile", "basic", "normal", "bc", "bca", "studentized",
+                                    "studentized_csem"])
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 2.0**-60, 2.0**60, 1e160, 1e300])
+def test_intervals_of_statistics_of_any_magnitude(method, scale):
+    """Statistics in an item's own metric (scaled=False fits, index points, ...) can be of
+    any size; every interval is equivariant, se and bounds scale with the statistic and t,
+    p do not (exact answer: the unscaled summary times ``scale``). Squares of 1e160 or cubes
+    of 1e-160 would overflow or underflow without the power-of-2 rescaling."""
+    rng = np.random.default_rng(9)
+    theta = np.array([0.3, -1.2, 0.0])
+    draws = theta + rng.gamma(2.0, 0.1, size=(400, 3))
+    jack = theta + rng.gamma(2.0, 0.01, size=(60, 3))
+    tstar = rng.standard_t(6, size=(400, 3))
+    base = intervals.summarize(theta, draws, method=method, jackknife=jack, tstar=tstar)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow, no 0/0
+        big = intervals.summarize(theta * scale, draws * scale, method=method,
+                                  jackknife=jack * scale, tstar=tstar)
+    for k in ("se", "ci_lower", "ci_upper"):
+        np.testing.assert_allclose(big[k] / scale, base[k], rtol=1e-12, err_msg=k)
+    for k in ("t", "p"):
+        np.testing.assert_allclose(big[k], base[k], rtol=1e-12, err_msg=k)

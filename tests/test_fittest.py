@@ -66,3 +66,40 @@ def test_errors():
         PLSC.fit_test(n=1)
     with pytest.raises(sm.SatModelError, match="respondent rows"):
         sm.PLSResult.from_json(PLSC.to_json()).fit_test(n=10)
+
+
+def _with_holes():
+    df = sm.datasets.load("ecsi_satisfaction")
+    items = list(SPEC.indicator_names)
+    df = df.astype({c: float for c in items})
+    df.loc[[3, 40], "SAT2"] = np.nan
+    return df
+
+
+def test_mean_replacement_is_refused_saying_why():
+    """Issue 11 part 11: an OptionError explaining why (the rotated rows would carry the
+    filled-in means as answers), not a NotImplementedError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.SatModelWarning)
+        res = sm.fit_pls(SPEC, _with_holes(), missing="mean")
+    with pytest.raises(sm.OptionError, match=r"missing='mean' \(2 cells") as info:
+        res.fit_test(n=10, seed=1, progress=False)
+    assert not isinstance(info.value, NotImplementedError)
+    assert "missing='casewise'" in str(info.value) and "shrinks the correlations" in str(info.value)
+
+
+@pytest.mark.parametrize("missing", ["pairwise", "em"])
+def test_pairwise_and_em_are_not_offered(missing):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.SatModelWarning)
+        res = sm.fit_pls(SPEC, _with_holes(), missing=missing)
+    with pytest.raises(sm.NotAvailableError, match=rf"missing='{missing}'.*casewise"):
+        res.fit_test(n=10, seed=1, progress=False)
+
+
+def test_casewise_fit_is_tested_on_its_complete_rows():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sm.SatModelWarning)
+        res = sm.fit_pls(SPEC, _with_holes(), missing="casewise")
+    out = res.fit_test(n=10, seed=1, progress=False)
+    assert res.n_obs == 248 and np.isfinite(out[["hi95", "hi99", "p"]].to_numpy()).all()

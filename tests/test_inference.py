@@ -104,8 +104,9 @@ def test_conf_int_recomputes_without_resampling():
     normal = boot.conf_int(method="normal")
     z = stats.norm.ppf(0.975)
     np.testing.assert_allclose(normal.paths.ci_upper, normal.paths.estimate + z * normal.paths.se)
-    with pytest.raises(NotImplementedError, match="studentized"):
-        boot.conf_int(method="studentized")
+    stud = boot.conf_int(method="studentized", n_inner=10)  # a double bootstrap, same draws
+    assert stud.inference.draws is boot.inference.draws and stud.inference.n_inner == 10
+    np.testing.assert_allclose(stud.paths.se, boot.paths.se)
     with pytest.raises(sm.OptionError, match="level"):
         boot.conf_int(level=95)
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import _validate as valid
 from ..engine.refit import Refit
-from ..errors import EstimationError, NotAvailableError
+from ..errors import EstimationError, NotAvailableError, OptionError
 from ..inference.driver import BootstrapCounts, drop_reasons, run
 from ..tables import Context
 from ..tables import model_fit
@@ -58,6 +58,29 @@ def _distances(S, est, layout, log: str) -> dict[tuple[str, str], np.ndarray]:
         out[(model, "d_uls")] = model_fit.d_uls(S, Sigma)
         out[(model, "d_g")] = model_fit.d_g(S, Sigma, log=log)
     return out
+
+
+def check_complete(X: np.ndarray, missing: str) -> None:
+    """Refuse rows with missing cells, saying why for each treatment: the test rotates
+    complete rows so that their correlations equal the model-implied ones."""
+    cells = int(np.isnan(X).sum())
+    if not cells:
+        return
+    if missing == "mean":
+        raise OptionError(
+            f"fit_test refuses a fit with missing='mean' ({cells} cells replaced by item "
+            "means): the Bollen-Stine test rotates the rows so that their correlations equal "
+            "the model-implied ones and resamples them, but mean replacement shrinks the "
+            "correlations of the fit (the discrepancy then measures the imputation as well as "
+            "the model) and the rotation would spread the filled-in means over every item as "
+            "if they were answers, so HI95/HI99 and p would not describe exact fit. Refit with "
+            "missing='casewise' to test exact fit on the complete rows, or read res.fit "
+            "(SRMR, d_ULS, d_G) without a test")
+    raise NotAvailableError(
+        f"fit_test with missing={missing!r} ({cells} cells missing) is not offered: the "
+        "Bollen-Stine test rotates complete rows, and pairwise or EM moments are not the "
+        "moments of rows that could be rotated (a missing-data version, Enders 2001, is "
+        "not implemented); refit with missing='casewise' to test exact fit on complete rows")
 
 
 def check_options(n: Any, quantiles: Any, log: Any, inadmissible: Any, *, seed: Any = None,
@@ -93,10 +116,7 @@ def fit_test(refit: Refit, original: Context, n: int = 1000, seed: Any = None, *
     check_options(n, quantiles, log, inadmissible, seed=seed, chunk_size=chunk_size,
                   progress=progress)
     survey = refit.survey
-    if np.isnan(survey.X).any():
-        raise NotAvailableError(
-            "the Bollen-Stine test needs complete rows; it is not implemented for "
-            f"missing={survey.missing!r} when cells are missing (refit with missing='casewise')")
+    check_complete(survey.X, survey.missing)
     S0, est0, layout = original.S, original.est, refit.layout
     mean, std = original.mean, original.std
     observed = _distances(S0, est0, layout, log)

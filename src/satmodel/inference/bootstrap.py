@@ -17,6 +17,8 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +32,9 @@ from ..errors import SatModelError
 from ..spec.model import ModelSpec
 from ..tables import NOT_BY_DEFAULT, TABLES, Context
 from . import intervals
+from . import studentized
 from .driver import BootstrapCounts, LeaveOut, run, table_evaluator
+from .studentized import N_INNER
 
 SIGN_OPTIONS = ("none", "construct", "individual")
 INADMISSIBLE_OPTIONS = ("drop", "keep")
@@ -54,6 +58,16 @@ class BootstrapInference:
     stored : dict or None
         ``stored[table][column][stat]``: se, t, p, ci_lower, ci_upper as read from JSON
         without draws (``draws`` is then None and intervals cannot be recomputed).
+    rng_state : dict or None
+        The resample generator's state before the first draw: the double bootstrap of
+        studentized intervals replays the resamples from it (not written to JSON).
+    inadmissible : str
+        The ``inadmissible`` option of the bootstrap ("drop" or "keep").
+    jackknife_dropped : int
+        Jackknife fits (BCa acceleration) that failed and were left out.
+    tstar, n_inner : dict or None, int
+        Studentized draws ``tstar[table][column]`` (see
+        :func:`satmodel.inference.studentized.t_draws`) and the inner resamples behind them.
     """
 
     draws: dict[str, dict[str, np.ndarray]] | None
@@ -67,6 +81,11 @@ class BootstrapInference:
     method: str = "percentile"
     jackknife: dict[str, dict[str, np.ndarray]] | None = field(default=None, repr=False)
     stored: dict[str, dict[str, dict[str, np.ndarray]]] | None = field(default=None, repr=False)
+    rng_state: dict | None = field(default=None, repr=False)
+    inadmissible: str = "drop"
+    jackknife_dropped: int = 0
+    tstar: dict[str, dict[str, np.ndarray]] | None = field(default=None, repr=False)
+    n_inner: int = 0
 
     @property
     def tables(self) -> list[str]:
@@ -92,13 +111,19 @@ class BootstrapInference:
 
     def summarize(self, table: str, column: str) -> dict[str, np.ndarray]:
         """se, t, p (two-sided, t with B - 1 df), ci_lower, ci_upper of one column."""
-        if self.draws is None:
+        studentized = self.method in intervals.STUDENTIZED
+        if self.draws is None or (studentized and self.tstar is None and self.stored):
             return self.stored[table][column]
         draws = self.draws[table][column]
         theta = self.original[table][column]
         jack = None if self.jackknife is None else self.jackknife[table][column]
+        if studentized and self.tstar is None:
+            raise SatModelError(f"{self.method} intervals need the double bootstrap's t draws, "
+                                "which this result does not carry; call "
+                                f"res.conf_int(method={self.method!r})")
+        tstar = self.tstar[table][column] if studentized else None
         return intervals.summarize(theta, draws, level=self.level, method=self.method,
-                                    jackknife=jack)
+                                    jackknife=jack, tstar=tstar)
 
     def pick(self, verb: str, table: Any, column: Any) -> str:
         """Validate ``table`` (one with inference) and ``column`` (None: its first value
@@ -144,9 +169,11 @@ def select_tables(tables: Any) -> list[str]:
 
 def check_options(n: Any, ci: str, level: float, signs: str, inadmissible: str,
                   chunk_size: Any, *, seed: Any = None, progress: Any = None,
-                  tables: Any = None) -> None:
-    """Validate the bootstrap options once (one message format)."""
+                  tables: Any = None, n_inner: Any = N_INNER, studentized: bool = False) -> None:
+    """Validate the bootstrap options once (one message format); ``studentized``: whether
+    the caller offers the bootstrap-t intervals (a single PLS fit does)."""
     check.integer("bootstrap", "n", n, minimum=2)
+    check.integer("bootstrap", "n_inner", n_inner, minimum=2)
     check.seed("bootstrap", seed)
     check.flag("bootstrap", "progress", progress, none=True)
     select_tables(tables)
@@ -154,7 +181,15 @@ def check_options(n: Any, ci: str, level: float, signs: str, inadmissible: str,
     check.choice("bootstrap", "inadmissible", inadmissible, INADMISSIBLE_OPTIONS)
     if chunk_size is not None:
         check.integer("bootstrap", "chunk_size", chunk_size)
-    intervals.check(ci, level)
+    intervals.check(ci, level, studentized=studentized)
+
+
+def sign_reference(refit: Refit, original: Context, signs: str) -> np.ndarray | None:
+    """The loadings' reference for ``signs="construct"`` (None otherwise)."""
+    if signs != "construct":
+        return None
+    M = refit.layout.membership
+    return (original.S @ (original.est.weights[:, None] * M))[M]
 
 
 def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, seed: Any = None,
@@ -167,13 +202,12 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
     own context (the estimates the draws are compared with).
     """
     tables = select_tables(tables)
-    sign_ref = None
-    if signs == "construct":
-        M = refit.layout.membership
-        sign_ref = (original.S @ (original.est.weights[:, None] * M))[M]
-    evaluate = table_evaluator(refit, spec, tables, sign_reference=sign_ref,
+    evaluate = table_evaluator(refit, spec, tables,
+                               sign_reference=sign_reference(refit, original, signs),
                                keep_inadmissible=inadmissible == "keep")
-    counts = BootstrapCounts(n, refit.n_rows, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    state = studentized.generator_state(rng)
+    counts = BootstrapCounts(n, refit.n_rows, rng)
     draws = run(counts, evaluate, refit.bytes_per_fit, chunk=chunk_size, progress=progress)
     original_values = {t: {c: TABLES[t].values(original, c) for c in TABLES[t].columns}
                        for t in tables}
@@ -192,7 +226,8 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
     intervals.report_too_few(draws.n_valid, level)
     return BootstrapInference(draws=values, original=original_values, n_requested=n,
                               n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
-                              signs=signs, level=level, method="percentile")
+                              signs=signs, level=level, method="percentile", rng_state=state,
+                              inadmissible=inadmissible)
 
 
 def report_undefined(values: dict, original: dict, n_valid: int) -> None:
@@ -222,6 +257,12 @@ def jackknife(spec: ModelSpec, refit: Refit, tables: list[str],
     used for the BCa acceleration. Every draw keeps its place; a leave-out whose fit fails
     (not converged, singular, a constant item, PLSc inadmissible) is NaN, which the
     acceleration leaves out, and is reported (diagnostic ``jackknife_dropped``)."""
+    return jackknife_counted(spec, refit, tables, groups)[0]
+
+
+def jackknife_counted(spec: ModelSpec, refit: Refit, tables: list[str],
+                      groups: int = 2000) -> tuple[dict[str, dict[str, np.ndarray]], int]:
+    """:func:`jackknife` and the number of its fits that failed."""
     evaluate = table_evaluator(refit, spec, tables)
     failed = []
 
@@ -243,4 +284,68 @@ def jackknife(spec: ModelSpec, refit: Refit, tables: list[str],
                f"{sum(failed)} of {weights.total} jackknife fits (used for the BCa acceleration) "
                "failed (not converged, singular, a constant item or PLSc inadmissible); the "
                "acceleration uses the others", count=sum(failed))
-    return values
+    return values, sum(failed)
+
+
+def with_interval(spec: ModelSpec, refit_for: Callable[[str], Refit], original: Context,
+                  inf: BootstrapInference, level: float, method: str, *, n_inner: Any = N_INNER,
+                  chunk_size: Any = None, progress: Any = None) -> BootstrapInference:
+    """``inf`` with intervals of ``method`` at ``level`` (see :meth:`PLSResult.conf_int`):
+    computes once what the method needs — BCa the jackknife, the studentized methods the
+    double bootstrap (``n_inner`` inner resamples each) — and re-checks, after what was
+    dropped, that enough resamples are left for the level. Diagnostics go to the caller's
+    :func:`~satmodel.diagnostics.collecting` scope. ``refit_for(why)`` gives the rows' refit."""
+    intervals.check(method, level, "conf_int", studentized=True)
+    check.integer("conf_int", "n_inner", n_inner, minimum=2)
+    if chunk_size is not None:
+        check.integer("conf_int", "chunk_size", chunk_size)
+    check.flag("conf_int", "progress", progress, none=True)
+    inf.require_draws("conf_int")
+    changes: dict[str, Any] = {"level": level, "method": method}
+    usable = inf.n_valid
+    if method == "bca" and inf.jackknife is None:
+        jack, failed = jackknife_counted(spec, refit_for("BCa intervals"), inf.tables)
+        changes.update(jackknife=jack, jackknife_dropped=failed)
+    if method in intervals.STUDENTIZED and (inf.tstar is None or inf.n_inner != n_inner):
+        if inf.rng_state is None:
+            raise SatModelError(f"{method} intervals replay the bootstrap's resamples, whose "
+                                "generator state this result does not carry (read from JSON); "
+                                f"bootstrap again with ci={method!r}")
+        refit = refit_for("studentized intervals")
+        td = studentized.t_draws(
+            spec, refit, inf.original, n_outer=inf.n_requested, n_inner=int(n_inner),
+            state=inf.rng_state, signs=inf.signs,
+            sign_reference=sign_reference(refit, original, inf.signs),
+            keep_inadmissible=inf.inadmissible == "keep", chunk_size=chunk_size,
+            progress=progress)
+        if td.n_outer_valid != inf.n_valid:  # pragma: no cover - the same refits
+            raise SatModelError(f"the double bootstrap kept {td.n_outer_valid} resamples where "
+                                f"the bootstrap kept {inf.n_valid}; bootstrap again")
+        changes.update(tstar=td.tstar, n_inner=int(n_inner))
+        usable = td.n_outer_valid - td.no_se
+    out = dataclasses.replace(inf, **changes)
+    if level != inf.level or usable < inf.n_valid:
+        intervals.report_too_few(usable, level)
+    report_undefined_bounds(out)
+    return out
+
+
+def report_undefined_bounds(inf: BootstrapInference) -> None:
+    """Diagnostic ``interval_undefined`` naming the columns whose interval is NaN where the
+    estimate is defined (BCa with fewer than 2 usable jackknife fits, a studentized interval
+    with fewer than 2 t draws)."""
+    lost = {}
+    for t, cols in inf.original.items():
+        for c, theta in cols.items():
+            bounds = inf.summarize(t, c)
+            k = int((np.isfinite(theta) & ~np.isfinite(bounds["ci_lower"])).sum())
+            if k:
+                lost[f"{t}.{c}"] = k
+    if lost:
+        listed = ", ".join(f"{k} ({v} rows)" for k, v in lost.items())
+        report("interval_undefined",
+               f"{inf.method} intervals are not defined for {listed}: too few usable "
+               + ("jackknife fits for the acceleration" if inf.method == "bca" else
+                  "resamples after dropping the failed ones")
+               + "; use 'percentile' or 'bc' for them", names=tuple(lost),
+               count=sum(lost.values()))

@@ -21,19 +21,24 @@ from .. import _validate as valid
 from ..diagnostics import report
 from ..errors import NotAvailableError
 
-METHODS = ("percentile", "basic", "normal", "bc", "bca", "studentized")
+METHODS = ("percentile", "basic", "normal", "bc", "bca", "studentized", "studentized_csem")
+#: bootstrap-t intervals: they need a standard error per resample (a double bootstrap)
+STUDENTIZED = ("studentized", "studentized_csem")
 
 
-def check(method: str, level: float, verb: str = "bootstrap", name: str | None = None) -> None:
+def check(method: str, level: float, verb: str = "bootstrap", name: str | None = None, *,
+          studentized: bool = False) -> None:
     """Validate a CI method (option ``name``: "method" for conf_int, else "ci") and level,
-    raising OptionError naming the option."""
+    raising OptionError naming the option; ``studentized``: whether the caller offers the
+    bootstrap-t intervals (single PLS fits do; grouped and CB-SEM results do not)."""
     name = name or ("method" if verb == "conf_int" else "ci")
     valid.choice(verb, name, method, METHODS)
-    if method == "studentized":
+    if method in STUDENTIZED and not studentized:
         raise NotAvailableError(
-            f"invalid {verb} option {name}='studentized': studentized bootstrap intervals need a "
-            "standard error per resample (a double bootstrap) and are not implemented yet; "
-            "use 'bca' or 'percentile'")
+            f"invalid {verb} option {name}={method!r}: studentized bootstrap intervals need a "
+            "double bootstrap (an inner bootstrap of every resample), which satmodel offers "
+            "for single PLS fits (PLSResult.bootstrap / conf_int), not for this result; use "
+            "'bca', 'bc' or 'percentile'")
     valid.number(verb, "level", level, 0.0, 1.0)
 
 
@@ -78,6 +83,58 @@ def bias_correction(theta: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return stats.norm.ppf(np.mean(draws < theta[None, :], axis=0))
 
 
+def pow2_scale(x: np.ndarray) -> np.ndarray:
+    """Per column, the power of 2 nearest above max |x| over the finite entries (1 where
+    there are none or they are all 0): dividing by it is exact and keeps squares and cubes
+    of statistics of any magnitude (1e±300) from overflowing or underflowing."""
+    x = np.asarray(x, dtype=float)
+    top = np.max(np.where(np.isfinite(x), np.abs(x), 0.0), axis=0, initial=0.0)
+    return np.where(top > 0, np.ldexp(1.0, np.frexp(top)[1]), 1.0)
+
+
+def sd(draws: np.ndarray) -> np.ndarray:
+    """Column SD (ddof 1), scaled by :func:`pow2_scale` first: equal to
+    ``draws.std(axis=0, ddof=1)`` where that neither overflows nor underflows.
+
+    >>> round(float(sd(np.array([[1e300], [3e300]]))[0] / 1e300), 12)  # std() gives inf
+    1.414213562373
+    """
+    scale = pow2_scale(draws)
+    return scale * (draws / scale).std(axis=0, ddof=1)
+
+
+def defined_se(se: np.ndarray, theta: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Whether an SE is more than rounding (1e-14 of the larger of |θ̂| and the draws'
+    magnitude): relative, so statistics of any scale keep their t values."""
+    return se > 1e-14 * np.maximum(np.abs(theta), pow2_scale(draws) / 2)
+
+
+def t_test(theta: np.ndarray, draws: np.ndarray, value: float = 0.0,
+           alternative: str = "two-sided") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bootstrap t-test of ``theta`` against ``value``: SE over each column's finite draws
+    (scaled as :func:`sd`), Student t with (finite draws - 1) df; returns (se, t, p).
+    ``alternative``: "two-sided", "less" (H1: parameter < value) or "greater".
+
+    >>> se, t, p = t_test(np.array([2.0]), np.array([[1.0], [3.0], [np.nan]]))
+    >>> round(float(se[0]), 12), round(float(t[0]), 12), round(float(p[0]), 4)
+    (1.414213562373, 1.414213562373, 0.3918)
+    """
+    from scipy import stats
+
+    ok = np.isfinite(draws)
+    m = ok.sum(axis=0)
+    scale = pow2_scale(draws)
+    z = np.where(ok, draws / scale, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centred = np.where(ok, z - z.sum(axis=0) / m, 0.0)
+        se = scale * np.sqrt((centred ** 2).sum(axis=0) / (m - 1))
+        t = (theta - value) / se
+    dist = stats.t(df=np.maximum(m - 1, 1))
+    p = {"two-sided": lambda: 2 * dist.sf(np.abs(t)), "less": lambda: dist.cdf(t),
+         "greater": lambda: dist.sf(t)}[alternative]()
+    return se, t, p
+
+
 def acceleration(jackknife: np.ndarray) -> np.ndarray:
     """BCa acceleration a = Σ d³ / (6 (Σ d²)^{3/2}), d = mean − jackknife estimate, over
     the finite jackknife estimates of each column (a failed leave-out fit is NaN and left
@@ -93,15 +150,45 @@ def acceleration(jackknife: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(ok, jackknife, 0.0).sum(axis=0) / k
         d = np.where(ok, mean[None, :] - jackknife, 0.0)
+        d = d / pow2_scale(d)  # a is scale-free: no overflow of d³ at any magnitude
         num = np.sum(d**3, axis=0)
         den = 6.0 * np.sum(d**2, axis=0) ** 1.5
         return np.where(k < 2, np.nan, np.where(den > 0, num / den, 0.0))
 
 
-def interval(theta, draws, *, level: float, method: str, jackknife=None):
-    """Lower and upper bounds, each shape (k,)."""
+def studentized_bounds(theta, draws, tstar, *, level: float, method: str = "studentized"):
+    """Bootstrap-t bounds [c − t*_(1−α/2)·SE, c − t*_(α/2)·SE] (Davison & Hinkley 1997,
+    eq. 5.7; t*_(q) the type-7 quantile of the finite studentized draws ``tstar`` (B', k),
+    SE the SD of ``draws``). ``method`` "studentized": c = θ̂; "studentized_csem": cSEM's
+    default (``.bias_corrected = TRUE``), c = 2θ̂ − mean(θ*). A column whose draws do not vary
+    gets [θ̂, θ̂]; one with fewer than 2 finite t* gets NaN bounds.
+
+    >>> t = np.array([[-2.0], [-1.0], [0.0], [1.0], [3.0]])
+    >>> lo, hi = studentized_bounds(np.array([1.0]), np.array([[0.9], [1.1]]), t, level=0.5)
+    >>> bool(lo[0] < 1.0 < hi[0])
+    True
+    """
+    theta = np.asarray(theta, dtype=float)
+    alpha = 1.0 - level
+    se = sd(draws)
+    centre = theta if method == "studentized" else 2 * theta - draws.mean(axis=0)
+    q = np.full((2, theta.size), np.nan)
+    for j in range(theta.size):
+        t = tstar[:, j][np.isfinite(tstar[:, j])]
+        if t.size >= 2:
+            q[:, j] = np.quantile(t, [alpha / 2, 1 - alpha / 2])
+    lo, hi = centre - q[1] * se, centre - q[0] * se
+    constant = ~defined_se(se, theta, draws)
+    return np.where(constant, theta, lo), np.where(constant, theta, hi)
+
+
+def interval(theta, draws, *, level: float, method: str, jackknife=None, tstar=None):
+    """Lower and upper bounds, each shape (k,); ``tstar`` the studentized draws of the
+    bootstrap-t methods (:func:`studentized_bounds`)."""
     alpha = 1.0 - level
     lo_q, hi_q = alpha / 2, 1 - alpha / 2
+    if method in STUDENTIZED:
+        return studentized_bounds(theta, draws, tstar, level=level, method=method)
     if method == "percentile":
         return np.quantile(draws, lo_q, axis=0), np.quantile(draws, hi_q, axis=0)
     if method == "basic":
@@ -109,7 +196,7 @@ def interval(theta, draws, *, level: float, method: str, jackknife=None):
                 2 * theta - np.quantile(draws, lo_q, axis=0))
     if method == "normal":
         z = stats.norm.ppf(hi_q)
-        se = draws.std(axis=0, ddof=1)
+        se = sd(draws)
         return theta - z * se, theta + z * se
     z0 = bias_correction(theta, draws)
     a = np.zeros_like(z0) if method == "bc" else acceleration(jackknife)
@@ -123,7 +210,8 @@ def interval(theta, draws, *, level: float, method: str, jackknife=None):
     return bounds[0], bounds[1]
 
 
-def summarize(theta, draws, *, level: float = 0.95, method: str = "percentile", jackknife=None):
+def summarize(theta, draws, *, level: float = 0.95, method: str = "percentile", jackknife=None,
+              tstar=None):
     """se, t, p (two-sided, Student t with B - 1 df as seminr), ci_lower, ci_upper.
 
     Where the draws do not vary (se = 0, e.g. the weight of a single item) t and p are
@@ -134,20 +222,22 @@ def summarize(theta, draws, *, level: float = 0.95, method: str = "percentile", 
     theta = np.asarray(theta, dtype=float)
     draws = np.asarray(draws, dtype=float)
     finite = np.isfinite(draws)
-    out = _summarize(theta, draws, level, method, jackknife)
+    out = _summarize(theta, draws, level, method, jackknife, tstar)
     for j in np.flatnonzero(~finite.all(axis=0) & (finite.sum(axis=0) >= 2)):
         jack = None if jackknife is None else jackknife[:, j][np.isfinite(jackknife[:, j])]
         part = _summarize(theta[[j]], draws[finite[:, j]][:, [j]], level, method,
-                          None if jack is None else jack[:, None])
+                          None if jack is None else jack[:, None],
+                          None if tstar is None else tstar[:, [j]])
         for k, v in part.items():
             out[k][j] = v[0]
     return out
 
 
-def _summarize(theta, draws, level, method, jackknife):
-    se = draws.std(axis=0, ddof=1)
+def _summarize(theta, draws, level, method, jackknife, tstar=None):
+    se = sd(draws)
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(se > 1e-14 * np.maximum(1.0, np.abs(theta)), theta / se, np.nan)
+        t = np.where(defined_se(se, theta, draws), theta / se, np.nan)
     p = 2 * stats.t.sf(np.abs(t), df=draws.shape[0] - 1)
-    lo, hi = interval(theta, draws, level=level, method=method, jackknife=jackknife)
+    lo, hi = interval(theta, draws, level=level, method=method, jackknife=jackknife,
+                      tstar=tstar)
     return {"se": se, "t": t, "p": p, "ci_lower": lo, "ci_upper": hi}
