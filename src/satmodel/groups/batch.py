@@ -85,11 +85,20 @@ class Groups:
     keys: pd.DataFrame
     rows: tuple[np.ndarray, ...]
     n_input: np.ndarray
+    n_rows: np.ndarray | None = None  # rows fitted, when ``rows`` are not kept (from JSON)
+
+    @property
+    def sizes(self) -> list[int]:
+        """Rows fitted per group."""
+        if self.n_rows is not None:
+            return [int(m) for m in self.n_rows]
+        return [len(r) for r in self.rows]
 
     @cached_property
     def labels(self) -> list[tuple]:
         """Group keys as tuples of plain Python values."""
-        return [tuple(plain(v) for v in row) for row in self.keys.itertuples(index=False)]
+        columns = [self.keys[c].tolist() for c in self.keys.columns]  # plain values
+        return [tuple(plain(v) for v in row) for row in zip(*columns)]
 
     @cached_property
     def _lookup(self) -> dict[tuple, int]:
@@ -117,17 +126,20 @@ class Groups:
         """The listed groups only."""
         pos = list(positions)
         return Groups(self.by, self.keys.iloc[pos].reset_index(drop=True),
-                      tuple(self.rows[g] for g in pos), self.n_input[pos])
+                      tuple(self.rows[g] for g in pos) if self.rows else (), self.n_input[pos],
+                      None if self.n_rows is None else self.n_rows[pos])
 
 
-def _key_column(table, name: str, n: int) -> np.ndarray:
+def _key_column(table, name: str, n: int) -> pd.Series:
     if name not in table.labels:
         raise DataError(f"by= column {name!r} is not a column of the data."
                         f"{suggest(name, [str(c) for c in table.labels])}")
-    values = np.asarray(table.column(name))
-    if values.shape != (n,):
+    column = table.column(name)  # a pandas column stays one: no object-array copy
+    values = column.reset_index(drop=True) if isinstance(column, pd.Series) \
+        else pd.Series(np.asarray(column))
+    if values.ndim != 1 or len(values) != n:
         raise DataError(f"by= column {name!r} has {values.size} values for {n} rows")
-    missing = pd.isna(values)
+    missing = values.isna().to_numpy()
     if missing.any():
         raise DataError(f"by= column {name!r} is missing for {int(missing.sum())} row(s); "
                         "give every respondent a group (or drop those rows first)")
@@ -148,8 +160,9 @@ def split(data: Any, by: Sequence[str], survey: SurveyData, *, columns: Any = No
     rows_all = np.arange(n_all) if survey.rows is None else survey.rows
     kept = codes_all[rows_all]
     order = np.argsort(kept, kind="stable")
-    bounds = np.cumsum(np.bincount(kept, minlength=len(keys)))[:-1]
-    rows = tuple(np.sort(r) for r in np.split(order, bounds))
+    ends = np.cumsum(np.bincount(kept, minlength=len(keys)))
+    starts = np.concatenate([[0], ends[:-1]])
+    rows = tuple(order[a:b] for a, b in zip(starts.tolist(), ends.tolist()))  # stable: sorted
     return Groups(tuple(by), keys, rows, np.bincount(codes_all, minlength=len(keys)))
 
 
@@ -215,15 +228,21 @@ def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | 
     for a in range(0, len(rows), step):
         chunk, m = rows[a:a + step], sizes[a:a + step]
         G = len(chunk)
-        Y = X.take(np.concatenate(chunk), axis=0)
+        idx = np.concatenate(chunk)
+        view = bool(idx[-1] - idx[0] + 1 == idx.size and (np.diff(idx) == 1).all())
+        Y = X[idx[0]:idx[-1] + 1] if view else X.take(idx, axis=0)  # sorted data: no copy
         if (m == n_max).all():
             pad = Y.reshape(G, n_max, p)
         else:  # zero rows after each group's own
+            view = False
             pad = np.zeros((G, n_max, p))
             starts = np.concatenate([[0], np.cumsum(m)[:-1]])
             pad.reshape(-1, p)[np.repeat(np.arange(G) * n_max - starts, m) + np.arange(m.sum())] = Y
         mean = pad.sum(axis=1) / m[:, None]
-        pad -= mean[:, None, :]
+        if view:  # the caller's rows: centred into a new array
+            pad = pad - mean[:, None, :]
+        else:
+            pad -= mean[:, None, :]
         if not (m == n_max).all():
             pad[np.arange(n_max)[None, :] >= m[:, None]] = 0.0
         cov = np.einsum("gnp,gnq->gpq", pad, pad, optimize=True) / (m - 1.0)[:, None, None]

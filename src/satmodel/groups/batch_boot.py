@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as valid
-from ..diagnostics import Diagnostic, report
+from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine.refit import Refit
-from ..inference.bootstrap import BootstrapInference
+from ..inference import intervals
+from ..inference.bootstrap import BootstrapInference, report_undefined
 from ..inference.driver import (
     BootstrapCounts,
     Weights,
@@ -48,7 +49,7 @@ from ..survey import SurveyData
 from ..tables import TABLES, Context
 from .batch import key_text, record_for, stack_moments, warn_once
 
-__all__ = ["GroupResamples", "bootstrap_groups", "group_seed", "root_entropy"]
+__all__ = ["GroupResamples", "bootstrap_groups", "group_seed", "report_too_few", "root_entropy"]
 
 
 def root_entropy(seed: Any, verb: str = "bootstrap") -> int:
@@ -144,10 +145,13 @@ def bootstrap_groups(spec: ModelSpec, refit: Refit, original: Context,
                      surveys: Sequence[SurveyData], seeds: Sequence[np.random.SeedSequence],
                      labels: Sequence[str], n: int, *, tables: Sequence[str], signs: str = "none",
                      inadmissible: str = "drop", chunk_size: int | None = None,
-                     progress: bool | None = None) -> tuple[BootstrapInference | None, ...]:
+                     progress: bool | None = None, level: float = 0.95
+                     ) -> tuple[BootstrapInference | None, ...]:
     """Bootstrap every group (``original``: the groups' batched context, group g at
     index g); per group a :class:`BootstrapInference` equal to that group's own
-    bootstrap with ``seeds[g]``, or None (reported) when fewer than 2 resamples are usable."""
+    bootstrap with ``seeds[g]``, or None (reported) when fewer than 2 resamples are usable.
+    As a single bootstrap, each group reports values undefined in some resamples and
+    too few usable resamples for ``level`` intervals, naming the group."""
     sign_refs = None
     if signs == "construct":
         M = refit.layout.membership
@@ -184,7 +188,29 @@ def bootstrap_groups(spec: ModelSpec, refit: Refit, original: Context,
                    f"({dropped}); the group has no standard errors", names=(label,), count=kept)
             out.append(None)
             continue
+        with collecting() as found, quiet():  # the single bootstrap's checks, per group
+            report_undefined(values, original_g, kept)
+            intervals.report_too_few(kept, level)
+        for d in found:
+            record_for(label, d)
+            named.append((label, d))
         out.append(BootstrapInference(draws=values, original=original_g, n_requested=n,
                                       n_valid=kept, dropped=dropped, seed=seeds[g], signs=signs))
     warn_once(named, len(labels))
     return tuple(out)
+
+
+def report_too_few(n_valid: Sequence[int], level: float, labels: Sequence[str]) -> tuple:
+    """Diagnostic ``too_few_resamples`` for every group whose kept resamples (0: no
+    inference) cannot place the bounds of ``level`` intervals, naming the group; one
+    warning for all. Returns the records."""
+    named, records = [], []
+    for kept, label in zip(n_valid, labels):
+        if kept >= 2:
+            with collecting() as found, quiet():
+                intervals.report_too_few(int(kept), level)
+            for d in found:
+                named.append((label, d))
+                records.append(record_for(label, d))
+    warn_once(named, len(labels))
+    return tuple(records)

@@ -28,6 +28,14 @@ each chunk of G x draws is one batched estimation. Conventions (read from cSEM 0
 - ``"sarstedt"`` (OTG, Sarstedt et al. 2011), one test over all groups per parameter: the
   ANOVA F of the pooled bootstrap draws by group (within df N - G), against ``n`` shuffles
   of the draws' group labels; p = share(F* >= F);
+- ``"ci_para"`` and ``"ci_overlap"`` (Sarstedt et al. 2011's confidence-interval
+  approaches; cSEM ``CI_para``/``CI_overlap`` with its default ``.type_ci =
+  "CI_percentile"``): each group's percentile interval at level 1 - alpha (R type 7
+  quantiles of its bootstrap draws), in columns ``ci_lower_1, ci_upper_1`` (group_1)
+  and ``ci_lower_2, ci_upper_2``. CI_para: no difference when either group's estimate
+  lies inside the other group's interval; CI_overlap: no difference when the intervals
+  overlap (bounds inclusive, as cSEM). ``reject`` is cSEM's Decision negated; no
+  statistic or p-value; never adjusted (cSEM ignores the correction);
 - corrections (R ``p.adjust`` names): Chin, Keil, Nitzl over all comparisons x
   parameters of the method; Sarstedt over parameters; ``reject`` = p_adjusted ≤ alpha;
 - unusable refits (non-convergence, singular, constant item, PLSc inadmissible) are
@@ -78,8 +86,8 @@ __all__ = ["METHODS", "compare_groups"]
 
 VERB = "compare_groups"
 #: the approaches, cSEM's ``.approach_mgd`` lower-cased
-METHODS = ("klesel", "chin", "sarstedt", "keil", "nitzl", "henseler")
-_BOOT = {"sarstedt", "keil", "nitzl", "henseler"}
+METHODS = ("klesel", "chin", "sarstedt", "keil", "nitzl", "henseler", "ci_para", "ci_overlap")
+_BOOT = {"sarstedt", "keil", "nitzl", "henseler", "ci_para", "ci_overlap"}
 
 
 def compare_groups(spec: ModelSpec, refit: Refit, labels: Any, *,
@@ -87,7 +95,7 @@ def compare_groups(spec: ModelSpec, refit: Refit, labels: Any, *,
                    seed: Any = None, parameters: Sequence[str] | str | None = None,
                    correction: str = "none", alpha: float = 0.05,
                    permute: str = "standardized", chunk: int | None = None,
-                   progress: bool | None = False) -> pd.DataFrame:
+                   progress: bool | None = None) -> pd.DataFrame:
     """Compare the groups of a pooled fit's rows with cSEM ``testMGD``'s approaches.
 
     ``refit`` is the pooled fit's (its rows, missing-data treatment, sampling weights
@@ -96,8 +104,9 @@ def compare_groups(spec: ModelSpec, refit: Refit, labels: Any, *,
 
     Returns one row per method x comparison x parameter: ``method, comparison, group_1,
     group_2, parameter, name, source, target, estimate_<label>`` (every group),
-    ``diff, statistic, df, p, p_adjusted, reject``. Omnibus rows (Sarstedt, Klesel) have
-    comparison ``"all"``.
+    ``diff, statistic, df, p, p_adjusted, reject``; with a confidence-interval approach
+    also ``ci_lower_1, ci_upper_1, ci_lower_2, ci_upper_2``. Omnibus rows (Sarstedt,
+    Klesel) have comparison ``"all"``.
     """
     methods = _methods(method)
     n = valid.integer(VERB, "n", n)
@@ -146,6 +155,9 @@ def compare_groups(spec: ModelSpec, refit: Refit, labels: Any, *,
                 blocks.append(_parametric(ctx, name, draws_b, sizes))
         if "henseler" in methods:
             blocks.append(_henseler(ctx, draws_b))
+        for name in ("ci_para", "ci_overlap"):
+            if name in methods:
+                blocks.append(_ci_approach(ctx, name, draws_b))
     order = {m: i for i, m in enumerate(METHODS)}
     out = pd.concat(sorted(blocks, key=lambda b: order[b.method.iloc[0]]), ignore_index=True)
     out.attrs.update(info)
@@ -319,3 +331,20 @@ def _henseler(ctx: _Ctx, boot: np.ndarray) -> pd.DataFrame:
         frames.append(ctx.frame("henseler", (a, b), statistic=prob,
                                 p=2 * np.minimum(prob, 1 - prob)))
     return ctx.finish(pd.concat(frames, ignore_index=True), adjust=False)
+
+
+def _ci_approach(ctx: _Ctx, method: str, boot: np.ndarray) -> pd.DataFrame:
+    """Sarstedt et al.'s CI_para / CI_overlap on the groups' percentile intervals."""
+    level = 1.0 - ctx.alpha
+    lower, upper = st.percentile_bounds(boot, level)  # (G, k) each
+    frames = []
+    for a, b in ctx.pairs:
+        same = st.ci_no_difference(method, ctx.est[a], ctx.est[b], lower[a], upper[a],
+                                   lower[b], upper[b])
+        frame = ctx.frame(method, (a, b), statistic=np.nan, p=np.nan)
+        frame["ci_lower_1"], frame["ci_upper_1"] = lower[a], upper[a]
+        frame["ci_lower_2"], frame["ci_upper_2"] = lower[b], upper[b]
+        frame["p_adjusted"] = np.nan
+        frame["reject"] = ~same
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

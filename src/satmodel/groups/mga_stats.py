@@ -12,6 +12,8 @@ obtained from the one batched refit; nothing here estimates a model.
   over relabellings.
 - :func:`keil_t`, :func:`nitzl_t`: the parametric t statistics and their df.
 - :func:`two_sided_share`: cSEM's permutation p-value P(d* ≥ |d|) + P(d* ≤ -|d|).
+- :func:`percentile_bounds`, :func:`ci_no_difference`: Sarstedt et al.'s (2011)
+  confidence-interval approaches (cSEM ``CI_para``, ``CI_overlap``).
 
 >>> import numpy as np
 >>> p_adjust(np.array([0.01, 0.04, 0.03]), "holm").round(4).tolist()
@@ -27,6 +29,8 @@ from scipy import stats
 
 __all__ = [
     "CORRECTIONS",
+    "ci_no_difference",
+    "percentile_bounds",
     "henseler_probability",
     "keil_t",
     "nitzl_t",
@@ -172,3 +176,29 @@ def two_sided_share(reference: np.ndarray, observed: np.ndarray) -> np.ndarray:
     ``reference`` (B, ...) and ``observed`` (...)."""
     a = np.abs(observed)
     return np.mean(reference >= a, axis=0) + np.mean(reference <= -a, axis=0)
+
+
+def percentile_bounds(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval bounds of bootstrap ``draws`` (B, ...) at ``level``: the
+    (1 - level)/2 and (1 + level)/2 quantiles, R type 7 (cSEM ``CI_percentile``)."""
+    alpha = 1.0 - level
+    return (np.quantile(draws, alpha / 2, axis=0), np.quantile(draws, 1 - alpha / 2, axis=0))
+
+
+def ci_no_difference(method: str, est_1: np.ndarray, est_2: np.ndarray, lower_1: np.ndarray,
+                     upper_1: np.ndarray, lower_2: np.ndarray, upper_2: np.ndarray
+                     ) -> np.ndarray:
+    """cSEM's Decision (True: no group difference) of ``"ci_para"`` (an estimate inside
+    the other group's interval, either way round) or ``"ci_overlap"`` (the intervals
+    overlap); bounds inclusive.
+
+    >>> ci_no_difference("ci_para", np.array([0.5]), np.array([0.9]), np.array([0.3]),
+    ...                  np.array([0.7]), np.array([0.6]), np.array([1.2])).tolist()
+    [False]
+    >>> ci_no_difference("ci_overlap", np.array([0.5]), np.array([0.9]), np.array([0.3]),
+    ...                  np.array([0.7]), np.array([0.6]), np.array([1.2])).tolist()
+    [True]
+    """
+    if method == "ci_para":
+        return ((lower_2 <= est_1) & (est_1 <= upper_2)) | ((lower_1 <= est_2) & (est_2 <= upper_1))
+    return (lower_1 <= upper_2) & (lower_2 <= upper_1)

@@ -77,10 +77,28 @@ class MICOMResult:
     #: the permutation draws: "c", "mean", "var" -> (n_permutations, comparisons, constructs)
     reference: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
+    def __repr__(self) -> str:  # compact: the tables are attributes (issue 13)
+        groups = ", ".join(f"{g} (n={n})" for g, n in zip(self.configural["group"],
+                                                         self.configural["n"]))
+        return (f"<MICOMResult: {self.verdict} invariance, {self.n_permutations} "
+                f"permutations; groups {groups}>")
+
+    def _repr_html_(self) -> str:
+        """Compact: the verdict and the invariance table; the other tables folded."""
+        import html
+
+        def frame(df: pd.DataFrame) -> str:
+            return df.astype(object).where(df.notna(), "-").to_html(index=False, border=0)
+
+        parts = [f"<p>{html.escape(repr(self))}</p>", frame(self.invariance)]
+        parts += [f"<details><summary><b>{name}</b></summary>{frame(getattr(self, name))}"
+                  "</details>" for name in ("configural", "compositional", "means", "variances")]
+        return "\n".join(parts)
+
 
 def micom(spec: ModelSpec, refit: Refit, labels: Any, *, n: int = 1000, seed: Any = None,
           alpha: float = 0.05, correction: str = "none", chunk: int | None = None,
-          progress: bool | None = False) -> MICOMResult:
+          progress: bool | None = None) -> MICOMResult:
     """MICOM steps 1-3 for the groups of a pooled fit's rows (``labels``: one per row).
 
     ``refit`` is the pooled fit's; ``n`` relabellings; ``correction`` one of R's

@@ -60,8 +60,8 @@ def check_options(n: Any, seed: Any, table: Any, column: Any) -> str:
 
 
 def permutation_test(spec: ModelSpec, refit: Refit, labels: np.ndarray, *, n: int = 1000,
-                     seed: Any = None, table: str = "paths", column: str | None = None
-                     ) -> pd.DataFrame:
+                     seed: Any = None, table: str = "paths", column: str | None = None,
+                     progress: bool | None = None) -> pd.DataFrame:
     """Permutation test of ``table``'s ``column`` between two groups of the fitted rows.
 
     ``refit`` is the pooled fit's (rows, missing-data treatment, sampling weights and
@@ -90,7 +90,8 @@ def permutation_test(spec: ModelSpec, refit: Refit, labels: np.ndarray, *, n: in
         raise DataError("the model does not converge in one of the groups; check group sizes")
     diff = observed["diff"]["d"][0]
     shuffles = GroupPermutations(n, first, np.random.default_rng(seed))
-    draws = run(shuffles, evaluate, refit.bytes_per_fit)  # chunks sized by the memory budget
+    draws = run(shuffles, evaluate, refit.bytes_per_fit,  # chunks sized by the memory budget
+                progress=progress)
     d = draws.values["diff"]["d"]
     exceed = np.sum(np.abs(d) >= np.abs(diff) - 1e-12, axis=0)
     if draws.n_valid < n:

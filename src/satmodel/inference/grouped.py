@@ -66,10 +66,17 @@ class GroupedInference:
         NaN for groups without inference."""
         G = len(self.groups)
         out = {s: np.full(G * rows, np.nan) for s in STATS}
-        by_size: dict[int, list[int]] = {}
+        by_size: dict[tuple[int, int], list[int]] = {}
         for g, inf in enumerate(self.groups):
             if inf is not None and inf.draws is not None:
-                by_size.setdefault(inf.n_valid, []).append(g)
+                # BCa: the jackknife has one row per group row, so equal sizes go together
+                jack = len(inf.jackknife[table][column]) \
+                    if self.method == "bca" and inf.jackknife is not None else 0
+                by_size.setdefault((inf.n_valid, jack), []).append(g)
+            elif inf is not None:  # read from JSON without draws: the stored summaries
+                stored = inf.summarize(table, column)
+                for s in STATS:
+                    out[s][g * rows:(g + 1) * rows] = stored[s]
         for members in by_size.values():
             infs = [self.groups[g] for g in members]
             theta = np.concatenate([i.original[table][column] for i in infs])

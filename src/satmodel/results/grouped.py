@@ -6,7 +6,10 @@ functions on all groups at once; ``res["Bank A", 2026]`` (``res["Bank A"]`` for 
 key) is an ordinary :class:`PLSResult`, equal to a separate fit on that group's rows.
 ``bootstrap`` resamples every group at once (:mod:`satmodel.groups.batch_boot`);
 ``index``, ``index_change`` and ``league_table`` read the groups' indices and their
-bootstrap standard errors (:mod:`satmodel.index.change`).
+bootstrap standard errors (:mod:`satmodel.index.change`); ``ipma`` and ``predict`` run
+per group (:mod:`.grouped_many`); ``to_json``/``from_json`` write and read one record of
+every group (:mod:`.grouped_record`; no survey rows, so a result read back cannot be
+bootstrapped again).
 
 >>> import satmodel as sm
 >>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"), by="gender")
@@ -27,7 +30,7 @@ import pandas as pd
 
 from ..diagnostics import Diagnostic, collecting
 from ..engine import Estimate, Layout, PLSOptions, Refit
-from ..errors import NotAvailableError, SatModelError
+from ..errors import SatModelError
 from ..groups import batch, batch_boot
 from ..index import change
 from ..index import score as index_score
@@ -40,6 +43,7 @@ from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyData, SurveyOptions
 from ..tables import TABLES, Context, nullable
+from . import grouped_many, grouped_record
 from .base import ResultBase
 from .pls import PLSResult
 
@@ -74,7 +78,7 @@ class GroupedPLSResult(ResultBase):
     groups: batch.Groups
     moments: Moments
     estimate: Estimate
-    survey: SurveyData = field(repr=False)  # the pooled validated rows (not in JSON)
+    survey: SurveyData | None = field(repr=False)  # the pooled validated rows (not in JSON)
     survey_options: SurveyOptions = field(default_factory=SurveyOptions)
     group_diagnostics: tuple[tuple[Diagnostic, ...], ...] = field(default=(), repr=False)
     skipped: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -85,7 +89,7 @@ class GroupedPLSResult(ResultBase):
     @property
     def n_groups(self) -> int:
         """Number of fitted groups."""
-        return len(self.groups.rows)
+        return len(self.groups.keys)
 
     @property
     def keys(self) -> pd.DataFrame:
@@ -94,12 +98,13 @@ class GroupedPLSResult(ResultBase):
 
     @property
     def _sizes(self) -> list[int]:
-        return [len(r) for r in self.groups.rows]
+        return self.groups.sizes
 
     @cached_property
     def surveys(self) -> tuple[SurveyData, ...]:
-        """Each fitted group's rows as a survey of its own."""
-        return tuple(self.groups.surveys(self.survey))
+        """Each fitted group's rows as a survey of its own (not for a result read from
+        JSON, which carries no rows)."""
+        return tuple(self.groups.surveys(self.survey_rows("this verb")))
 
     def __len__(self) -> int:
         return self.n_groups
@@ -119,14 +124,20 @@ class GroupedPLSResult(ResultBase):
                 raise SatModelError(f"group {key!r} was not fitted ({row.code}): {row.reason}")
         return self.groups.position(key)
 
-    def _result(self, g: int) -> PLSResult:
+    def _result(self, g: int, *, rows: bool = True) -> PLSResult:
+        """Group g's PLSResult; with its rows and scores unless ``rows`` is False or the
+        result was read from JSON."""
         mom, est = batch.take(self.moments, g), batch.take(self.estimate, g)
-        survey = batch.with_report(self.spec, batch.sub_survey(self.survey, self.groups.rows[g]),
-                                   int(self.groups.n_input[g]))
-        W = est.weights[:, None] * self.layout.membership
-        scores = complete_rows(survey, mom) @ (W / mom.std[:, None]) - (mom.mean / mom.std) @ W
-        frame = pd.DataFrame(scores, index=survey.index.copy(),
-                             columns=list(self.spec.construct_names))
+        survey = frame = None
+        if rows and self.survey is not None:
+            survey = batch.with_report(self.spec, batch.sub_survey(self.survey,
+                                                                   self.groups.rows[g]),
+                                       int(self.groups.n_input[g]))
+            W = est.weights[:, None] * self.layout.membership
+            scores = complete_rows(survey, mom) @ (W / mom.std[:, None]) \
+                - (mom.mean / mom.std) @ W
+            frame = pd.DataFrame(scores, index=survey.index.copy(),
+                                 columns=list(self.spec.construct_names))
         inf = None if self.inference is None else self.inference.group(g)
         diags = self.group_diagnostics[g] if self.group_diagnostics else ()
         if inf is not None and inf.dropped:
@@ -152,6 +163,11 @@ class GroupedPLSResult(ResultBase):
         else:
             entropy = batch_boot.root_entropy(seed, "group_seed")
         return batch_boot.group_seed(entropy, self.groups.labels[self._position(key)])
+
+    @property
+    def _labels(self) -> list[str]:
+        """How diagnostics name each fitted group (``company='A', wave=2026``)."""
+        return [", ".join(f"{b}={v!r}" for b, v in zip(self.by, k)) for k in self.groups.labels]
 
     # ----------------------------------------------------------------- tables
     @cached_property
@@ -218,15 +234,16 @@ class GroupedPLSResult(ResultBase):
         choose ``tables=`` (e.g. ``["paths", "index"]``) for many groups.
         """
         boot.check_options(n, ci, level, signs, inadmissible, chunk_size)
+        self.survey_rows("bootstrap")
         tables = boot.select_tables(tables)
         entropy = batch_boot.root_entropy(seed)
         seeds = [batch_boot.group_seed(entropy, k) for k in self.groups.labels]
-        labels = [", ".join(f"{b}={v!r}" for b, v in zip(self.by, k)) for k in self.groups.labels]
+        labels = self._labels
         with collecting() as found:
             per = batch_boot.bootstrap_groups(
                 self.spec, self.refit, self.context, self.surveys, seeds, labels, n,
                 tables=tables, signs=signs, inadmissible=inadmissible, chunk_size=chunk_size,
-                progress=progress)
+                progress=progress, level=level)
         if all(p is None for p in per):
             raise SatModelError("no group had 2 usable resamples; see the diagnostics")
         inf = GroupedInference(per, level=level, entropy=entropy)
@@ -239,6 +256,9 @@ class GroupedPLSResult(ResultBase):
             raise SatModelError("conf_int needs bootstrap draws: call res.bootstrap(...) first")
         intervals.check(method, level, "conf_int")
         per = list(self.inference.groups)
+        for inf in per:
+            if inf is not None:
+                inf.require_draws("conf_int")
         if method == "bca":
             for g, inf in enumerate(per):
                 if inf is not None and inf.jackknife is None:
@@ -246,7 +266,10 @@ class GroupedPLSResult(ResultBase):
                     per[g] = dataclasses.replace(
                         inf, jackknife=boot.jackknife(self.spec, refit, inf.tables))
         inf = dataclasses.replace(self.inference, groups=tuple(per), level=level, method=method)
-        return dataclasses.replace(self, inference=inf)
+        found: tuple = ()
+        if level != self.inference.level:  # as a single conf_int: too few for the new level
+            found = batch_boot.report_too_few(self.inference.n_valid, level, self._labels)
+        return dataclasses.replace(self, inference=inf, diagnostics=self.diagnostics + found)
 
     # ----------------------------------------------------------------- index
     def index(self, constructs: Any = None) -> pd.DataFrame:
@@ -273,11 +296,15 @@ class GroupedPLSResult(ResultBase):
         """Units ranked by their ``construct`` index with percentile and rank intervals
         and significance against the mean of units (:func:`satmodel.index.change.league_table`)."""
         table = self._index_with_se("league_table")
+        for inf in self.inference.groups:
+            if inf is not None:
+                inf.require_draws("league_table")
         pos = list(self.spec.construct_names).index(construct) \
             if construct in self.spec.construct_names else None
         draws = None
         if pos is not None:
-            draws = {k: None if inf is None else inf.draws["index"]["index"][:, pos]
+            draws = {k: None if inf is None or inf.draws is None
+                     else inf.draws["index"]["index"][:, pos]
                      for k, inf in zip(self.groups.labels, self.inference.groups)}
         return change.league_table(table, construct, keys=self.by, level=level, within=within,
                                    draws=draws)
@@ -287,6 +314,25 @@ class GroupedPLSResult(ResultBase):
             raise SatModelError(f"{verb} needs the bootstrap of the index: call "
                                 "res.bootstrap(n, seed, tables=[..., 'index']) first")
         return self.index()
+
+    def ipma(self, target: str, **options: Any) -> grouped_many.GroupedIPMA:
+        """Importance-performance map of every group (options as :meth:`PLSResult.ipma`);
+        a group whose map is undefined is left out and reported (:mod:`.grouped_many`)."""
+        work = [(k, lambda g=g: self._result(g).ipma(target, **options))
+                for g, k in enumerate(self.groups.labels)]
+        out, skipped, found = grouped_many.run_groups(self.by, work)
+        return grouped_many.GroupedIPMA(self.by, out, grouped_many.skipped_frame(
+            self.by, skipped), found, target=target)
+
+    def predict(self, **options: Any) -> grouped_many.GroupedPredict:
+        """PLSpredict of every group on its own rows (options, ``seed`` included, as
+        :meth:`PLSResult.predict`: each group's folds are those of a separate call)."""
+        self.survey_rows("predict")
+        work = [(k, lambda g=g: self._result(g).predict(**options))
+                for g, k in enumerate(self.groups.labels)]
+        out, skipped, found = grouped_many.run_groups(self.by, work)
+        return grouped_many.GroupedPredict(self.by, out, grouped_many.skipped_frame(
+            self.by, skipped), found)
 
     def score(self, data: Any, **options: Any) -> pd.DataFrame:
         """Score new respondents with their own group's frozen weights (the data need
@@ -335,5 +381,8 @@ class GroupedPLSResult(ResultBase):
         return out
 
     def _record(self, *, draws: bool) -> dict[str, Any]:
-        raise NotAvailableError("a grouped result has no JSON record yet; write each group's "
-                                "with res[key].to_json() (for key, r in res.items())")
+        return grouped_record.to_record(self, draws=draws)
+
+    @classmethod
+    def _from_record(cls, record: Any) -> GroupedPLSResult:
+        return grouped_record.from_record(cls, record)

@@ -35,8 +35,21 @@ from .grouped import GroupedPLSResult
 
 __all__ = ["STANDARDIZE", "fit_groups"]
 
-#: how items are standardized in a grouped fit ("group": each group's own means and SDs)
+#: how items are standardized in a grouped fit ("group": each group's own means and SDs,
+#: as cSEM's multigroup ``csem`` and SmartPLS's MGA estimate every group)
 STANDARDIZE = ("group",)
+
+#: why ``standardize="pooled"`` is refused (see :func:`fit_groups`)
+POOLED_REFUSED = (
+    "pooled standardization is refused because it would change nothing: with standardized "
+    "items (scaled=True, as cSEM and SmartPLS fit every group) each group's weights, "
+    "loadings, paths, R² and HTMT are functions of the group's own item correlations, which "
+    "rescaling an item by the pooled mean and SD leaves as they are; with scaled=False the "
+    "raw item metric is already common to the groups (pooled z-scores would only trade it "
+    "for another common metric); and the 0-100 index is computed on the items' declared "
+    "scale in any case. Use standardize='group' (the default). Composite "
+    "means and variances on a pooled metric are MICOM's step 3 (sm.micom); group levels are "
+    "compared with res.index() and res.index_change()")
 
 
 def _by_columns(by: Any) -> tuple[str, ...]:
@@ -51,10 +64,41 @@ def label_of(by: tuple[str, ...], key: tuple) -> str:
     return ", ".join(f"{b}={batch.plain(v)!r}" for b, v in zip(by, key))
 
 
+class _Labels:
+    """``company='A', wave=2026`` of group g, made only when a diagnostic needs it."""
+
+    def __init__(self, by: tuple[str, ...], keys: list[tuple]) -> None:
+        self.by, self.keys = by, keys
+
+    def __getitem__(self, g: int) -> str:
+        return label_of(self.by, self.keys[g])
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def _sign_diagnostic(spec: ModelSpec, paths: np.ndarray) -> list[Diagnostic]:
+    """What :func:`~satmodel.results.pls_checks.check_signs` reports for one group's
+    path matrix, built without the report machinery (many groups may be flagged)."""
+    pos = {c: i for i, c in enumerate(spec.construct_names)}
+    wrong, where = [], []
+    for p in spec.paths:
+        if p.expected_sign is None:
+            continue
+        value = float(paths[pos[p.source], pos[p.target]])
+        if (value < 0 and p.expected_sign == "+") or (value > 0 and p.expected_sign == "-"):
+            wrong.append(f"{p.source} -> {p.target} = {value:.3f} (expected {p.expected_sign})")
+            where.append(f"{p.source} -> {p.target}")
+    if not wrong:
+        return []
+    return [Diagnostic("sign", "path estimates with the opposite of the expected sign: "
+                       + "; ".join(wrong), category="SignWarning", names=tuple(where))]
+
+
 def _moments(spec: ModelSpec, survey) -> tuple[Moments | None, str | None, str]:
     """A group's moments under its treatment, or None with (code, reason)."""
     try:
-        coding.check_pairs(spec, survey.X, survey.missing)
+        coding.check_pairs(spec, survey.X, survey.missing, survey.weights, em=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             return survey_moments(survey), None, ""
     except (DataError, EstimationError, np.linalg.LinAlgError) as err:
@@ -136,6 +180,29 @@ def _check(spec: ModelSpec, refit: Refit, mom: Moments, est, which: dict) -> tup
     return list(found), None
 
 
+def _sample_checks(spec: ModelSpec, refit: Refit, weights, n: float,
+                   min_rows: int | None, memo: dict) -> tuple[list, list, Any]:
+    """A single fit's sample checks on one group, in its order: Kish's effective n of
+    its sampling weights (before the fit's checks; too few: the group is left out) and
+    the 10-times rule (``small_sample``, after them). Unweighted groups of equal n share
+    one evaluation (``memo``), so 1,000 companies of 200 rows cost one check."""
+    before: list = []
+    n_eff = None
+    if weights is not None:
+        with collecting() as found, quiet():
+            try:
+                n_eff = checks.check_weights(spec, weights, min_rows)
+            except DataError as err:
+                return list(found), [], ("too_few_effective", str(err))
+        before = list(found)
+    key = (n if n_eff is None else n_eff, n_eff is not None)
+    if key not in memo:
+        with collecting() as after, quiet():
+            checks.check_sample_size(spec, refit.layout, key[0], weighted=key[1])
+        memo[key] = list(after)
+    return before, memo[key], None
+
+
 def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
                survey_options: SurveyOptions, *, weights: Any = None, columns: Any = None,
                standardize: str = "group", min_rows: int | None = None) -> GroupedPLSResult:
@@ -143,9 +210,9 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
     ``options`` and ``survey_options`` are validated by the caller."""
     by = _by_columns(by)
     if standardize not in STANDARDIZE:
-        raise valid.bad("fit_pls", "standardize", standardize,
-                        "'group' (each group's own means and SDs, as cSEM and SmartPLS); "
-                        "pooled standardization is not implemented")
+        allowed = POOLED_REFUSED if standardize == "pooled" else \
+            "'group' (each group's own means and SDs, as cSEM and SmartPLS)"
+        raise valid.bad("fit_pls", "standardize", standardize, allowed)
     if min_rows is not None:
         valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
     with collecting() as found:
@@ -154,11 +221,12 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
                          missing=so.missing, weights=weights, missing_warn=so.missing_warn)
         groups = batch.split(data, by, survey, columns=columns)
         refit = Refit(None, options, layout_of(spec))
-        labels = [label_of(by, k) for k in groups.labels]
+        labels = _Labels(by, groups.labels)
         stacked, ok, skipped = group_moments(spec, survey, groups,
                                              batch.minimum_rows(spec, min_rows))
         if stacked is not None:
-            result = _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped)
+            result = _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped,
+                             min_rows)
         _report_skipped(groups, labels, skipped)
     if stacked is None or not result[0]:
         raise SatModelError("no group could be fitted: " + "; ".join(
@@ -170,23 +238,36 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
         group_diagnostics=tuple(group_diags), skipped=skipped_frame, diagnostics=tuple(found))
 
 
-def _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped):
-    """One engine call on the groups with moments, then the flagged per-fit checks."""
+def _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped, min_rows=None):
+    """One engine call on the groups with moments, then the flagged per-fit checks and
+    each group's sample checks."""
     est = refit.on_moments(stacked).estimate
     flags = _flags(spec, refit, stacked, est, survey.missing)
     any_flag = np.any(np.stack(list(flags.values())), axis=0)
     fitted, diags, named = [], [], []
+    memo: dict = {}
     for k, g in enumerate(ok):
         found: list[Diagnostic] = []
         if any_flag[k]:
             which = {name: bool(f[k]) for name, f in flags.items()}
-            found, why = _check(spec, refit, batch.take(stacked, k), batch.take(est, k), which)
+            if not any(v for name, v in which.items() if name != "signs"):  # signs only
+                found, why = _sign_diagnostic(spec, est.paths[k]), None
+            else:
+                found, why = _check(spec, refit, batch.take(stacked, k), batch.take(est, k),
+                                    which)
             if why is not None:
                 skipped.append((g, *why))
                 continue
+        w = None if survey.weights is None else survey.weights[groups.rows[g]]
+        before, after, why = _sample_checks(spec, refit, w, float(stacked.n[k]), min_rows, memo)
+        if why is not None:
+            skipped.append((g, *why))
+            continue
+        found = before + list(found) + after
         for d in found:  # recorded naming the group; one warning per code below
             batch.record_for(labels[g], d)
-            named.append((labels[g], d))
+            if d.severity != "info":  # as a single fit: effective_n is recorded, not warned
+                named.append((labels[g], d))
         fitted.append(k)
         diags.append(tuple(found))
     batch.warn_once(named, len(labels))

@@ -158,15 +158,28 @@ def warn_shares(report: pd.DataFrame, limit: float) -> None:
                           names=list(over["indicator"]), count=len(over))
 
 
-def check_pairs(spec: ModelSpec, X: np.ndarray, missing: str) -> None:
-    """Pairwise moments need every pair of items answered together by >= 3 respondents."""
-    if missing != "pairwise" or not np.isnan(X).any():
+def check_pairs(spec: ModelSpec, X: np.ndarray, missing: str,
+                weights: np.ndarray | None = None, *, em: bool = False) -> None:
+    """Pairwise moments need every pair of items answered together by >= 3 respondents.
+    With ``em=True`` (a grouped fit, on each group's rows) ``missing="em"`` is checked
+    too: EM needs every pair answered together by someone (of positive ``weights``),
+    else their covariance has no estimate. (``prepare`` leaves EM out: CB-SEM passes
+    "em" to keep missing cells for FIML; fit_pls checks its pooled rows itself.)"""
+    if missing not in (("pairwise", "em") if em else ("pairwise",)) or not np.isnan(X).any():
         return
-    O = (~np.isnan(X)).astype(float)
+    O = ~np.isnan(X)
+    if weights is not None:
+        O = O & (np.asarray(weights) > 0)[:, None]
+    O = O.astype(float)
     joint = O.T @ O
     k, l = np.unravel_index(np.argmin(joint), joint.shape)
-    if joint[k, l] < 3:
-        names = spec.indicator_names
+    names = spec.indicator_names
+    if missing == "em" and joint[k, l] < 1:
+        raise DataError(
+            f"items {names[k]} and {names[l]} are never answered together (no respondent "
+            "answers both), so EM (missing='em') cannot estimate their correlation, as "
+            "pairwise deletion cannot. Drop one of the items, or use missing='mean'")
+    if missing == "pairwise" and joint[k, l] < 3:
         raise DataError(
             f"items {names[k]} and {names[l]} are answered together by only "
             f"{int(joint[k, l])} respondent(s); pairwise deletion needs at least 3. "
