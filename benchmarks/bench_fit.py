@@ -5,7 +5,9 @@ Gaussian noise (sd 0.1 on the 0-10 item scale, clipped to each item's observed
 range), so the model is the same and every tool sees the same 1e6 x 27 float64 matrix. ECSI model, Mode A, path scheme, no PLSc.
 
 - satmodel: ``sm.fit_pls(spec, df)`` on a pandas DataFrame of the rows (validation,
-  one-pass moments, PLS, every result table, and latent scores for 1e6 respondents);
+  one-pass moments, PLS; tables and the latent scores of 1e6 respondents are built on
+  first access, so a second row reads ``res.scores`` too); the first call's peak memory;
+- numpy pass: ``df.to_numpy(float64)``, centring, X'X (issue 16's yardstick: <= 1.5x);
 - numpy floor: correlation matrix by one X'X product, then the PLS iteration
   (benchmarks/floor.py ``fit_floor``; no scores, no tables);
 - semopy 2.3.11: CB-SEM by ML -- a different estimator (reflective factors), timed
@@ -44,6 +46,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--peers", default=",".join(PEERS), help=f"subset of {','.join(PEERS)}; '' for none")
     p.add_argument("--timeout", type=float, help="seconds per peer subprocess (default 600, quick 300)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1,
+                   help="BLAS threads for every tool (default 1: on a shared 2-core machine two "
+                        "OpenBLAS threads contend and slow the fit several-fold)")
     p.add_argument("--rebuild-venvs", action="store_true")
     p.add_argument("--out", type=Path, help="JSON output (default results/fit.json, quick: results/fit.quick.json)")
     a = p.parse_args()
@@ -66,12 +71,53 @@ def big_data(X0: np.ndarray, rows: int, seed: int) -> np.ndarray:
     return X
 
 
+def numpy_pass(df) -> np.ndarray:
+    """A plain pass over the frame: float64 copy, centring in chunks, X'X (issue 16)."""
+    Y = df.to_numpy(dtype=np.float64)
+    m = Y.mean(axis=0)
+    cov = np.zeros((Y.shape[1], Y.shape[1]))
+    for s in range(0, Y.shape[0], 1 << 16):
+        c = Y[s:s + (1 << 16)] - m
+        cov += c.T @ c
+    return cov
+
+
+def first_call_peak(fn) -> float:
+    """Peak resident memory (MB) of one call over the resident memory before it (Linux:
+    VmHWM reset through /proc/self/clear_refs); NaN where that is not available."""
+    import gc
+
+    def status(field: str) -> float:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+        raise OSError(field)
+
+    gc.collect()
+    try:
+        base = status("VmRSS")
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        fn()
+        return float("nan")
+    fn()
+    return status("VmHWM") - base
+
+
 def main() -> None:
     a = parse_args()
     import pandas as pd
     import satmodel as sm
 
+    import os
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    threadpool_limits(a.threads)  # this process; the peers get the same through the environment
+    os.environ.update(OPENBLAS_NUM_THREADS=str(a.threads), OMP_NUM_THREADS=str(a.threads),
+                      MKL_NUM_THREADS=str(a.threads))
     machine = R.announce_machine()
+    machine["blas_threads"] = sorted({i.get("num_threads") for i in threadpool_info()})
 
     items = [i for lv in _common.ECSI_BLOCKS.values() for i in lv]
     X0 = sm.datasets.load("ecsi_satisfaction")[items].to_numpy(dtype=np.float64)
@@ -90,17 +136,34 @@ def main() -> None:
         def fit():
             last["res"] = sm.fit_pls(spec, df)
 
-        times = R.time_calls(fit, a.reps)
+        peak = first_call_peak(fit)  # the warm-up call, with its peak memory
+        R.log(f"  first call: peak {peak:.0f} MB over the resident memory before it "
+              f"(input {df.memory_usage(index=False).sum() / 2**20:.0f} MB)")
+        times = R.time_calls(fit, a.reps, warmup=lambda: None)
         estimates["satmodel"] = {_common.path_key(r.source, r.target): float(r.estimate)
                                  for r in last["res"].paths.itertuples()}
         rows.append({"tool": "satmodel", "version": machine["satmodel"], "times_s": times,
-                     "median_s": R.median(times)})
+                     "median_s": R.median(times), "first_call_peak_mb": peak})
         R.log(f"  median {R.median(times):.3f} s ({', '.join(f'{t:.3f}' for t in times)})")
+
+        def with_scores():
+            return sm.fit_pls(spec, df).scores
+
+        scored = R.time_calls(with_scores, a.reps)
+        rows.append({"tool": "satmodel +scores", "version": machine["satmodel"], "times_s": scored,
+                     "median_s": R.median(scored)})
+        R.log(f"  with res.scores read: median {R.median(scored):.3f} s")
     except Exception as exc:
         import traceback
         traceback.print_exc()
         errors["satmodel"] = f"{type(exc).__name__}: {exc}"
         R.log(f"  ERROR satmodel: {errors['satmodel']}")
+
+    R.log("\n== numpy pass  (issue 16's yardstick: df.to_numpy(float64), centre, X'X)")
+    times = R.time_calls(lambda: numpy_pass(df), a.reps)
+    rows.append({"tool": "numpy pass", "version": f"numpy {np.__version__}", "times_s": times,
+                 "median_s": R.median(times)})
+    R.log(f"  median {R.median(times):.3f} s")
 
     R.log("\n== numpy floor  (benchmarks/floor.py fit_floor: chunked X'X -> correlation -> PLS iteration)")
     model = floor.Model(_common.ECSI_BLOCKS, _common.ECSI_PATHS, items)
@@ -141,7 +204,10 @@ def main() -> None:
     R.log(f"\nSingle fit, {a.rows:,} rows x 27 items, ECSI; median seconds (warm-up excluded); "
           f"'x satmodel' = tool time / satmodel time (>1: satmodel faster)")
     labels = {"semopy": "CB-SEM (ML): different estimator", "omnisem": "PLS-PM, NIPALS on rows",
-              "satmodel": "PLS-PM incl. scores + tables", "numpy floor": "X'X + PLS iteration only"}
+              "satmodel": "PLS-PM + tables (scores on access)",
+              "satmodel +scores": "the same, scores read",
+              "numpy pass": "to_numpy + centre + X'X",
+              "numpy floor": "X'X + PLS iteration only"}
     table = [[r["tool"], R.fmt_s(r["median_s"]), f"{len(r['times_s'])} reps",
               R.fmt_ratio(r["x_vs_satmodel"]), labels.get(r["tool"], "")] for r in rows]
     table += [[k, "-", "ERROR: " + v.splitlines()[0][:60], "-", ""] for k, v in errors.items()]
@@ -149,6 +215,9 @@ def main() -> None:
     fl = next((r["median_s"] for r in rows if r["tool"] == "numpy floor"), None)
     if sat and fl:
         R.log(f"satmodel / numpy floor: {sat / fl:.2f}x")
+    npass = next((r["median_s"] for r in rows if r["tool"] == "numpy pass"), None)
+    if sat and npass:
+        R.log(f"satmodel / numpy pass: {sat / npass:.2f}x (issue 16 target <= 1.5x)")
     R.report_end(estimates, errors, machine)
     R.write_json(a.out, {
         "benchmark": "fit",
@@ -156,11 +225,13 @@ def main() -> None:
         "data": {"rows": a.rows, "items": len(items), "source": "ecsi_satisfaction resampled with "
                  f"replacement (seed {a.seed}) + N(0, {NOISE_SD}^2) noise"},
         "settings": {"quick": a.quick, "reps": a.reps, "peer_reps": a.peer_reps, "seed": a.seed,
+                     "threads": a.threads,
                      "timer": "time.perf_counter, one warm-up run excluded, median"},
         "machine": machine,
         "results": rows,
         "ratios_tool_over_satmodel": {r["tool"]: r["x_vs_satmodel"] for r in rows if r["tool"] != "satmodel"},
         "satmodel_over_floor": (sat / fl) if sat and fl else None,
+        "satmodel_over_numpy_pass": (sat / npass) if sat and npass else None,
         "estimates": estimates,
         "errors": errors,
         "peers": {k: {kk: v.get(kk) for kk in ("version", "requirements", "freeze", "notes", "errors",

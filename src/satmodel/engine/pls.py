@@ -115,7 +115,8 @@ def _stop_value(rule: str, new, old, raw_new, raw_old) -> np.ndarray:
 def _scaled(raw, S, lay: Layout, M):
     """Normalize raw weights; also return Y = S W of the normalized weights (one matmul)."""
     Yraw = np.matmul(S, raw[:, :, None] * M)
-    var = np.sum(raw[:, :, None] * M * Yraw, axis=1)  # w_j'S_jj w_j
+    # w_j'S_jj w_j: each item's own-block entry only (no (B, p, J) product)
+    var = (raw * Yraw[:, np.arange(raw.shape[1]), lay.block_of]) @ M
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = 1.0 / np.sqrt(var)
         return raw * scale[:, lay.block_of], Yraw * scale[:, None, :]
@@ -132,25 +133,28 @@ def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k
     raw = w / (plspm_k * root)
     n_iter = np.zeros(B, dtype=int)
     active = np.ones(B, dtype=bool)
+    # the working set: the elements still iterating (converged ones are frozen, so each
+    # equals its single fit), narrowed only when some converge -- no copy of S per step
+    idx = np.arange(B)
+    Sa, wa, Ya, raw_a, scale_a, factor_a = S, w, Y, raw, item_scale, loop_factor
     for it in range(1, max_iter + 1):
-        if active.all():
-            Sa, wa, Ya, raw_a = S, w, Y, raw
-        else:  # converged elements are frozen: each equals its single fit
-            Sa, wa, Ya, raw_a = S[active], w[active], Y[active], raw[active]
         C = np.matmul((wa[:, :, None] * M).transpose(0, 2, 1), Ya)
         E = _inner_weights(C, lay, scheme)
-        scale_a = item_scale if item_scale.shape[0] == 1 or active.all() else item_scale[active]
-        factor_a = loop_factor if loop_factor.shape[0] == 1 or active.all() else loop_factor[active]
         update = _outer_update(Sa, Ya, E, lay, mode_b_blocks, scale_a)
         w_new, Y_new = _scaled(update, Sa, lay, M)
         raw_new = update * factor_a
         crit = _stop_value(stop, w_new, wa, raw_new, raw_a)
-        idx = np.flatnonzero(active)
         w[idx], Y[idx], raw[idx], n_iter[idx] = w_new, Y_new, raw_new, it
-        done = crit < tol
-        active[idx[done | ~np.isfinite(crit)]] = False
-        if not active.any():
+        stopped = (crit < tol) | ~np.isfinite(crit)
+        active[idx[stopped]] = False
+        if stopped.all():
             break
+        wa, Ya, raw_a = w_new, Y_new, raw_new
+        if stopped.any():
+            keep = ~stopped
+            idx, Sa, wa, Ya, raw_a = idx[keep], Sa[keep], wa[keep], Ya[keep], raw_a[keep]
+            scale_a = scale_a if scale_a.shape[0] == 1 else scale_a[keep]
+            factor_a = factor_a if factor_a.shape[0] == 1 else factor_a[keep]
     converged = ~active & np.all(np.isfinite(w), axis=-1)
     return w, n_iter, converged
 

@@ -44,7 +44,8 @@ class Moments:
     corr: np.ndarray
 
 
-def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Moments:
+def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None, *,
+                    scale: np.ndarray | None = None) -> Moments:
     """Compute n, means, SDs (divisor n - 1) and correlations of ``X``.
 
     Parameters
@@ -56,6 +57,9 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
         weight vector (a bootstrap resample is the vector of multinomial counts).
         Weighted moments use ``n = sum(weights)`` and divisor ``n - 1``, so integer
         weights give exactly the moments of the replicated rows.
+    scale : ndarray, shape (p,), optional
+        :func:`column_scales` of ``X`` when the caller knows it already (a pass over
+        ``X`` saved); computed otherwise.
 
     Returns
     -------
@@ -63,7 +67,7 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
         With leading batch axes taken from ``row_weights``.
     """
     X = np.asarray(X, dtype=float)
-    scale = column_scales(X)
+    scale = column_scales(X) if scale is None else scale
     if np.any(scale != 1.0):  # extreme magnitudes: work on exactly rescaled columns
         mom = compute_moments(X / scale, row_weights)
         return Moments(n=mom.n, mean=mom.mean * scale, std=mom.std * scale, corr=mom.corr)
@@ -82,15 +86,14 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None) -> Mom
         n = c.sum(axis=-1)
         mean_s = (c @ Xs) / n[..., None]
         # sum_r c_r (x_r - m)(x_r - m)' = X' diag(c) X - n m m'
-        cross = _weighted_cross(c, Xs)
-        cov = (cross - n[..., None, None] * mean_s[..., :, None] * mean_s[..., None, :]) / (
-            n[..., None, None] - 1.0
-        )
+        cov = _weighted_cross(c, Xs)  # a fresh array: the steps below work in place
+        cov -= n[..., None, None] * mean_s[..., :, None] * mean_s[..., None, :]
+        cov /= n[..., None, None] - 1.0
         mean = mean_s + shift
     var = np.diagonal(cov, axis1=-2, axis2=-1)
     std = np.sqrt(np.clip(var, 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
-        corr = cov / (std[..., :, None] * std[..., None, :])
+        corr = np.divide(cov, std[..., :, None] * std[..., None, :], out=cov)  # std is apart
     idx = np.arange(X.shape[1])
     corr[..., idx, idx] = 1.0
     return Moments(n=n, mean=mean, std=std, corr=corr)
@@ -115,7 +118,17 @@ def column_scales(X: np.ndarray) -> np.ndarray:
     if X.ndim != 2 or X.shape[0] == 0:
         return np.ones(X.shape[-1] if X.ndim else 0)
     # two reductions that skip NaN, without an (n, p) temporary
-    top = np.maximum(np.fmax.reduce(X, axis=0), -np.fmin.reduce(X, axis=0))
+    return scales_of(np.fmax.reduce(X, axis=0), np.fmin.reduce(X, axis=0))
+
+
+def scales_of(high: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """:func:`column_scales` from each column's largest and smallest value (NaN skipped).
+
+    >>> s = scales_of(np.array([3.0, 2e200]), np.array([-1.0, 1e200]))
+    >>> float(s[0]), bool(1.0 <= 2e200 / s[1] < 2.0)
+    (1.0, True)
+    """
+    top = np.maximum(np.asarray(high, dtype=float), -np.asarray(low, dtype=float))
     _, expo = np.frexp(np.where(np.isfinite(top), top, 1.0))  # top = m 2^expo, m in [0.5, 1)
     ordinary = ~np.isfinite(top) | (top == 0) | ((top >= 1.0 / _EXTREME) & (top <= _EXTREME))
     return np.where(ordinary, 1.0, np.ldexp(1.0, expo - 1))
@@ -123,16 +136,44 @@ def column_scales(X: np.ndarray) -> np.ndarray:
 
 _OUTER_BUDGET = 64 * 2**20  # bytes for the row-wise outer products
 _ROWS_PER_CHUNK = 1 << 16  # rows centred at a time for unweighted moments
+_BLOCK_BYTES = 16 * 2**20  # row blocks of the products when n p² is over _OUTER_BUDGET
 
 
 def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
     """Σ_r c_r x_r x_r' for every weight vector in ``c`` (..., n): shape (..., p, p).
 
-    For small n·p² one GEMM against the row-wise outer products (fast for many weight
-    vectors, e.g. bootstrap counts); otherwise a batched X' diag(c) X.
+    Small n p²: one GEMM of the weights against all row-wise outer products. Otherwise
+    in blocks of rows (``_BLOCK_BYTES`` each, so temporaries stay bounded whatever n):
+    many weight vectors (bootstrap counts, permutation masks) get one GEMM against the
+    block's products x_j x_k, j <= k (half of them: the sums are symmetric); fewer
+    vectors than items get a GEMM X_b' (c_b x_b) each. Either way B n p² flops in BLAS.
+
+    >>> X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    >>> _weighted_cross(np.array([[1.0, 0.0, 2.0]]), X).tolist()
+    [[[51.0, 62.0], [62.0, 76.0]]]
     """
     n, p = X.shape
-    if n * p * p * 8 <= _OUTER_BUDGET:
+    lead = c.shape[:-1]
+    if n * p * p * 8 <= _OUTER_BUDGET:  # one block: as it always was, bit for bit
         outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
-        return (c @ outer).reshape(c.shape[:-1] + (p, p))
-    return np.einsum("...r,rp,rq->...pq", c, X, X, optimize=True)
+        return (c @ outer).reshape(lead + (p, p))
+    c2 = c.reshape(-1, n)
+    if c2.shape[0] < p:
+        out = np.zeros((c2.shape[0], p, p))
+        rows = max(1, _BLOCK_BYTES // (8 * p))
+        for start in range(0, n, rows):
+            Xb = X[start:start + rows]
+            for b in range(c2.shape[0]):
+                out[b] += Xb.T @ (c2[b, start:start + rows, None] * Xb)
+        return out.reshape(lead + (p, p))
+    # the products x_rj x_rk for j <= k only (the sums are symmetric), a block of rows at a time
+    j, k = np.triu_indices(p)
+    tri = np.zeros((c2.shape[0], j.size))
+    rows = max(1, _BLOCK_BYTES // (8 * j.size))
+    for start in range(0, n, rows):
+        Xb = X[start:start + rows]
+        tri += c2[:, start:start + rows] @ (Xb[:, j] * Xb[:, k])
+    out = np.empty((c2.shape[0], p, p))
+    out[:, j, k] = tri
+    out[:, k, j] = tri
+    return out.reshape(lead + (p, p))

@@ -25,14 +25,15 @@ import pandas as pd
 from .. import _validate as valid
 from ..diagnostics import collecting
 from ..engine import PLSOptions, Refit
-from ..errors import DataError, EstimationError
+from ..errors import DataError, EstimationError, NotAvailableError
 from ..groups import permutation as permutation_groups
 from ..moments.core import Moments
-from ..moments.treatment import complete_rows
+from ..moments.ordinal import CORRELATIONS
 from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyOptions, prepare
 from . import pls_checks as checks
+from . import staged
 from .grouped_fit import STANDARDIZE, fit_groups
 from .pls import PLSResult
 
@@ -62,6 +63,11 @@ def fit_pls(
     by: Any = None,
     standardize: str = "group",
     min_rows: int | None = None,
+    hoc: str | None = None,
+    interaction: str | None = None,
+    correlation: str = "pearson",
+    interaction_scale: str = "standardized",
+    hoc_convention: str = "seminr",
 ) -> Any:
     """Fit ``spec`` to survey ``data`` by PLS-PM (or PLSc with ``consistent=True``).
 
@@ -82,9 +88,29 @@ def fit_pls(
         fitted (fewer than ``min_rows`` rows, a constant item, no convergence) are left
         out and reported. ``standardize="group"``: items standardized within each group.
 
+    hoc : {"repeated_indicators", "two_stage", "embedded_two_stage"}, optional
+        How higher-order constructs (``PERF =~ QUAL + VAL``) are estimated
+        (:mod:`satmodel.spec.higher_order`); required when the spec has any.
+    interaction : {"product_indicator", "orthogonal", "two_stage"}, optional
+        How interaction terms (``LOY ~ SAT + IMAG + SAT:IMAG``) are estimated
+        (:mod:`satmodel.spec.interaction`); required when the spec has any.
+    interaction_scale : {"standardized", "seminr", "csem"}
+        Interaction constructs standardized like every construct (default, as SmartPLS),
+        seminr's rescaling, or cSEM's nonlinear estimator
+        (``satmodel.spec.staging.INTERACTION_SCALES``).
+    hoc_convention : {"seminr", "csem"}
+        Stages of ``hoc="two_stage"``: seminr's (default) or cSEM's
+        (``satmodel.spec.staging.HOC_CONVENTIONS``).
+
+    correlation : {"pearson", "spearman", "polychoric"}
+        Indicator correlations the engine works on: ``"polychoric"`` takes items with
+        at most 15 integer levels as ordinal (polychoric/polyserial, OrdPLS/OrdPLSc),
+        ``"spearman"`` rank correlations (:mod:`satmodel.moments.ordinal`). Complete
+        rows only (``missing="error"`` or ``"casewise"``); not with ``by``/``hoc``.
+
     Returns
     -------
-    PLSResult (GroupedPLSResult with ``by=``)
+    PLSResult (GroupedPLSResult with ``by=``; StagedPLSResult with ``hoc``/``interaction``)
 
     Raises
     ------
@@ -106,6 +132,19 @@ def fit_pls(
                                         reverse=reverse, weights=weights,
                                         missing_warn=missing_warn, scales=scales or {})
     spec = survey_options.apply_scales(spec)
+    if valid.choice("fit_pls", "correlation", correlation, CORRELATIONS) != "pearson" and (
+            by is not None or hoc is not None or interaction is not None
+            or survey_options.missing not in ("error", "casewise")):
+        raise NotAvailableError(f"correlation={correlation!r} is available for complete rows "
+                                "(missing='error' or 'casewise') without by=, hoc= or "
+                                "interaction=; use correlation='pearson' there")
+    staged.check_staged_options(spec, hoc, interaction, options, by, interaction_scale,
+                                hoc_convention)
+    if hoc is not None or interaction is not None or not spec.is_first_order:  # spec rewrites
+        return staged.fit_staged(spec, data, options, survey_options, hoc=hoc,
+                                 interaction=interaction, columns=columns, weights=weights,
+                                 min_rows=min_rows, interaction_scale=interaction_scale,
+                                 hoc_convention=hoc_convention)
     if by is None:  # a grouped fit checks these itself
         valid.choice("fit_pls", "standardize", standardize, STANDARDIZE)
         if min_rows is not None:
@@ -118,6 +157,7 @@ def fit_pls(
                          reverse=survey_options.reverse, missing=survey_options.missing,
                          weights=weights, missing_warn=survey_options.missing_warn,
                          min_rows=min_rows)
+        survey = dataclasses.replace(survey, correlation=correlation)
         n_eff = checks.check_weights(spec, survey.weights, min_rows)
         if survey.missing == "em":
             checks.check_em_pairs(spec, survey.X, survey.weights)
@@ -125,11 +165,8 @@ def fit_pls(
         mom = refit.moments()
         checks.check_moments(spec, mom)
         res = _fit(spec, refit, mom, survey_options, survey, n_eff)
-    W = res.estimate.weights[:, None] * refit.layout.membership
-    # standardized items times weights, without an n x p standardized copy
-    scores = complete_rows(survey, mom) @ (W / mom.std[:, None]) - (mom.mean / mom.std) @ W
-    frame = pd.DataFrame(scores, index=survey.index.copy(), columns=list(spec.construct_names))
-    return dataclasses.replace(res, _scores=frame, diagnostics=tuple(found))
+    # scores: on first access of res.scores (moments.treatment.proxy_scores)
+    return dataclasses.replace(res, diagnostics=tuple(found))
 
 
 def survey_options_for(verb: str, *, missing: Any, weights: Any, **options: Any) -> SurveyOptions:
@@ -218,6 +255,10 @@ def check_spec(spec: Any, verb: str) -> None:
             f"spec must be a satmodel.ModelSpec, got {type(spec).__name__}; build one with "
             "sm.ModelSpec.from_lavaan(text) or take a template such as sm.templates.ecsi()")
     spec.require_pls()
+    if verb != "fit_pls" and not spec.is_first_order:  # staged models: fit_pls(hoc=, interaction=)
+        raise NotAvailableError(f"{verb} is not available for models with higher-order "
+                                "constructs or interaction terms yet; use sm.fit_pls(spec, data, "
+                                "hoc=..., interaction=...)")
 
 
 def _fit(spec: ModelSpec, refit: Refit, mom: Moments, survey_options: SurveyOptions,
@@ -238,7 +279,7 @@ def _fit(spec: ModelSpec, refit: Refit, mom: Moments, survey_options: SurveyOpti
 
 def permutation_test(spec: ModelSpec, data: Any, group: Any, *, n: int = 1000, seed: Any = None,
                      table: str = "paths", column: str | None = None,
-                     **fit_options: Any) -> pd.DataFrame:
+                     progress: bool | None = None, **fit_options: Any) -> pd.DataFrame:
     """Permutation test of the difference of a table's estimates between two groups.
 
     Parameters
@@ -254,6 +295,8 @@ def permutation_test(spec: ModelSpec, data: Any, group: Any, *, n: int = 1000, s
     table, column : str
         Any listed table (``satmodel.tables.TABLES``) and value column; default the
         path coefficients.
+    progress : bool or None
+        tqdm bar over the permutations (default: in a notebook or on a terminal).
     **fit_options
         Any option of :func:`satmodel.fit_pls` (scheme, consistent, missing, weights, ...):
         each group is treated as the pooled fit is (same missing-data treatment and
@@ -276,11 +319,13 @@ def permutation_test(spec: ModelSpec, data: Any, group: Any, *, n: int = 1000, s
     ['source', 'target', 'estimate_female', 'estimate_male']
     """
     permutation_groups.check_options(n, seed, table, column)
+    valid.flag("permutation_test", "progress", progress, none=True)
+    check_spec(spec, "permutation_test")
     pooled = fit_pls(spec, data, **fit_options)  # validates; missing data and weights as a fit
     survey = pooled.survey
     labels = permutation_groups.group_labels(data, group, survey.rows)
     with collecting() as found:
         out = permutation_groups.permutation_test(spec, pooled.refit, labels, n=n, seed=seed,
-                                                  table=table, column=column)
+                                                  table=table, column=column, progress=progress)
     out.attrs["diagnostics"] = list(pooled.diagnostics) + list(found)
     return out

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import assess
-from ..assess import criteria
+from ..assess import criteria, mediation
 from ..diagnostics import Diagnostic, collecting
 from ..engine import Estimate, Layout, PLSOptions, Refit
 from ..engine.admissible import admissible
@@ -31,12 +31,13 @@ from ..errors import SatModelError
 from ..index import results as index_results
 from ..index import score as index_score
 from ..index.ipma import IPMA
-from ..inference import bootstrap as boot
-from ..inference import intervals
+from ..inference import bootstrap as boot, intervals
+from ..moments.core import Moments
+from ..moments.treatment import proxy_scores
 from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyData, SurveyOptions
-from ..tables import TABLES, Context
+from ..tables import TABLES, Context, copy_table
 from . import pls_record, pls_report
 from .base import ResultBase
 
@@ -115,8 +116,12 @@ class PLSResult(ResultBase):
                        spec=self.spec, n_obs=float(self.n_obs), mean=self.indicator_mean,
                        std=self.indicator_std, refit=self.refit)
 
-    def _base_table(self, name: str) -> pd.DataFrame:
-        return TABLES[name].frame(self.context)
+    def _base_table(self, name: str) -> pd.DataFrame:  # built once, copied: callers may edit
+        if name not in self._tables:
+            self._tables[name] = TABLES[name].frame(self.context)
+        return copy_table(self._tables[name])
+
+    _tables = cached_property(lambda self: {})  # table name -> base frame
 
     # ----------------------------------------------------------------- tables
     @property
@@ -136,10 +141,14 @@ class PLSResult(ResultBase):
         return self.table("effects")
 
     @property
+    def indirect_effects(self) -> pd.DataFrame:
+        """Specific and total indirect effects; se, CI and mediation type after a bootstrap."""
+        return mediation.indirect_effects(self)
+
+    @property
     def r2(self) -> pd.Series:
         """R² of the endogenous constructs (Series indexed by construct)."""
-        df = TABLES["r2"].frame(self.context)
-        return pd.Series(df["r2"].to_numpy(), index=list(df["construct"]), name="r2", dtype=float)
+        return pd.Series(TABLES["r2"].values(self.context, "r2"), list(self.spec.endogenous), name="r2")
 
     @property
     def quality(self) -> pd.DataFrame:
@@ -162,11 +171,17 @@ class PLSResult(ResultBase):
     @property
     def scores(self) -> pd.DataFrame:
         """Standardized construct scores (respondents x constructs, input row index)."""
-        if self._scores is None:
+        if self._scores is None and self.survey is None:
             raise SatModelError(
                 "this result has no scores: results read from JSON or fitted on moments "
                 "carry no respondent rows; refit on the data to get scores")
-        return self._scores.copy()
+        return (self._scores if self._scores is not None else self._lazy_scores).copy()
+
+    @cached_property
+    def _lazy_scores(self) -> pd.DataFrame:  # computed on first access
+        mom = Moments(float(self.n_obs), self.indicator_mean, self.indicator_std, self.indicator_corr)
+        S = proxy_scores(self.survey, mom, self.estimate.weights[:, None] * self.layout.membership)
+        return pd.DataFrame(S, self.survey.index.copy(), list(self.constructs), copy=False)
 
     @property
     def missing_report(self) -> pd.DataFrame:
@@ -230,11 +245,12 @@ class PLSResult(ResultBase):
         """Each criterion against its rule of thumb (:func:`satmodel.assess.assess`)."""
         return assess.assess(self, **thresholds)
 
-    def predict(self, *, folds: int = 10, repetitions: int = 10, seed: int | None = None,
-                approach: str = "earliest") -> assess.PredictResult:
-        """PLSpredict (:func:`satmodel.assess.predict_pls`)."""
+    def predict(self, *, folds: Any = 10, repetitions: int = 10, seed: int | None = None,
+                approach: str = "earliest", **options: Any) -> assess.PredictResult:
+        """PLSpredict (:func:`satmodel.assess.predict_pls`; ``method``, ``benchmark``, ``q2``)."""
         return assess.predict_pls(self.spec, self.refit_with_rows("predict"), folds=folds,
-                                  repetitions=repetitions, seed=seed, approach=approach)
+                                  repetitions=repetitions, seed=seed, approach=approach,
+                                  **options)
 
     def fit_test(self, n: int = 1000, seed: Any = None, *, quantiles=(0.95, 0.99),
                  log: str = "log10", inadmissible: str = "drop",
@@ -275,14 +291,15 @@ class PLSResult(ResultBase):
     def bootstrap(self, n: int = 5000, seed: Any = None, *, ci: str = "percentile",
                   level: float = 0.95, signs: str = "none", inadmissible: str = "drop",
                   chunk_size: int | None = None, progress: bool | None = None,
-                  tables: Any = None) -> PLSResult:
+                  tables: Any = None, n_inner: int = boot.N_INNER) -> PLSResult:
         """Nonparametric bootstrap of every table, batched on moment matrices.
 
         Returns a new result whose tables carry se, t, p (two-sided, t with B - 1 df),
         ci_lower, ci_upper (prefixed ``weight_``, ``total_``, ... for tables with
         several value columns); this result is unchanged. ``seed``: same seed, same
-        draws whatever ``chunk_size``. ``ci``: "percentile", "basic", "normal", "bc" or
-        "bca" (change later with :meth:`conf_int`). ``signs`` (docs/methods.md §4.3):
+        draws whatever ``chunk_size``. ``ci``: "percentile", "basic", "normal", "bc",
+        "bca", or the bootstrap-t "studentized" / "studentized_csem" (a double bootstrap:
+        ``n_inner`` resamples of each resample; see :meth:`conf_int`). ``signs`` (docs/methods.md §4.3):
         "none" (each resample oriented by the fit's rule, SmartPLS, cSEM),
         "construct" or "individual". ``inadmissible``: "drop" (default) or "keep" PLSc
         resamples out of range; non-converged, singular and constant-item resamples
@@ -296,52 +313,45 @@ class PLSResult(ResultBase):
         100
         """
         boot.check_options(n, ci, level, signs, inadmissible, chunk_size, seed=seed,
-                           progress=progress, tables=tables)
+                           progress=progress, tables=tables, n_inner=n_inner, studentized=True)
         refit = self.refit_with_rows("bootstrap")
         with collecting() as found:
             inf = boot.bootstrap(self.spec, refit, self.context, n, seed, level=level,
                                  signs=signs, inadmissible=inadmissible, chunk_size=chunk_size,
                                  progress=progress, tables=tables)
         out = dataclasses.replace(self, inference=inf, diagnostics=self.diagnostics + tuple(found))
-        return out.conf_int(level=level, method=ci) if ci != "percentile" else out
+        return out.conf_int(level=level, method=ci, n_inner=n_inner, chunk_size=chunk_size,
+                            progress=progress) if ci != "percentile" else out
 
-    def conf_int(self, level: float = 0.95, method: str = "percentile") -> PLSResult:
-        """Recompute intervals from the stored draws (no new resampling; BCa computes the
-        jackknife once, batched)."""
-        inf = self._inference("conf_int")
-        intervals.check(method, level, "conf_int")
-        inf.require_draws("conf_int")
-        jack = inf.jackknife
-        if method == "bca" and jack is None:
-            jack = boot.jackknife(self.spec, self.refit_with_rows("BCa intervals"), inf.tables)
-        inf = dataclasses.replace(inf, level=level, method=method, jackknife=jack)
-        return dataclasses.replace(self, inference=inf)
+    def conf_int(self, level: float = 0.95, method: str = "percentile", *,
+                 n_inner: int = boot.N_INNER, chunk_size: int | None = None,
+                 progress: bool | None = None) -> PLSResult:
+        """Recompute intervals from the stored draws. BCa computes the jackknife once,
+        batched; "studentized" (bootstrap-t, Davison & Hinkley 1997 eq. 5.7) and
+        "studentized_csem" (cSEM's default, centred at 2θ̂ − mean θ*) replay the resamples
+        with ``n_inner`` inner resamples each (``chunk_size`` refits per batched call),
+        once (:func:`satmodel.inference.bootstrap.with_interval`)."""
+        with collecting() as found:
+            inf = boot.with_interval(self.spec, self.refit_with_rows, self.context,
+                                     self._inference("conf_int"), level, method,
+                                     n_inner=n_inner, chunk_size=chunk_size, progress=progress)
+        return dataclasses.replace(self, inference=inf, diagnostics=self.diagnostics + tuple(found))
 
     def test(self, table: str, column: str | None = None, *, value: float = 0.0,
              alternative: str = "two-sided") -> pd.DataFrame:
         """Bootstrap t-test of a table column against ``value`` (Student t, B - 1 df);
         ``alternative``: "two-sided", "less" (H1: parameter < value) or "greater"."""
-        from scipy import stats
-
         from .. import _validate as valid
 
         valid.choice("test", "alternative", alternative, ("two-sided", "less", "greater"))
         valid.number("test", "value", value, -np.inf, np.inf)
         inf = self._inference("test")
         column = inf.pick("test", table, column)
-        d = self.draws(table, column).to_numpy()
         est = inf.original[table][column]
-        ok = np.isfinite(d)  # a value not defined in a resample: the others (as bootstrap)
-        m = ok.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.where(ok, d, 0.0).sum(axis=0) / m
-            se = np.sqrt((np.where(ok, d - mean, 0.0) ** 2).sum(axis=0) / (m - 1))
-            t = (est - value) / se
-        dist = stats.t(df=np.maximum(m - 1, 1))
-        p = {"two-sided": 2 * dist.sf(np.abs(t)), "less": dist.cdf(t),
-             "greater": dist.sf(t)}[alternative]
         out = TABLES[table].keys(self.spec)
-        out["estimate"], out["se"], out["t"], out["p"] = est, se, t, p
+        out["estimate"] = est
+        out["se"], out["t"], out["p"] = intervals.t_test(
+            est, self.draws(table, column).to_numpy(), value, alternative)
         return out
 
     def draws(self, table: str, column: str | None = None) -> pd.DataFrame:

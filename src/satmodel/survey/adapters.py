@@ -23,6 +23,9 @@ class Table:
     column: Callable[[Any], Any]  # label -> pandas Series or 1-D array-like
     index: pd.Index | None  # None: RangeIndex over the row count
     kind: str  # for messages: "DataFrame", "dict", ...
+    # labels -> (X (n, k) float64, owner) when every column is a plain real numeric one
+    # whose values float64 holds exactly, else None (see :func:`numeric_block`)
+    block: Callable[[Sequence[Any]], tuple[np.ndarray, Any] | None] | None = None
 
 
 def _top_module(obj: Any) -> str:
@@ -40,7 +43,9 @@ def as_table(data: Any, columns: Sequence[str] | None) -> Table:
     if isinstance(data, pd.DataFrame):
         def column(label: Any, df: pd.DataFrame = data) -> pd.Series:
             return df[label]
-        return Table(list(data.columns), column, data.index.copy(), "DataFrame")
+        labels = list(data.columns)
+        return Table(labels, column, data.index.copy(), "DataFrame",
+                     lambda names, df=data: _pandas_block(df, names, labels))
     if isinstance(data, pd.Series):
         raise DataError(
             "got a pandas Series, which is one column; pass a DataFrame with one "
@@ -100,7 +105,67 @@ def numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> Table:
     position: dict[Any, int] = {}
     for j, label in enumerate(labels):
         position.setdefault(label, j)
-    return Table(labels, lambda c: arr[:, position[c]], None, "array")
+
+    def block(names: Sequence[Any]) -> tuple[np.ndarray, Any] | None:
+        if arr.dtype.kind not in "fiu":
+            return None
+        X = np.asarray(arr[:, [position[c] for c in names]], dtype=np.float64, order="F")
+        return (X, None) if _exact(X) else None
+
+    return Table(labels, lambda c: arr[:, position[c]], None, "array", block)
+
+
+def _exact(X: np.ndarray) -> bool:
+    """No |value| at or beyond 2^53 (NaN passes): integers converted to float64 are exact.
+    Conservative: 2^53 itself is left to the column-by-column check, which is exact."""
+    if X.size == 0:
+        return True
+    lo, hi = np.fmin.reduce(X, axis=None), np.fmax.reduce(X, axis=None)
+    return not (hi >= _EXACT or lo <= -_EXACT)
+
+
+def copy_on_write() -> bool:
+    """pandas protects data shared between frames from writes (pandas >= 3, or the option)."""
+    if int(pd.__version__.split(".", 1)[0]) >= 3:
+        return True
+    try:
+        return pd.options.mode.copy_on_write is True
+    except (AttributeError, KeyError, pd.errors.OptionError):  # pragma: no cover - old pandas
+        return False
+
+
+def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
+                  ) -> tuple[np.ndarray, Any] | None:
+    """The columns ``names`` of ``df`` (column ``labels``) as one float64 matrix, or None when
+    a column is not of a plain numpy real dtype (then the caller converts column by column,
+    with its exact messages).
+
+    A frame whose items sit in one float64 block gives a read-only view, not a copy: the
+    view is of a shallow copy of the frame (``owner``, kept alive by the caller), which
+    pandas' copy-on-write shields from any later write to ``df``. Otherwise one copy.
+    """
+    where = {label: j for j, label in enumerate(labels)}
+    if len(where) != len(labels) or any(name not in where for name in names):
+        return None  # duplicated column labels: the column-by-column path says which
+    pos = np.array([where[name] for name in names], dtype=np.intp)
+    every = list(df.dtypes)
+    dtypes = [every[i] for i in pos]
+    if not all(isinstance(dt, np.dtype) and dt.kind in "fiu" for dt in dtypes):
+        return None
+    run = len(pos) > 0 and bool((np.diff(pos) == 1).all())  # adjacent, in spec order
+    if run and len(pos) == df.shape[1]:
+        owner = df.copy(deep=False)
+    else:  # a slice of adjacent columns is cheaper than a take
+        owner = df.iloc[:, int(pos[0]):int(pos[-1]) + 1] if run else df.iloc[:, pos]
+    X = owner.to_numpy(dtype=np.float64)
+    if X.flags.writeable:  # converted: a fresh array of our own
+        owner = None
+    elif not copy_on_write():
+        X = np.array(X, order="F")  # no copy-on-write: a view could change under us
+        owner = None
+    if any(dt.kind in "iu" for dt in dtypes) and not _exact(X):
+        return None
+    return X, owner
 
 
 _SHOW_ROWS = 5  # rows quoted per problem

@@ -24,24 +24,22 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from . import codes, coding
-from .adapters import Table, as_table, row_text, to_float
-from ..errors import DataError, OptionError, suggest
+from .adapters import Table, as_table, to_float
+from .checks import check_columns, check_rows, raise_all, value_problem
+from ..errors import DataError, OptionError
 
 if TYPE_CHECKING:
     from ..spec.model import ModelSpec
 
 __all__ = ["SurveyData", "prepare"]
-
-_SHOW_PROBLEMS = 12  # problems listed per error message
-
 
 @dataclass(frozen=True, eq=False)
 class SurveyData:
@@ -51,8 +49,10 @@ class SurveyData:
     ----------
     X : numpy.ndarray
         float64, shape ``(n, p)``: one row per respondent, one column per
-        indicator, in ``indicators`` order. A fresh copy owned by this object.
-        Every value is finite and no column is constant.
+        indicator, in ``indicators`` order, often column-major. Either a fresh copy
+        owned by this object or (a float64 pandas frame under copy-on-write) a
+        read-only view that no later write to the caller's frame can change.
+        Every value is finite and no column is constant (unless ``missing`` keeps NaN).
     index : pandas.Index
         The input's row labels (a RangeIndex for numpy, dict, polars and
         pyarrow input); attach it to respondent-level results such as scores.
@@ -68,6 +68,9 @@ class SurveyData:
         Positions of the kept rows in the input (casewise deletion drops some).
     report : pandas.DataFrame or None
         The missing-data report (see ``PLSResult.missing_report``).
+    owner, extremes
+        Internal: what a zero-copy ``X`` is a view of (kept alive), and the column minima
+        and maxima validation found (they spare the moments a pass over ``X``).
     """
 
     X: np.ndarray
@@ -77,6 +80,10 @@ class SurveyData:
     missing: str = "error"
     rows: np.ndarray | None = None
     report: pd.DataFrame | None = None
+    owner: Any = field(default=None, repr=False)  # keeps a zero-copy X's source alive
+    # (column minima, maxima, the X they describe): a replaced X leaves them unused
+    extremes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    correlation: str = "pearson"  # moments.ordinal.CORRELATIONS; set by fit_pls(correlation=)
 
     @property
     def n(self) -> int:
@@ -86,154 +93,6 @@ class SurveyData:
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a new DataFrame with ``index`` and ``indicators``."""
         return pd.DataFrame(self.X.copy(), index=self.index, columns=list(self.indicators))
-
-
-# ---------------------------------------------------------------------------
-# checks
-# ---------------------------------------------------------------------------
-
-def _fmt_label(label: Any) -> str:
-    """A column label as the user wrote it: 'SAT1' quoted, 0 or 1.5 bare."""
-    return repr(label) if isinstance(label, str) else str(label)
-
-
-def _raise_all(problems: list[str]) -> None:
-    if not problems:
-        return
-    if len(problems) == 1:
-        raise DataError(problems[0])
-    lines = problems[:_SHOW_PROBLEMS]
-    more = len(problems) - len(lines)
-    text = "\n".join(f"  - {p}" for p in lines)
-    if more:
-        text += f"\n  ... and {more} more"
-    raise DataError(f"the survey data have {len(problems)} problems:\n{text}")
-
-
-def _check_columns(spec: ModelSpec, table: Table) -> None:
-    counts: dict[Any, int] = {}
-    for label in table.labels:
-        counts[label] = counts.get(label, 0) + 1
-    block_of = {
-        item: construct for construct, items in spec.blocks.items() for item in items
-    }
-    problems = [
-        f"column {name!r} (indicator of {block_of.get(name, '?')}) appears "
-        f"{counts[name]} times in the data; rename or drop the duplicates."
-        for name in spec.indicator_names
-        if counts.get(name, 0) > 1
-    ]
-    _raise_all(problems)
-    available = [_fmt_label(label) for label in counts]
-    missing = [name for name in spec.indicator_names if name not in counts]
-    if not missing:
-        return
-    # suggest only columns the spec does not already use, shown as given (a label 0 is
-    # the integer 0, never the text '0'): an exact match up to case first (imag1 ->
-    # IMAG1), then the closest spelling among the text labels
-    unused = [label for label in counts if label not in block_of]
-    texts = [label for label in unused if isinstance(label, str)]
-    by_lower = {label.lower(): label for label in texts}
-    others = {str(label): label for label in unused if not isinstance(label, str)}
-
-    def hint(name: str) -> str:
-        if name in others:
-            label = others[name]
-            return (f" Column {_fmt_label(label)} is the {type(label).__name__} {label!r}, "
-                    f"not the text {name!r}: rename it (e.g. df.columns = df.columns.map(str)).")
-        if name.lower() in by_lower:
-            return f" Did you mean {by_lower[name.lower()]!r}?"
-        return suggest(name, texts)
-
-    listed = "\n".join(
-        f"  - {name} (block {block_of.get(name, '?')}).{hint(name)}"
-        for name in missing[:_SHOW_PROBLEMS]
-    )
-    if len(missing) > _SHOW_PROBLEMS:
-        listed += f"\n  ... and {len(missing) - _SHOW_PROBLEMS} more"
-    shown = ", ".join(available[:15]) + (", ..." if len(available) > 15 else "")
-    unnamed = ""
-    if not any(isinstance(label, str) for label in counts):
-        kinds = sorted({type(label).__name__ for label in unused})
-        unnamed = (f"The data's columns are labelled by {' and '.join(kinds)} values, not by "
-                   "name: give them the indicator names (e.g. pd.DataFrame(X, columns=[...])). ")
-    raise DataError(
-        f"{len(missing)} indicator(s) of model {spec.name!r} are not columns of the "
-        f"data ({table.kind} with columns: {shown or 'none'}):\n{listed}\n{unnamed}"
-        "Rename the columns to the spec's indicator names (names are "
-        "case-sensitive), or change the spec."
-    )
-
-
-def _check_rows(spec: ModelSpec, n: int, min_rows: int | None, n_input: int | None = None) -> None:
-    """Enough rows; ``n_input``: the rows before casewise deletion (the message says so)."""
-    what = "the survey data have"
-    if n_input is not None:
-        what = (f"casewise deletion (missing='casewise') dropped {n_input - n} of {n_input} "
-                "rows (each with a missing answer or a zero weight), leaving")
-    fix = (" Use missing='em', 'pairwise' or 'mean', which keep the rows." if n_input is not None
-           else "")
-    if n < 3:
-        raise DataError(
-            f"{what} {n} row(s); at least 3 respondents are needed "
-            f"(and more respondents than items in the largest block).{fix}"
-        )
-    block, size = max(spec.blocks.items(), key=lambda kv: len(kv[1]))
-    size = len(size)
-    if n <= size:
-        raise DataError(
-            f"{what} {n} rows but block {block} has {size} indicators; "
-            f"PLS needs more respondents than items in every block (at least "
-            f"{size + 1} rows). Collect more data or use a smaller block.{fix}"
-        )
-    if min_rows is not None and n < min_rows:
-        raise DataError(f"{what} {n} rows but min_rows={min_rows} were required.{fix}")
-
-
-def _value_problem(name: str, col: np.ndarray, index: pd.Index,
-                   missing: str = "error", positions: Any = None) -> str | None:
-    """Missing, infinite, constant or subnormal values in one numeric column, or None."""
-    if np.isfinite(col).all():  # the common case, in two passes over the column
-        lo, hi = (col.min(), col.max()) if col.size else (0.0, 0.0)
-        if col.size and lo == hi:
-            return _constant(name, col[0])
-        return _subnormal(name, max(-lo, hi))
-    nan = np.isnan(col)
-    if nan.any() and missing == "error":
-        return (
-            f"item {name} has {int(nan.sum())} missing value(s), in {row_text(index, nan, positions)}; "
-            "with missing='error' (the default) satmodel does not handle missing data: "
-            "drop or impute them first, or pass missing='casewise', 'mean', 'pairwise' "
-            "or 'em' (and na_values= for codes such as -99)."
-        )
-    if nan.all():
-        return f"item {name} has no observed value (every answer is missing); remove it from the spec."
-    if (~nan).sum() < 2:
-        return f"item {name} has only one observed value; remove it from the spec."
-    inf = np.isinf(col)
-    if inf.any():
-        return (
-            f"item {name} has {int(inf.sum())} infinite value(s), in {row_text(index, inf, positions)}; "
-            "replace them with valid scale values or drop those rows."
-        )
-    obs = col[~nan]
-    if obs.size and (obs == obs[0]).all():
-        return _constant(name, obs[0])
-    return _subnormal(name, float(np.max(np.abs(obs))))
-
-
-def _subnormal(name: str, top: float) -> str | None:
-    """Every value below float64's normal range (|x| < 2.2e-308) has lost digits already."""
-    if 0.0 < top < np.finfo(np.float64).tiny:
-        return (f"item {name} has only values below 2.2e-308 in magnitude (largest {top:.3g}), "
-                "where float64 keeps fewer digits; rescale the item (e.g. multiply it by "
-                "1e300) before fitting.")
-    return None
-
-
-def _constant(name: str, value: float) -> str:
-    return (f"item {name} is constant (every value is {float(value)!r}); a "
-            "constant item carries no information: remove it from the spec.")
 
 
 def prepare(
@@ -306,8 +165,12 @@ def prepare(
     ):
         raise OptionError(f"min_rows must be an integer or None, got {min_rows!r}.")
     table = as_table(data, columns)
-    _check_columns(spec, table)
+    check_columns(spec, table)
     names = tuple(spec.indicator_names)
+    fast = _prepare_block(spec, table, names, min_rows, na_values, reverse, missing, weights,
+                          missing_warn)
+    if fast is not None:
+        return fast
 
     problems: dict[str, str] = {}  # item -> what is wrong with it
     converted: dict[str, np.ndarray] = {}
@@ -318,7 +181,7 @@ def prepare(
         else:
             converted[name] = values
     if not converted:
-        _raise_all(list(problems.values()))
+        raise_all(list(problems.values()))
 
     lengths = {name: len(v) for name, v in converted.items()}
     if len(set(lengths.values())) > 1:
@@ -329,7 +192,7 @@ def prepare(
         )
     n = next(iter(lengths.values()))
     index = table.index if table.index is not None else pd.RangeIndex(n)
-    _check_rows(spec, n, min_rows)
+    check_rows(spec, n, min_rows)
 
     if missing not in coding.ACTIONS:
         raise OptionError(f"missing={missing!r}: choose one of {', '.join(coding.ACTIONS)}")
@@ -339,13 +202,13 @@ def prepare(
         w, _ = coding.read_weights(weights, table, n, names)
         coding.check_weights(w, index)
     for name, values in converted.items():
-        problem = _value_problem(name, values, index, missing)
+        problem = value_problem(name, values, index, missing)
         if problem is not None:
             problems[name] = problem
     # one message for every item at fault, in spec order
-    _raise_all([problems[name] for name in names if name in problems])
-    _raise_all(coding.scale_problems(spec, converted, index))
-    _raise_all(codes.code_problems(spec, converted))
+    raise_all([problems[name] for name in names if name in problems])
+    raise_all(coding.scale_problems(spec, converted, index))
+    raise_all(codes.code_problems(spec, converted))
     coding.reverse_items(spec, converted, tuple(reverse))
 
     X = np.empty((n, len(names)), dtype=np.float64)
@@ -360,9 +223,9 @@ def prepare(
         rows = np.flatnonzero(keep)
         X, index = X[keep], index[keep]
         report.attrs["rows_dropped"] = int(n - keep.sum())
-        _check_rows(spec, len(rows), min_rows, n_input=n)
-        _raise_all([p for name, col in zip(names, X.T)
-                    if (p := _value_problem(name, col, index, missing, rows)) is not None])
+        check_rows(spec, len(rows), min_rows, n_input=n)
+        raise_all([p for name, col in zip(names, X.T)
+                    if (p := value_problem(name, col, index, missing, rows)) is not None])
         if w is not None:
             w = w[keep]
     elif missing in ("pairwise", "em", "mean"):
@@ -374,3 +237,75 @@ def prepare(
     return SurveyData(X=X, index=index, indicators=names, weights=w, missing=missing,
                       rows=rows, report=report)
 
+
+
+def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_rows: int | None,
+                   na_values: Any, reverse: Sequence[str], missing: str, weights: Any,
+                   missing_warn: float) -> SurveyData | None:
+    """The fast path of :func:`prepare`: the item block converted at once and checked in one
+    pass (column minima and maxima), for complete numeric data without missing codes.
+    None whenever anything needs a closer look: :func:`prepare` then goes column by
+    column and raises its exact messages (so both paths fail alike)."""
+    if table.block is None or _has_codes(na_values):
+        return None
+    got = table.block(names)
+    if got is None:
+        return None
+    X, owner = got
+    n = X.shape[0]
+    index = table.index if table.index is not None else pd.RangeIndex(n)
+    check_rows(spec, n, min_rows)
+    if missing not in coding.ACTIONS:
+        raise OptionError(f"missing={missing!r}: choose one of {', '.join(coding.ACTIONS)}")
+    w = None
+    if weights is not None:
+        w, _ = coding.read_weights(weights, table, n, names)
+        coding.check_weights(w, index)
+        if missing == "casewise" and not (w > 0).all():
+            return None  # casewise drops the zero-weight rows: the full path does it
+    lo, hi = X.min(axis=0), X.max(axis=0)  # NaN and inf show in both
+    top = np.maximum(-lo, hi)
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all() and (lo < hi).all()) or \
+            ((top > 0) & (top < np.finfo(np.float64).tiny)).any():
+        return None
+    unscaled = {}
+    for j, smin, smax in _scales(spec):
+        if smin is None:
+            unscaled[names[j]] = X[:, j]
+        elif lo[j] < smin or hi[j] > smax:
+            return None
+    if unscaled and codes.code_problems(spec, unscaled):
+        return None
+    if reverse:
+        columns = {name: X[:, j] for j, name in enumerate(names)}
+        coding.reverse_items(spec, columns, tuple(reverse))
+        X = np.array(X, order="F")
+        for name in reverse:
+            X[:, names.index(name)] = columns[name]
+        owner = None
+    report = coding.missing_report(spec, X[:0], {}, missing, 0, n)
+    if missing == "casewise":
+        report.attrs["rows_dropped"] = 0
+    if not missing_warn >= 0:  # pragma: no cover - the options forbid it
+        coding.warn_shares(report, missing_warn)
+    if w is not None:  # divided by the largest first: weights of 1e305 do not overflow
+        w = w / w.max()
+        w = w * (len(w) / w.sum())
+    return SurveyData(X=X, index=index, indicators=names, weights=w, missing=missing,
+                      rows=np.arange(n), report=report, owner=owner,
+                      extremes=None if reverse else (lo, hi, X))
+
+
+def _has_codes(na_values: Any) -> bool:
+    if isinstance(na_values, Mapping):
+        return any(len(v) for v in na_values.values())
+    try:
+        return len(na_values) > 0
+    except TypeError:
+        return True
+
+
+def _scales(spec: ModelSpec) -> list[tuple[int, float | None, float | None]]:
+    """(position, scale_min, scale_max) of every indicator in spec order."""
+    items = [i for c in spec.constructs for i in c.indicators]
+    return [(j, i.scale_min, i.scale_max) for j, i in enumerate(items)]

@@ -5,6 +5,12 @@ the encoding detected from a byte-order mark (UTF-8, UTF-16) or given (``encodin
 e.g. ``"gbk"``); Parquet (pyarrow), Excel (.xlsx, openpyxl) and SPSS (.sav, pyreadstat)
 through the optional extras. Used by the CLI and open to scripts.
 
+SPSS files are read as their codes (1..7, not the value labels' text); the values the
+file declares user-missing (a list or a range) become missing (NaN), so a fit treats
+them with ``missing=``; the value labels and the user-missing declarations are kept in
+``df.attrs`` (:data:`VALUE_LABELS`, :data:`USER_MISSING`) for the report
+(``sm.to_html(res, path, data=df)``).
+
 >>> import pathlib, tempfile
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
 >>> _ = path.write_text("a;b\\n1,5;2\\n3;4,25\\n", encoding="utf-8")
@@ -25,7 +31,11 @@ import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["read_table", "SUFFIXES"]
+__all__ = ["read_table", "SUFFIXES", "VALUE_LABELS", "USER_MISSING"]
+
+#: ``DataFrame.attrs`` keys of what an SPSS file declares: item -> {code: label}, and
+#: item -> (the user-missing codes as text, how many answers they turned into NaN)
+VALUE_LABELS, USER_MISSING = "value_labels", "user_missing"
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".sav")
 _SEPARATORS = ",;\t|"
@@ -116,10 +126,40 @@ def _read_binary(file: Path, suffix: str, sheet: Any) -> pd.DataFrame:
             return pd.read_parquet(file)
         if suffix == ".xlsx":
             return pd.read_excel(file, sheet_name=sheet)
-        return pd.read_spss(file)
+        return _read_sav(file)
     except ImportError:
         raise DataError(f"reading {suffix} files needs {extra[0]}: pip install "
                         f"'satmodel[{extra[1]}]'") from None
     except Exception as err:  # noqa: BLE001 - every reader failure becomes one message
         raise DataError(f"data file {file.name!r} is not a readable {suffix} file "
                         f"({type(err).__name__}: {str(err)[:200]})") from None
+
+
+def _read_sav(file: Path) -> pd.DataFrame:
+    """Codes of an SPSS file, its user-missing values as NaN, labels kept in ``attrs``."""
+    import pyreadstat
+
+    df, meta = pyreadstat.read_sav(str(file), apply_value_formats=False, user_missing=True)
+    declared: dict[str, tuple[str, int]] = {}
+    for col, ranges in (meta.missing_ranges or {}).items():
+        if col not in df.columns or not ranges:
+            continue
+        values = df[col]
+        hit = pd.Series(False, index=df.index)
+        texts = []
+        for r in ranges:
+            lo, hi = r["lo"], r["hi"]
+            if isinstance(lo, str) or lo == hi:
+                hit |= values.eq(lo)
+                texts.append(f"{lo:g}" if isinstance(lo, float) else str(lo))
+            else:
+                hit |= values.between(lo, hi)
+                texts.append(f"{lo:g} to {hi:g}")
+        declared[str(col)] = (", ".join(texts), int(hit.sum()))
+        if hit.any():
+            df[col] = values.mask(hit)
+    labels = {str(col): {code: str(text) for code, text in codes.items()}
+              for col, codes in (meta.variable_value_labels or {}).items()}
+    df.attrs[VALUE_LABELS] = labels
+    df.attrs[USER_MISSING] = declared
+    return df

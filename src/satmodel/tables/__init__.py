@@ -10,7 +10,7 @@ adds a table: what a bootstrap can see is this list.
 ['paths', 'outer', 'effects', 'r2', 'quality']
 """
 
-from .base import Context, TableDef, effect_pairs, nullable, square
+from .base import Context, TableDef, copy_table, effect_pairs, nullable, square
 from .core import EFFECTS, OUTER, PATHS, QUALITY, R2
 from .criteria import F2, F2_REESTIMATED, GOF, INFORMATION_CRITERIA
 from .index import INDEX
@@ -39,4 +39,5 @@ TABLES: dict[str, TableDef] = {
 #: seminr's f² (one refit per path).
 NOT_BY_DEFAULT = ("fit", "f2_reestimated")
 
-__all__ = ["TABLES", "NOT_BY_DEFAULT", "Context", "TableDef", "effect_pairs", "nullable", "square"]
+__all__ = ["TABLES", "NOT_BY_DEFAULT", "Context", "TableDef", "copy_table", "effect_pairs",
+           "nullable", "square"]

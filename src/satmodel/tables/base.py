@@ -18,8 +18,10 @@ Example
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,7 @@ from ..engine.pls import Estimate
 from ..engine.refit import Refit, Refitted
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
+from ..survey.adapters import copy_on_write
 
 
 @dataclass(frozen=True)
@@ -71,26 +74,73 @@ class TableDef:
         return np.asarray(self.columns[column](ctx), dtype=float)
 
     def frame(self, ctx: Context) -> pd.DataFrame:
-        df = self.keys(ctx.spec).reset_index(drop=True)
+        data = dict(key_columns(self.keys, ctx.spec))
         for col in self.columns:
-            df[col] = np.array(self.values(ctx, col))  # a copy: tables never alias the fit
-        return nullable(df, *self.nullable)
+            values = np.array(self.values(ctx, col))  # a copy: tables never alias the fit
+            data[col] = na_floats(values) if col in self.nullable else values
+        return pd.DataFrame(data, copy=True)
+
+
+# key columns per (key function, spec): a spec is frozen, so its keys never change; held
+# while the spec lives (a service refitting one spec builds them once)
+_KEYS: dict[tuple[int, int], tuple[weakref.ref, dict[str, Any]]] = {}
+_KEYS_HELD = 1024
+
+
+def key_columns(keys: KeyFn, spec: ModelSpec) -> dict[str, Any]:
+    """The key columns of a table (``keys(spec)``) as a dict of arrays, built once per spec.
+
+    >>> import satmodel as sm
+    >>> list(key_columns(path_keys, sm.templates.ecsi()))
+    ['source', 'target']
+    """
+    tag = (id(keys), id(spec))
+    held = _KEYS.get(tag)
+    if held is not None and held[0]() is spec:
+        return held[1]
+    df = keys(spec)
+    cols = {c: df[c].array for c in df.columns}
+    try:
+        ref = weakref.ref(spec)
+    except TypeError:  # pragma: no cover - a spec type without weak references
+        return cols
+    if len(_KEYS) >= _KEYS_HELD:
+        _KEYS.clear()
+    _KEYS[tag] = (ref, cols)
+    return cols
+
+
+def copy_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a kept table that its caller may edit: shallow under pandas' copy-on-write
+    (an edit copies then), deep otherwise."""
+    return df.copy(deep=not copy_on_write())
+
+
+def na_floats(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A Float64 column where NaN (not defined) is ``<NA>``."""
+    values = np.asarray(values, dtype=float)
+    return pd.arrays.FloatingArray(values.copy(), np.isnan(values))
 
 
 def nullable(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Columns as Float64 where NaN means "not defined" and shows as ``<NA>``."""
     if not columns:
         return df
-    df = df.astype({c: "Float64" for c in columns})
+    df = df.copy()
     for c in columns:
-        df[c] = df[c].mask(df[c].isna(), pd.NA)
+        col = df[c]
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiu":
+            df[c] = na_floats(col.to_numpy(dtype=float))
+        else:
+            df[c] = col.astype("Float64").mask(col.isna(), pd.NA)
     return df
 
 
 def square(values: np.ndarray, names: list[str]) -> pd.DataFrame:
     """A construct x construct Float64 frame; NaN (not defined) becomes ``<NA>``."""
-    df = pd.DataFrame(np.asarray(values, dtype=float), index=names, columns=names).astype("Float64")
-    return df.mask(df.isna(), pd.NA)
+    values = np.asarray(values, dtype=float)
+    return pd.DataFrame({name: na_floats(values[:, j]) for j, name in enumerate(names)},
+                        index=list(names))
 
 
 # ------------------------------------------------------------------ keys

@@ -50,14 +50,24 @@ __all__ = ["htmt_matrix", "fornell_larcker_matrix", "indicator_vif", "inner_vif"
 
 
 def _off_diagonal_block_means(values: np.ndarray, lay: Layout) -> np.ndarray:
-    """Mean of ``values`` over item pairs (k != l) for every pair of blocks: (..., J, J)."""
+    """Mean of ``values`` over item pairs (k != l) for every pair of blocks: (..., J, J).
+
+    Batched as two GEMMs over all matrices at once (M' V M, then minus the k = l terms),
+    not a loop of small products and no masked (..., p, p) copy.
+    """
     M = lay.membership.astype(float)
-    p = M.shape[0]
+    p, J = M.shape
+    V = np.asarray(values, dtype=float)
+    lead = V.shape[:-2]
+    Y = (np.ascontiguousarray(V).reshape(-1, p) @ M).reshape(-1, p, J)  # V_b M
+    num = (np.ascontiguousarray(Y.transpose(0, 2, 1)).reshape(-1, p) @ M).reshape(-1, J, J)
+    num = num.transpose(0, 2, 1)  # (V_b M)' M transposed: M' V_b M
+    idx = np.arange(J)
+    num[:, idx, idx] -= np.diagonal(V.reshape(-1, p, p), axis1=-2, axis2=-1) @ M
     off = 1.0 - np.eye(p)
-    num = M.T @ (values * off) @ M
     den = M.T @ off @ M
     with np.errstate(divide="ignore", invalid="ignore"):
-        return num / den
+        return (num / den).reshape(lead + (J, J))
 
 
 def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False) -> np.ndarray:
@@ -89,8 +99,7 @@ def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False) -> np
     A = np.abs(np.asarray(S, dtype=float))
     if geometric:  # a zero correlation makes that block pair's geometric mean 0; a batched
         zero = A <= 1e-12  # product leaves an exact 0 at rounding level (+-1e-17): zero too
-        with np.errstate(divide="ignore"):
-            logs = np.where(zero, 0.0, np.log(np.where(zero, 1.0, A)))
+        logs = np.log(A, out=np.zeros_like(A), where=~zero)  # 0 where zero (set below)
         avg = np.exp(_off_diagonal_block_means(logs, layout))
         avg = np.where(_off_diagonal_block_means(zero.astype(float), layout) > 0, 0.0, avg)
     else:
