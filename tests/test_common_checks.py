@@ -57,13 +57,20 @@ BAD: dict[str, list] = {
     "stds": ["nope", [0.0] * P, [-1.0] * P],
     "estimator": CHOICE + ["MLR"],
     "standardize": CHOICE, "min_rows": [-1, 2.5, True, "5"],
+    "correlation": CHOICE,  # fit_pls(correlation=) (ordinal items)
+    "hoc": ["nope", 1], "interaction": ["nope", 1],  # None (the default) is valid
+    "interaction_scale": CHOICE, "hoc_convention": CHOICE,
+    # fit_cbsem conventions ('n-1' and robust SEs are refused under the default ML)
+    "cov_divisor": CHOICE + ["n-1"], "se": ["nope", 1, "robust"],
+    "unscaled_test": FLAG, "srmr_means": FLAG, "outcome_covariances": FLAG,
+    "first_marker": FLAG,
     # permutation_test / bootstrap / fit_test / predict
     "group": ["nope", [1, 2], None],
     "n": [0, -1, 2.5, True, "10", None, NAN],
     "seed": [-1, 2.5, "1", True, NAN, {"a": 1}],
     "table": ["nope", 5, None, ["paths"]],
     "column": ["nope", 5, 0],
-    "ci": CHOICE + ["studentized"], "method": CHOICE,
+    "ci": CHOICE, "method": CHOICE, "n_inner": [0, 1, 2.5, True, "200"],
     "level": [0, 1, 1.5, -0.5, NAN, True, "0.9", None],
     "signs": CHOICE, "inadmissible": CHOICE, "alternative": CHOICE, "approach": CHOICE,
     "log": CHOICE, "model": CHOICE, "fit_metric": CHOICE,
@@ -92,6 +99,7 @@ BAD: dict[str, list] = {
 #: where a verb's option takes other values than the same name elsewhere
 BAD_FOR: dict[tuple[str, str], list] = {
     ("fit_cbsem", "missing"): CHOICE + ["pairwise", "mean"],  # "fiml" is CB-SEM's
+    ("cb.bootstrap", "ci"): CHOICE + ["studentized", "bca"],  # PLS offers both, CB-SEM neither
 }
 
 

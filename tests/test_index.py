@@ -174,7 +174,7 @@ def test_ipma_plot(mobi_res):
     import matplotlib
     matplotlib.use("Agg")
     ax = mobi_res.ipma("Loyalty").plot()
-    assert ax.get_title() == "IPMA: Loyalty"
+    assert ax.get_title() == "IPMA: Customer loyalty"  # the spec's label, not the code (issue 13)
     ax = mobi_res.ipma("Loyalty").plot(level="indicator", chinese=True)
     assert len(ax.collections) == 1
 

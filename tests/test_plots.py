@@ -108,7 +108,9 @@ def test_ipma_plot_is_readable(level, mobi, tmp_path):
     table = m.constructs if level == "construct" else m.indicators
     shown = {t.get_text() for t in ax.texts}
     names = table["construct" if level == "construct" else "indicator"]
-    assert set(names) <= shown
+    labels = {c.name: c.label for c in mobi.spec.constructs if c.label} \
+        if level == "construct" else {}
+    assert {labels.get(n, n) for n in names} <= shown
     assert "Customer loyalty" in ax.get_xlabel()
     # the quadrant captions sit off the points
     points = ax.transData.transform(table[["importance", "performance"]].to_numpy(float))
@@ -122,6 +124,18 @@ def test_ipma_plot_uses_spec_labels_when_given(ecsi):
     m = ecsi.ipma("LOY")
     ax = m.plot(ax=Figure(), labels={c.name: c.label for c in ecsi.spec.constructs})
     assert {"Image", "Satisfaction"} <= {t.get_text() for t in ax.texts}
+
+
+def test_ipma_plot_shows_spec_labels_by_default(mobi, tmp_path):
+    """res.ipma(...).plot() with no labels= shows the constructs' labels, not their codes."""
+    m = mobi.ipma("Loyalty")
+    assert m.labels == {c.name: c.label for c in mobi.spec.constructs if c.label}
+    ax = m.plot(ax=Figure())
+    shown = {t.get_text() for t in ax.texts}
+    assert {m.labels[c] for c in m.constructs["construct"]} <= shown
+    assert not set(m.constructs["construct"]) & shown
+    assert "Customer loyalty" in ax.get_xlabel()
+    _readable(ax, tmp_path / "ipma-default-labels.png")
 
 
 def test_ipma_chinese_captions(mobi, monkeypatch):

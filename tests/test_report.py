@@ -210,3 +210,60 @@ def test_report_without_matplotlib_says_so(boot, monkeypatch):
                         lambda name, *a: None if name == "matplotlib" else real(name, *a))
     page = sm.to_html(boot)
     assert "data:image/png" not in page and "matplotlib is not installed" in page
+
+
+# ------------------------------------------- numbers as shown (issue 11 part 11, issue 13)
+def _row_cells(page, caption, key):
+    """Cells (class, text) of the row whose first cell is ``key`` in the table after
+    ``caption``."""
+    import re
+
+    table = page.split(f"<h3>{caption}</h3>")[1].split("</table>")[0]
+    for row in table.split("<tr>")[1:]:
+        cells = re.findall(r'<td class="([^"]*)" >([^<]*)</td>', row)
+        if cells and key in [t for _, t in cells[:2]]:
+            return cells
+    raise AssertionError(f"{key} not in {caption}")
+
+
+def test_threshold_flag_and_shown_number_agree(data, tmp_path):
+    """LOY4's loading 0.7079669 is below 0.708 (flagged): shown as 0.70797, never 0.708,
+    in the HTML report and the workbook; LOY1 keeps 3 decimals."""
+    from openpyxl import load_workbook
+
+    res = sm.fit_pls(sm.templates.ecsi(), data)
+    page = sm.to_html(res, figures=False)
+    cells = _row_cells(page, "Outer model: weights and loadings", "LOY4")
+    loading = cells[-1]
+    assert loading[1] == "0.70797" and "warn" in loading[0]
+    assert _row_cells(page, "Outer model: weights and loadings", "LOY1")[-1][1] == "0.890"
+    flagged = _row_cells(page, "Values outside their usual thresholds (look at them, not a "
+                               "verdict on the model)", "LOY: LOY4")
+    assert "0.70797" in [t for _, t in flagged]
+    wb = load_workbook(sm.to_excel(res, tmp_path / "t.xlsx"))
+    outer = wb["outer"]
+    head = [c.value for c in outer[1]]
+    row = next(r for r in range(2, outer.max_row + 1)
+               if outer.cell(row=r, column=head.index("indicator") + 1).value == "LOY4")
+    cell = outer.cell(row=row, column=head.index("loading") + 1)
+    assert cell.number_format == "0.00000" and cell.fill.fgColor.rgb.endswith("FDE8C8")
+    other = outer.cell(row=row - 1, column=head.index("loading") + 1)  # LOY3, 0.882
+    assert other.number_format == "0.000"
+
+
+def test_counts_show_as_integers(data, cbsem, tmp_path):
+    """Model-fit df (and other counts) print as 309, not 309.00, in HTML and Excel."""
+    from openpyxl import load_workbook
+
+    res = sm.fit_pls(sm.templates.ecsi(), data)
+    page = sm.to_html(res, figures=False)
+    assert [t for _, t in _row_cells(page, "Model fit (d_G in log10)", "df")] == \
+        ["df", "309", "314"]
+    assert [t for _, t in _row_cells(sm.to_html(cbsem, figures=False), "Global fit", "df")][:2] \
+        == ["df", "314"]
+    fit = load_workbook(sm.to_excel(res, tmp_path / "c.xlsx"))["fit"]
+    formats = {(r[0].value, r[1].value): (r[2].value, r[2].number_format)
+               for r in fit.iter_rows(min_row=2)}
+    assert formats[("saturated", "df")] == (309, "0")
+    assert formats[("saturated", "srmr")][1] == "0.000"
+    assert formats[("saturated", "chi2")][1] == "#,##0.0"  # large values: one decimal

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 
 import satmodel as sm
@@ -71,3 +72,58 @@ def test_fits_100_columns_and_no_na_marks(which, boot):
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "<NA>" not in text and "&lt;NA&gt;" not in res._repr_html_()
     assert "What to look at next" in text
+
+
+# ------------------------------------------------- numbers as shown (issue 11 part 11, 13)
+def _line(text, *words):
+    return next(line for line in text.splitlines() if all(w in line.split() for w in words))
+
+
+def test_value_within_rounding_of_its_threshold_shows_its_side(plain):
+    """LOY4's loading is 0.7079669 (below the 0.708 of Hair et al.): it is flagged, so it
+    must not print as 0.7080 (4 decimals would round it onto the threshold)."""
+    exact = float(plain.outer.set_index("indicator").loc["LOY4", "loading"])
+    assert 0.70795 < exact < 0.708  # the case: within rounding of the cut point
+    text = plain.summary()
+    assert "0.70797" in _line(_section(text, "Outer model"), "LOY4")
+    flagged = _section(text, "Assessment: values outside their usual thresholds")
+    assert "0.70797" in _line(flagged, "LOY:", "LOY4") and "0.7080" not in flagged
+    assert "0.7080" not in text
+    # others keep 4 decimals: 0.8896 for LOY1 (far from any cut point)
+    assert _line(_section(text, "Outer model"), "LOY1").split()[-1] == "0.8896"
+    assert "0.70797" in plain._repr_html_()
+
+
+def test_counts_print_as_integers_and_na_never_shows():
+    import numpy as np
+    import pandas as pd
+
+    from satmodel.results.display import summary_frame
+    from satmodel.results.summary import _text_table
+
+    fit = pd.DataFrame({"model": ["saturated"] * 2, "measure": ["df", "srmr"],
+                        "value": pd.array([309.0, 0.0787], dtype="Float64")})
+    assert summary_frame(fit)["value"].tolist() == ["309", "0.0787"]
+    odd = pd.DataFrame({"label": pd.Series(["x", pd.NA], dtype=object),
+                        "text": pd.array(["y", None], dtype="string"),
+                        "flag": pd.array([True, None], dtype="boolean"),
+                        "n": pd.array([12, None], dtype="Int64"), "v": [0.5, np.nan]})
+    text = _text_table(odd)
+    assert "<NA>" not in text and "nan" not in text.lower()
+    assert text.splitlines()[1].split() == ["x", "y", "yes", "12", "0.5000"]
+    assert text.splitlines()[2].split() == ["-"] * 5
+
+
+def test_compact_html_repr_for_every_result_type(plain, boot):
+    """_repr_html_: header and first table open, the others folded; never the full dump."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cb = sm.fit_cbsem(sm.templates.ecsi(), DF)
+        grouped = sm.fit_pls(sm.templates.ecsi(), DF.assign(g=np.arange(len(DF)) % 2), by="g")
+        micom = sm.micom(sm.templates.ecsi(), DF, DF["gender"], n=30, seed=1)
+    for res in (plain, boot, cb, grouped, micom):
+        page = res._repr_html_()
+        assert page.count("<details>") >= 2 and page.count("<table") >= 2
+        assert len(page) < 60_000, type(res).__name__
+        assert "&lt;NA&gt;" not in page and "<NA>" not in page
+    assert len(repr(micom)) < 200 and "invariance" in repr(micom)

@@ -33,3 +33,10 @@ def test_html_in_names_and_labels_is_escaped():
     page = sm.fit_pls(spec, DF)._repr_html_()
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_ipma_target_name_is_escaped_in_the_notebook_view():
+    # '<' and '>' are refused in names; '&' is allowed and must reach the page escaped.
+    spec = sm.ModelSpec.model_validate_json(SPEC.model_dump_json().replace('"LOY"', '"L&Y"'))
+    page = sm.fit_pls(spec, DF).ipma("L&Y")._repr_html_()
+    assert "<b>L&Y</b>" not in page and "<b>L&amp;Y</b>" in page

@@ -13,6 +13,8 @@ True
 from __future__ import annotations
 
 from . import datasets, index, templates
+from .assess.cvpat import cvpat
+from .assess.endogeneity import endogeneity
 from .diagnostics import Diagnostic
 from .engine import PLSOptions
 from .errors import (
@@ -53,4 +55,5 @@ __all__ = [
     "fit_pls_moments", "compare_groups", "micom", "MICOMResult", "index", "ipma",
     "permutation_test", "plot_bootstrap", "plot_index", "plot_paths", "roll_up", "sample_size", "screening", "templates",
     "to_dot", "to_excel", "to_html",
+    "cvpat", "endogeneity",
 ]

@@ -35,6 +35,8 @@ The worked example of docs/methods.md §6.4:
 
 from __future__ import annotations
 
+import html
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,7 +116,7 @@ class IPMA:
         return f"<IPMA target={self.target!r}>\n{self.constructs.to_string(index=False)}"
 
     def _repr_html_(self) -> str:
-        return f"<p>IPMA, target <b>{self.target}</b></p>" + self.constructs.to_html(index=False)
+        return f"<p>IPMA, target <b>{html.escape(str(self.target))}</b></p>" + self.constructs.to_html(index=False)
 
     def plot(self, level: str = "construct", ax: Any = None, chinese: bool = False,
              labels: Any = None):

@@ -313,13 +313,16 @@ def ipma(res, target: str, *, cut: Any = "mean", fit_metric: str = "standardized
     Importance = unstandardized total effect on 0-100 scores (:meth:`impacts` with
     per_points=1), performance = the driver's index; item level via the
     rescaled-metric weights. ``cut="mean"`` splits at the drivers' mean importance
-    and performance, or give ``(importance, performance)``.
+    and performance, or give ``(importance, performance)``. The map's ``labels`` are the
+    spec's construct labels, so its plot shows them (a construct without one: its name).
 
     >>> import satmodel as sm
     >>> res = sm.fit_pls(sm.templates.ecsi_mobile(), sm.datasets.load("ecsi_mobi"))
     >>> m = res.ipma("Loyalty")
     >>> list(m.constructs.columns)[:4]
     ['construct', 'importance', 'performance', 'quadrant']
+    >>> m.labels["Satisfaction"]
+    'Customer satisfaction'
     """
     _check("ipma", res, fit_metric, scale, target=target, allow_negative=allow_negative)
     if target is None:
@@ -346,4 +349,6 @@ def ipma(res, target: str, *, cut: Any = "mean", fit_metric: str = "standardized
         "importance": w["weight_rescaled"].to_numpy() * w["construct"].map(importance).to_numpy(),
         "performance": w["performance"].to_numpy()})
     items = classify(items.reset_index(drop=True), "mean")
-    return IPMA(target=target, constructs=cons, indicators=items, cut=cons.attrs["cut"])
+    labels = {c.name: c.label for c in res.spec.constructs if c.label}  # plot shows labels
+    return IPMA(target=target, constructs=cons, indicators=items, cut=cons.attrs["cut"],
+                labels=labels)

@@ -147,13 +147,29 @@ def chunk_size(bytes_per_draw: int, requested: int | None = None) -> int:
     return max(1, min(MAX_CHUNK, MEMORY_BUDGET // max(int(bytes_per_draw), 1)))
 
 
-def progress_bar(total: int, enabled: bool | None, desc: str) -> Any:
-    """A tqdm bar, by default only when stderr is a terminal."""
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
-        return None
-    from tqdm.auto import tqdm
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (IPython's ZMQInteractiveShell); never imports IPython."""
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
-    return tqdm(total=total, desc=desc, unit="draw")
+
+def progress_bar(total: int, enabled: bool | None, desc: str) -> Any:
+    """A tqdm bar, or None. By default (``enabled=None``) shown in a Jupyter notebook and
+    when stderr is a terminal; silent in scripts and services (stderr not a terminal)
+    unless ``enabled=True``. In a notebook: a widget when ipywidgets is installed, else
+    tqdm's text bar on stderr (never tqdm.auto's 'IProgress not found' warning)."""
+    notebook = _in_notebook()
+    if enabled is False or (enabled is None and not notebook and not sys.stderr.isatty()):
+        return None
+    if notebook:
+        from tqdm import notebook as tqdm_notebook
+
+        if tqdm_notebook.IProgress is not None:  # ipywidgets importable
+            return tqdm_notebook.tqdm(total=total, desc=desc, unit="draw")
+    from tqdm.std import tqdm
+
+    return tqdm(total=total, desc=desc, unit="draw", file=sys.stderr)
 
 
 def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,

@@ -41,6 +41,7 @@ class Table:
     flags: pd.DataFrame | None = None
     note: str = ""
     index: bool = False  # show the row labels (square matrices)
+    rule: str = ""  # the rule of thumb behind the flags (:func:`satmodel.report.marks.flags`)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def table(caption: str, frame: pd.DataFrame, *, rule: str = "", note: str = "",
     flags = marks.flags(rule, frame) if rule else None
     if flags is not None and not flags.to_numpy().any():
         flags = None
-    return Table(caption, frame, flags, note, index)
+    return Table(caption, frame, flags, note, index, rule)
 
 
 def shown(df: pd.DataFrame, values: Sequence[str],

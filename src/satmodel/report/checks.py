@@ -21,16 +21,17 @@ from typing import Any
 import pandas as pd
 
 from ..assess.rules import DEFAULTS
+from ..results.display import FIT_CUTS
 
 __all__ = ["checks", "summary", "FIT_RULES"]
 
 _HAIR = "Hair et al. (2019, 2021)"
 #: CB-SEM fit index -> (direction, threshold, source)
-FIT_RULES = {
-    "cfi": (">=", 0.95, "Hu & Bentler (1999)"),
-    "tli": (">=", 0.95, "Hu & Bentler (1999)"),
-    "rmsea": ("<=", 0.06, "Hu & Bentler (1999)"),
-    "srmr": ("<=", 0.08, "Hu & Bentler (1999)"),
+FIT_RULES = {  # cut points from satmodel.results.display (one definition for the display)
+    "cfi": (">=", FIT_CUTS["cfi"], "Hu & Bentler (1999)"),
+    "tli": (">=", FIT_CUTS["tli"], "Hu & Bentler (1999)"),
+    "rmsea": ("<=", FIT_CUTS["rmsea"], "Hu & Bentler (1999)"),
+    "srmr": ("<=", FIT_CUTS["srmr"], "Hu & Bentler (1999)"),
 }
 
 

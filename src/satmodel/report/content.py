@@ -21,10 +21,11 @@ import pandas as pd
 
 from ..diagnostics import collecting, quiet
 from ..results.record import package_version
+from ..survey.readers import USER_MISSING, VALUE_LABELS
 from . import checks, marks, models, plots
 from .blocks import Content, Figure, Section, table
 
-__all__ = ["build", "facts", "versions", "SECTION_IDS"]
+__all__ = ["build", "facts", "file_tables", "versions", "SECTION_IDS"]
 
 SECTION_IDS = ("model", "measurement", "discriminant", "structural", "effects", "fit", "index",
                "diagnostics")
@@ -54,8 +55,9 @@ def _kind(res: Any) -> str:
         f", {o.scheme} weighting scheme"
 
 
-def facts(res: Any, alpha: float | None) -> list[tuple[str, str]]:
-    """(setting, value) pairs: model, estimator, n, data options, bootstrap, level."""
+def facts(res: Any, alpha: float | None, data: Any = None) -> list[tuple[str, str]]:
+    """(setting, value) pairs: model, estimator, n, data options, bootstrap, level (and
+    the user-missing codes ``data``'s file declared, see :func:`file_tables`)."""
     so = res.survey_options
     grouped = hasattr(res, "by")
     facts = [("Model", res.spec.name + (f" ({res.spec.label})" if res.spec.label else "")),
@@ -71,11 +73,13 @@ def facts(res: Any, alpha: float | None) -> list[tuple[str, str]]:
                       + ("" if grouped else f"; {'converged' if res.converged else 'NOT converged'}"
                                             f" after {res.n_iter} iterations")))
     missing = getattr(res, "missing", None) or so.missing
+    codes = ", ".join(f"{v:g}" for v in so.na_values) if isinstance(so.na_values, tuple) \
+        and so.na_values else (str(so.na_values) if so.na_values else "none")
+    if "declared_missing" in file_tables(res, data):
+        codes += "; and the user-missing codes the data file declares (see Model and data)"
     facts += [("Missing answers", "refused (missing='error'): the data had none"
                if missing == "error" else f"{missing} (missing={missing!r})"),
-              ("Codes read as missing", ", ".join(f"{v:g}" for v in so.na_values)
-               if isinstance(so.na_values, tuple) and so.na_values else
-               (str(so.na_values) if so.na_values else "none")),
+              ("Codes read as missing", codes),
               ("Reverse-coded items", ", ".join(so.reverse) or "none"),
               ("Sampling weights", so.weights if isinstance(so.weights, str) else
                ("given as an array" if so.weights is not None else "none (equal weights)"))]
@@ -93,7 +97,38 @@ def facts(res: Any, alpha: float | None) -> list[tuple[str, str]]:
     return facts
 
 
-def _model_section(res: Any) -> Section:
+def file_tables(res: Any, data: Any) -> dict[str, pd.DataFrame]:
+    """What the data file declares for the model's items (SPSS, kept in ``data.attrs`` by
+    :func:`satmodel.survey.readers.read_table`): ``value_labels`` (indicator, code,
+    label) and ``declared_missing`` (indicator, codes, answers read as missing)."""
+    attrs = getattr(data, "attrs", None) or {}
+    items = list(res.indicators)
+    out = {}
+    labels = attrs.get(VALUE_LABELS) or {}
+    rows = [(item, code, text) for item in items
+            for code, text in (labels.get(item) or {}).items()]
+    if rows:
+        out["value_labels"] = pd.DataFrame(rows, columns=["indicator", "code", "label"])
+    declared = attrs.get(USER_MISSING) or {}
+    rows = [(item, *declared[item]) for item in items if item in declared]
+    if rows:
+        out["declared_missing"] = pd.DataFrame(rows, columns=["indicator", "codes", "answers"])
+    return out
+
+
+def _file_sections(res: Any, data: Any) -> list[Any]:
+    found = file_tables(res, data)
+    blocks = []
+    if "value_labels" in found:
+        blocks.append(table("Value labels (from the data file)", found["value_labels"]))
+    if "declared_missing" in found:
+        blocks.append(table("Missing-value codes declared in the data file (read as missing)",
+                            found["declared_missing"],
+                            note="answers: how many answers in the file carried these codes"))
+    return blocks
+
+
+def _model_section(res: Any, data: Any = None) -> Section:
     rows = []
     for c in res.spec.constructs:
         scales = {(i.scale_min, i.scale_max) for i in c.indicators}
@@ -109,6 +144,7 @@ def _model_section(res: Any) -> Section:
             blocks.append(table("Items with missing answers", some.reset_index(drop=True)))
         else:
             text.append("No item has missing answers.")
+    blocks += _file_sections(res, data)
     items = [(i.name, c.name, i.wording) for c in res.spec.constructs for i in c.indicators
              if i.wording]
     if items:
@@ -134,8 +170,8 @@ def _diagnostics_section(res: Any, found: list) -> Section:
     return Section("diagnostics", "Diagnostics", text, blocks)
 
 
-def _grouped_sections(res: Any, figures: bool) -> list[Section]:
-    sections = [_model_section(res)]
+def _grouped_sections(res: Any, figures: bool, data: Any) -> list[Section]:
+    sections = [_model_section(res, data)]
     blocks: list[Any] = [table(title, df) for title, df in res._summary_sections()]
     if figures:
         target = models.outcomes(res)[-1] if models.outcomes(res) else res.constructs[-1]
@@ -146,7 +182,7 @@ def _grouped_sections(res: Any, figures: bool) -> list[Section]:
 
 
 def build(res: Any, *, level: float | None = None, ipma: Any = None, items: bool = False,
-          figures: bool = True) -> Content:
+          figures: bool = True, data: Any = None) -> Content:
     """The content of a report of ``res`` (see the module docstring).
 
     Parameters
@@ -160,6 +196,10 @@ def build(res: Any, *, level: float | None = None, ipma: Any = None, items: bool
         Draw the items in the path diagram.
     figures : bool
         Include the figures (needs matplotlib).
+    data : DataFrame, optional
+        The table ``res`` was fitted on, as read by
+        :func:`satmodel.survey.readers.read_table`: the value labels and user-missing
+        codes an SPSS file declares for the model's items are listed under "Model and data".
     """
     import importlib.util
 
@@ -172,14 +212,14 @@ def build(res: Any, *, level: float | None = None, ipma: Any = None, items: bool
     alpha = marks.alpha_of(res, level)
     with collecting() as found, quiet():
         if hasattr(res, "by"):
-            sections = _grouped_sections(res, figures)
+            sections = _grouped_sections(res, figures, data)
         else:
-            sections = [_model_section(res)] + models.sections(
+            sections = [_model_section(res, data)] + models.sections(
                 res, alpha, checks.checks(res), ipma=ipma, items=items, figures=figures)
     sections.append(_diagnostics_section(res, found))
     title = res.spec.label or res.spec.name
     subtitle = f"{_kind(res)}; satmodel {package_version()}"
-    shown = facts(res, alpha) + ([("Figures", "not drawn: matplotlib is not installed "
+    shown = facts(res, alpha, data) + ([("Figures", "not drawn: matplotlib is not installed "
                                    "(pip install 'satmodel[report]')")] if no_plots else [])
     return Content(title, subtitle, shown, sections, alpha, versions())
 

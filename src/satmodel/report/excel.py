@@ -2,7 +2,9 @@
 bootstrap, versions, diagnostics), then one formatted sheet per table with the table's
 values (16 significant digits; formats only change how they look): bold header, frozen
 header and key columns, widths to fit, number formats (p-values as <0.001), values
-outside their rule of thumb highlighted, p-values below the significance level bold.
+outside their rule of thumb highlighted, p-values below the significance level bold; counts (df, n) as integers and a
+value within rounding of its threshold with the digits that show its side
+(:mod:`satmodel.results.display`).
 
 Needs openpyxl (``pip install 'satmodel[report]'``). Text that Excel would read as a
 formula (``=...``) is stored as text.
@@ -27,6 +29,7 @@ import pandas as pd
 
 from ..errors import OptionError, SatModelError
 from ..diagnostics import collecting, quiet
+from ..results import display
 from . import checks, content, marks
 from .blocks import KEYS
 
@@ -77,16 +80,33 @@ def _format(column: str, values: pd.Series) -> str | None:
     if pd.api.types.is_integer_dtype(values):
         return "0"
     if pd.api.types.is_numeric_dtype(values):
-        big = pd.to_numeric(values, errors="coerce").abs().max()
-        return "#,##0.0" if pd.notna(big) and big >= 1000 else "0.000"
+        return "0.000"  # per cell: "#,##0.0" from 1000 (see _cell_format)
     return None
 
 
-def _write(ws: Any, frame: pd.DataFrame, flags: pd.DataFrame | None, alpha: float | None) -> None:
+def _cell_format(fmt: str | None, value: Any, cuts: tuple, count: bool) -> str | None:
+    """The column's format, or for this cell: a count as an integer, and more decimals
+    where "0.000" would round the value onto or across a cut point
+    (:mod:`satmodel.results.display`)."""
+    if fmt is None or fmt.startswith("[<") or not isinstance(value, (int, float)):
+        return fmt
+    if count and float(value).is_integer():
+        return "0"
+    if fmt == "0.000" and isinstance(value, float) and abs(value) >= 1000:
+        return "#,##0.0"
+    if fmt == "0.000" and isinstance(value, float):
+        d = display.decimals(value, 3, cuts)
+        return "0." + "0" * d if d > 3 else fmt
+    return fmt
+
+
+def _write(ws: Any, frame: pd.DataFrame, flags: pd.DataFrame | None, alpha: float | None,
+           matrix: float | None = None) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     frame = frame.reset_index(drop=True)
+    cuts, counts = display.cut_points(frame, matrix), display.count_cells(frame)
     head_fill, warn_fill = PatternFill("solid", fgColor=_HEAD), PatternFill("solid", fgColor=_WARN)
     line = Border(bottom=Side(style="thin", color="8EA0B5"))
     for j, col in enumerate(frame.columns, start=1):
@@ -101,7 +121,8 @@ def _write(ws: Any, frame: pd.DataFrame, flags: pd.DataFrame | None, alpha: floa
             if isinstance(c.value, str) and c.value.startswith("="):
                 c.data_type = "s"  # text, never a formula
             if fmt and isinstance(c.value, (int, float)):
-                c.number_format = fmt
+                c.number_format = _cell_format(fmt, c.value, cuts[str(col)][i - 2],
+                                               counts[str(col)][i - 2])
                 if is_p and alpha is not None and c.value < alpha:
                     c.font = Font(bold=True)
             if flags is not None and bool(flags.iloc[i - 2, j - 1]):
@@ -120,11 +141,11 @@ def _write(ws: Any, frame: pd.DataFrame, flags: pd.DataFrame | None, alpha: floa
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
 
 
-def _settings(ws: Any, res: Any, alpha: float | None) -> None:
+def _settings(ws: Any, res: Any, alpha: float | None, data: Any = None) -> None:
     from openpyxl.styles import Font
 
     rows: list[tuple] = [("satmodel result", res.spec.label or res.spec.name), ("", "")]
-    rows += content.facts(res, alpha) + [("", ""), ("versions", "")]
+    rows += content.facts(res, alpha, data) + [("", ""), ("versions", "")]
     rows += list(content.versions().items()) + [("", ""), ("diagnostics", "")]
     for r, (k, v) in enumerate(rows, start=1):
         a, b = ws.cell(row=r, column=1, value=k), ws.cell(row=r, column=2, value=_cell(v))
@@ -148,7 +169,8 @@ def _settings(ws: Any, res: Any, alpha: float | None) -> None:
     ws.column_dimensions["B"].width = 90
 
 
-def to_excel(res: Any, path: str | Path, *, level: float | None = None) -> Path:
+def to_excel(res: Any, path: str | Path, *, level: float | None = None,
+             data: Any = None) -> Path:
     """Write the workbook of a result (PLS, CB-SEM or grouped); returns the path.
 
     Parameters
@@ -158,6 +180,10 @@ def to_excel(res: Any, path: str | Path, *, level: float | None = None) -> Path:
         The ``.xlsx`` file to write.
     level : float, optional
         Significance level for bold p-values (default: the bootstrap's level, 0.95).
+    data : DataFrame, optional
+        The data read from an SPSS file (:func:`satmodel.survey.readers.read_table`):
+        sheets ``value_labels`` and ``declared_missing`` list what it declares for the
+        model's items.
 
     Every sheet after ``settings`` reads back with ``pd.read_excel(path, sheet_name=name)``
     as the table ``res.table(name)`` (``<NA>`` as empty cells).
@@ -170,11 +196,12 @@ def to_excel(res: Any, path: str | Path, *, level: float | None = None) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "settings"
-    _settings(ws, res, alpha)
-    for name, frame in sheets(res).items():
+    _settings(ws, res, alpha, data)
+    for name, frame in (content.file_tables(res, data) | sheets(res)).items():
         rule = "htmt" if name == "htmt" else name
         flags = marks.flags(rule, frame.reset_index(drop=True))
-        _write(wb.create_sheet(name), frame, flags if flags.to_numpy().any() else None, alpha)
+        _write(wb.create_sheet(name), frame, flags if flags.to_numpy().any() else None, alpha,
+               marks.matrix_cut(rule))
     path = Path(path)
     wb.save(path)
     return path

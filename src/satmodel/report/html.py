@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OptionError
+from ..results import display
 from . import content as report_content
+from . import marks
 from .blocks import KEYS, Figure, Table
 
 __all__ = ["to_html", "render", "fmt_value", "text_frame"]
@@ -43,14 +45,17 @@ def _need(module: str) -> Any:
             from None
 
 
-def fmt_value(value: Any, column: str = "") -> str:
-    """A cell as text: p-values as <0.001, integers plainly, else 3 significant places
-    after the point (2 from 10, 1 from 1000); missing values as an en dash.
+def fmt_value(value: Any, column: str = "", cuts: tuple = (), count: bool = False) -> str:
+    """A cell as text: p-values as <0.001, counts (``count``) and integers plainly, else 3
+    decimals (2 from 10, 1 from 1000), more where rounding would put the value onto or
+    across one of its ``cuts`` (:mod:`satmodel.results.display`); missing as an en dash.
 
     >>> fmt_value(0.0001, "p"), fmt_value(0.04321, "p"), fmt_value(71.97274), fmt_value(pd.NA)
     ('<0.001', '0.043', '71.97', '–')
+    >>> fmt_value(0.70797, "loading", (0.708,)), fmt_value(309.0, "estimated", count=True)
+    ('0.70797', '309')
     """
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if display.is_missing(value):
         return "–"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
@@ -62,25 +67,29 @@ def fmt_value(value: Any, column: str = "") -> str:
             return "∞" if v > 0 else "-∞"
         if column == "p" or column.endswith("_p"):
             return "<0.001" if v < 0.001 else f"{v:.3f}"
-        if v.is_integer() and column in ("df", "checked", "look_at", "missing", "coded", "n"):
+        if count and v.is_integer():
             return f"{int(v)}"
         a = abs(v)
-        v = 0.0 if a < 5e-4 else v  # no "-0.000"
-        return f"{v:,.1f}" if a >= 1000 else f"{v:.2f}" if a >= 10 else f"{v:.3f}"
+        v = 0.0 if a < 5e-4 and not cuts else v  # no "-0.000"
+        if a >= 1000:
+            return f"{v:,.1f}"
+        return f"{v:.{display.decimals(v, 2 if a >= 10 else 3, cuts)}f}"
     return str(value)
 
 
-def text_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Every cell of ``df`` formatted by :func:`fmt_value` (strings, same shape)."""
-    out = pd.DataFrame({c: [fmt_value(v, str(c)) for v in df[c].tolist()] for c in df.columns},
-                       index=df.index)
+def text_frame(df: pd.DataFrame, matrix: float | None = None) -> pd.DataFrame:
+    """Every cell of ``df`` formatted by :func:`fmt_value` (strings, same shape); ``matrix``
+    is the cut point of every cell of a square matrix (HTMT)."""
+    cuts, counts = display.cut_points(df, matrix), display.count_cells(df)
+    out = pd.DataFrame({c: [fmt_value(v, str(c), k, n) for v, k, n in zip(
+        df[c].tolist(), cuts[str(c)], counts[str(c)])] for c in df.columns}, index=df.index)
     out.columns = [str(c) for c in df.columns]
     return out
 
 
 def _table_html(block: Table, k: int) -> str:
     df = block.frame.reset_index(drop=True)
-    text = text_frame(df)
+    text = text_frame(df, marks.matrix_cut(block.rule))
     classes = pd.DataFrame("", index=text.index, columns=text.columns)
     numeric = []
     for c, orig in zip(text.columns, df.columns):
@@ -145,7 +154,8 @@ def render(content: Any, *, created: str | None = None) -> str:
 
 
 def to_html(res: Any, path: str | Path | None = None, *, level: float | None = None,
-            ipma: Any = None, items: bool = False, figures: bool = True) -> str:
+            ipma: Any = None, items: bool = False, figures: bool = True,
+            data: Any = None) -> str:
     """Write the HTML report of a result (PLS, CB-SEM or grouped) and return its text.
 
     Parameters
@@ -153,10 +163,11 @@ def to_html(res: Any, path: str | Path | None = None, *, level: float | None = N
     res : PLSResult, CBSEMResult or GroupedPLSResult
     path : str or Path, optional
         File to write (UTF-8); nothing is written when None.
-    level, ipma, items, figures
+    level, ipma, items, figures, data
         See :func:`satmodel.report.content.build`: significance level (default: the
         bootstrap's), IPMA targets (default: the outcomes), items in the path diagram,
-        whether to draw figures (needs matplotlib).
+        whether to draw figures (needs matplotlib), the data read from an SPSS file
+        (its value labels and user-missing codes are shown).
 
     Examples
     --------
@@ -165,7 +176,7 @@ def to_html(res: Any, path: str | Path | None = None, *, level: float | None = N
     >>> sm.to_html(res.bootstrap(n=500, seed=1), "ecsi.html")  # doctest: +SKIP
     """
     page = render(report_content.build(res, level=level, ipma=ipma, items=items,
-                                       figures=figures))
+                                       figures=figures, data=data))
     if path is not None:
         Path(path).write_text(page, encoding="utf-8")
     return page

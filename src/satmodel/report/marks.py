@@ -22,7 +22,8 @@ import pandas as pd
 
 from ..assess.rules import DEFAULTS
 
-__all__ = ["stars", "legend", "thresholds", "alpha_of", "add_stars", "flags", "p_column"]
+__all__ = ["stars", "legend", "thresholds", "alpha_of", "add_stars", "flags", "p_column",
+           "matrix_cut"]
 
 
 def thresholds(alpha: float) -> list[float]:
@@ -88,6 +89,11 @@ RULES = {
     "inner_vif": {"vif": (-np.inf, DEFAULTS["vif"])},
     "htmt_pairs": {"htmt": (-np.inf, DEFAULTS["htmt"])},
 }
+
+
+def matrix_cut(name: str) -> float | None:
+    """The cut point of every cell of the square matrix named ``name`` (HTMT), else None."""
+    return DEFAULTS["htmt"] if name in ("htmt", "htmt2") else None
 
 
 def flags(name: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -22,9 +22,10 @@ _CONSTRUCT_VECTORS = ("rho_a", "r2", "singular_block")
 _SQUARE = ("proxy_corr", "construct_corr", "paths", "total")
 
 
-def to_record(res: Any, *, draws: bool = False) -> dict[str, Any]:
+def to_record(res: Any, *, draws: bool = False, tables: bool = True) -> dict[str, Any]:
     """The JSON-ready record: spec, options, moments, labelled estimates, every table
-    (with inference columns), the inference itself and the diagnostics; no survey rows."""
+    (with inference columns; ``tables=False``: none, as a grouped record stores its
+    groups), the inference itself and the diagnostics; no survey rows."""
     items, cons = res.spec.indicator_names, res.spec.construct_names
     e = res.estimate
     estimate = {k: rec.vector(getattr(e, k), items) for k in _ITEM_VECTORS}
@@ -33,7 +34,8 @@ def to_record(res: Any, *, draws: bool = False) -> dict[str, Any]:
     estimate["cross_loadings"] = rec.matrix(e.cross_loadings, items, cons)
     estimate["n_iter"], estimate["converged"] = int(e.n_iter), bool(e.converged)
     inferred = () if res.inference is None else res.inference.tables
-    tables = {name: rec.table_record(res.table(name)) for name in res.TABLE_NAMES
+    names = res.TABLE_NAMES if tables else ()
+    tables = {name: rec.table_record(res.table(name)) for name in names
               if name != "f2_reestimated" or name in inferred}  # a refit per path: on request
     return {
         "format": "satmodel.PLSResult",

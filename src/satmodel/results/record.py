@@ -41,6 +41,8 @@ __all__ = ["Matrix", "TableRecord", "InferenceRecord", "PLSRecord", "CBSEMRecord
 
 FORMAT_VERSION = 2
 MAX_BYTES = 256 * 2**20
+#: interval methods a CB-SEM bootstrap offers (no jackknife, no double bootstrap)
+CB_METHODS = ("percentile", "basic", "normal", "bc")
 #: a finite number, or None where a value is not defined (NaN never travels in a record)
 Number = Optional[Annotated[float, Field(allow_inf_nan=False)]]
 
@@ -121,7 +123,8 @@ class InferenceRecord(_Strict):
     seed: Optional[Union[int, str]] = None
     signs: Literal["none", "construct", "individual"] = "none"
     level: float = Field(gt=0, lt=1)
-    method: Literal["percentile", "basic", "normal", "bc", "bca"] = "percentile"
+    method: Literal["percentile", "basic", "normal", "bc", "bca", "studentized",
+                    "studentized_csem"] = "percentile"
     original: dict[str, dict[str, list[Number]]]
     summaries: dict[str, dict[str, dict[str, list[Number]]]]
     draws: Optional[dict[str, dict[str, list[list[Number]]]]] = None
@@ -297,8 +300,9 @@ class CBSEMRecord(_Strict):
             if par.lhs not in names or par.rhs not in names:
                 raise ValueError(f"estimate.params[{k}] names {par.lhs!r} or {par.rhs!r}, not in the spec")
             _finite([par.estimate, 0.0 if par.se is None else par.se], f"estimate.params[{k}]")
-        if self.inference is not None and self.inference.method == "bca":
-            raise ValueError("inference.method 'bca' is not available for CB-SEM")
+        if self.inference is not None and self.inference.method not in CB_METHODS:
+            raise ValueError(f"inference.method {self.inference.method!r} is not available "
+                             "for CB-SEM")
         for t, cols in ({} if self.inference is None else self.inference.original).items():
             for c, v in cols.items():
                 if c not in cbtables.BOOTSTRAP.get(t, ()) or len(v) != len(cbtables.KEYS[t](spec)):

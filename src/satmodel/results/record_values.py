@@ -70,4 +70,6 @@ def inference_from_record(rec: Any) -> Any:
     return BootstrapInference(draws=draws, original=original, n_requested=rec.n_requested,
                               n_valid=rec.n_valid, dropped=dict(rec.dropped), seed=rec.seed,
                               signs=rec.signs, level=rec.level, method=rec.method,
-                              stored=None if draws is not None else stored)
+                              # studentized: the t draws are not stored, the summaries are
+                              stored=None if draws is not None and not
+                              rec.method.startswith("studentized") else stored)
