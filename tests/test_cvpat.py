@@ -94,3 +94,15 @@ def test_errors(fits, folds):
     changed.loc[0, "SAT1"] = 1 if changed.loc[0, "SAT1"] != 1 else 2
     with pytest.raises(sm.DataError, match="SAT1"):
         sm.cvpat(a, _fit("model_b", changed), folds=10)
+
+
+@pytest.mark.parametrize("other", ["model.json", 5])
+def test_a_result_that_is_not_a_pls_fit_is_refused_by_name(other):
+    # Before: a raw AttributeError ('refit_with_rows').
+    import satmodel as sm
+
+    res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+    with pytest.raises(sm.OptionError, match="res_b must be a PLS result"):
+        sm.cvpat(res, other)
+    with pytest.raises(sm.OptionError, match="res_a must be a PLS result"):
+        sm.cvpat(other)

@@ -130,3 +130,15 @@ def test_each_equals_single_regressor_runs(res):
         one = sm.endogeneity(res, target="SAT", regressors=[reg], p_method="ols")
         part = each[each.copulas == reg].reset_index(drop=True)
         pd.testing.assert_frame_equal(part, one.reset_index(drop=True))
+
+
+def test_interaction_models_are_refused_not_a_key_error():
+    # res.spec of an interaction fit is its last stage (internal names): before, a raw
+    # KeyError "['SAT.IMAG'] not in index".
+    import satmodel as sm
+
+    text = sm.templates.ecsi().to_lavaan().replace("LOY  ~ IMAG + SAT", "LOY ~ IMAG + SAT + SAT:IMAG")
+    res = sm.fit_pls(sm.ModelSpec.from_lavaan(text), sm.datasets.load("ecsi_satisfaction"),
+                     interaction="two_stage")
+    with pytest.raises(sm.NotAvailableError, match="endogeneity is not available"):
+        sm.endogeneity(res, p_method="ols")

@@ -112,3 +112,19 @@ def test_predict_of_a_grouped_result_equals_each_groups_own_and_skips_small_grou
     assert pred.predictions.index.equals(sep.predictions.index)
     with pytest.raises(OptionError):
         res.predict(folds="x")
+
+
+def test_grouped_cbsem_result_summarizes_and_refuses_what_it_lacks(tmp_path):
+    # Before: raw AttributeError ('spec') from to_html/to_excel, no summary, no to_json.
+    import warnings
+
+    spec = sm.ModelSpec.from_lavaan("A =~ EXPE1 + EXPE2 + EXPE3; B =~ SAT1 + SAT2 + SAT3; B ~ A")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cb = sm.fit_cbsem(spec, sm.datasets.load("ecsi_satisfaction"), by="gender")
+    text = cb.summary()
+    assert "Fit indices" in text and "female" in text and "male" in text
+    for call in (lambda: sm.to_html(cb, tmp_path / "r.html"), lambda: sm.to_excel(cb, tmp_path / "r.xlsx"),
+                 cb.to_json):
+        with pytest.raises(sm.NotAvailableError, match="GroupedCBSEMResult|grouped CB-SEM"):
+            call()

@@ -97,3 +97,20 @@ def test_permutation_test_shows_a_bar_when_asked(capsys):
     assert "20/20" in capsys.readouterr().err
     sm.permutation_test(sm.templates.ecsi(), df, group="gender", n=20, seed=1, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_compare_groups_and_micom_can_be_silenced_and_chunked(capsys):
+    # Before, neither verb took progress= (a raw TypeError from fit_pls), although their
+    # bars are on by default in a terminal or notebook.
+    import satmodel as sm
+
+    df = sm.datasets.load("ecsi_satisfaction")
+    a = sm.compare_groups(sm.templates.ecsi(), df, "gender", method="chin", n=20, seed=1,
+                          progress=False, chunk_size=7)
+    b = sm.compare_groups(sm.templates.ecsi(), df, "gender", method="chin", n=20, seed=1,
+                          progress=False)
+    assert a["p"].tolist() == b["p"].tolist()  # same draws whatever the chunk size
+    sm.micom(sm.templates.ecsi(), df, "gender", n=20, seed=1, progress=True)
+    assert "20/20" in capsys.readouterr().err
+    with pytest.raises(sm.OptionError, match="progress"):
+        sm.micom(sm.templates.ecsi(), df, "gender", n=20, seed=1, progress="yes")

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import OptionError
 
-__all__ = ["bad", "choice", "integer", "number", "flag", "seed", "member", "build"]
+__all__ = ["bad", "choice", "integer", "number", "flag", "seed", "member", "build", "known"]
 
 
 def bad(verb: str, name: str, given: Any, allowed: str) -> OptionError:
@@ -78,6 +78,31 @@ def seed(verb: str, given: Any) -> Any:
         raise bad(verb, "seed", given, "None, an integer >= 0, a sequence of them, or a "
                   "numpy SeedSequence/Generator")
     return given
+
+
+def known(verb: str, options: dict[str, Any], target: Any) -> dict[str, Any]:
+    """``options`` unchanged if every name is a keyword of ``target`` (the function they
+    are forwarded to); else an OptionError naming the unknown one (not a raw TypeError).
+
+    >>> def f(a, *, level=0.95): ...
+    >>> try:
+    ...     known("ipma", {"levle": 0.9}, f)
+    ... except Exception as err:
+    ...     print(err)
+    unknown ipma option 'levle'. Did you mean 'level'? Known: level
+    """
+    import inspect
+
+    from .errors import suggest
+
+    params = inspect.signature(target).parameters.values()
+    names = [p.name for p in params if p.kind is p.KEYWORD_ONLY
+             or (p.kind is p.POSITIONAL_OR_KEYWORD and p.default is not p.empty)]
+    for name in options:
+        if name not in names:
+            raise OptionError(f"unknown {verb} option {name!r}.{suggest(name, names)} "
+                              f"Known: {', '.join(names)}")
+    return options
 
 
 def member(verb: str, option: str, given: Any, known: Sequence[str], what: str = "name") -> str:

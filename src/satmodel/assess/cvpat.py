@@ -43,7 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import _validate as valid
-from ..errors import DataError, EstimationError
+from ..errors import DataError, EstimationError, OptionError
 from .predict import assign_folds, check_options, run_cv
 
 __all__ = ["cvpat", "paired_t"]
@@ -100,6 +100,10 @@ def cvpat(res_a: Any, res_b: Any = None, *, folds: Any = 10, repetitions: int = 
         alternative; ``attrs["folds"]`` holds the fold labels used.
     """
     valid.choice("cvpat", "alternative", alternative, ALTERNATIVES)
+    for name, res in (("res_a", res_a), ("res_b", res_b)):
+        if res is not None and not callable(getattr(res, "refit_with_rows", None)):
+            raise OptionError(f"cvpat: {name} must be a PLS result fitted from rows "
+                              f"(sm.fit_pls(spec, data)), got {type(res).__name__}")
     refit_a = res_a.refit_with_rows("cvpat")
     n = refit_a.survey.X.shape[0]
     labels = check_options(n, folds, repetitions, approach, seed, "cvpat")

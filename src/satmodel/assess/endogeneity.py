@@ -110,7 +110,7 @@ def endogeneity(res: Any, *, target: Any = None, regressors: Any = None, copulas
     valid.choice(verb, "p_method", p_method, P_METHODS)
     valid.integer(verb, "n", n, minimum=2)
     valid.seed(verb, seed)
-    res.survey_rows(verb)
+    res.refit_with_rows(verb)  # needs the rows; refused for staged (higher-order) fits
     spec = res.spec
     scores = res.scores
     targets = _names(verb, "target", target, list(spec.endogenous))

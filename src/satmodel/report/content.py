@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..diagnostics import collecting, quiet
+from ..errors import NotAvailableError
 from ..results.record import package_version
 from ..survey.readers import USER_MISSING, VALUE_LABELS
 from . import checks, marks, models, plots
@@ -130,10 +131,16 @@ def _file_sections(res: Any, data: Any) -> list[Any]:
 
 def _model_section(res: Any, data: Any = None) -> Section:
     rows = []
-    for c in res.spec.constructs:
+    plan = getattr(res, "plan", None)  # a staged fit (issue 14): the model as written
+    spec = res.spec if plan is None else plan.spec
+    for c in spec.constructs:
         scales = {(i.scale_min, i.scale_max) for i in c.indicators}
         scale = ", ".join("undeclared" if lo is None else f"{lo:g}-{hi:g}" for lo, hi in scales)
         rows.append((c.name, c.label or "", c.mode, ", ".join(c.indicator_names), scale))
+    rows += [(h.name, h.label or "", h.mode, f"constructs {', '.join(h.components)} "
+              f"(hoc={plan.hoc})", "") for h in spec.higher_order]
+    rows += [(t, "", "A", f"interaction term (interaction={plan.interaction})", "")
+             for t in spec.interactions]
     blocks = [table("Constructs and their items", pd.DataFrame(
         rows, columns=["construct", "label", "mode", "items", "scale"]))]
     report = getattr(res, "missing_report", None)
@@ -145,7 +152,7 @@ def _model_section(res: Any, data: Any = None) -> Section:
         else:
             text.append("No item has missing answers.")
     blocks += _file_sections(res, data)
-    items = [(i.name, c.name, i.wording) for c in res.spec.constructs for i in c.indicators
+    items = [(i.name, c.name, i.wording) for c in spec.constructs for i in c.indicators
              if i.wording]
     if items:
         blocks.append(table("Item wording", pd.DataFrame(
@@ -181,6 +188,14 @@ def _grouped_sections(res: Any, figures: bool, data: Any) -> list[Section]:
     return sections
 
 
+def check_reportable(res: Any) -> None:
+    """Refuse a result no report is written for yet (a grouped CB-SEM result)."""
+    if not hasattr(res, "spec"):
+        raise NotAvailableError(
+            f"reports of a {type(res).__name__} are not available yet; report each group: "
+            "sm.to_html(res[key], ...), or its tables (res.summary())")
+
+
 def build(res: Any, *, level: float | None = None, ipma: Any = None, items: bool = False,
           figures: bool = True, data: Any = None) -> Content:
     """The content of a report of ``res`` (see the module docstring).
@@ -203,6 +218,7 @@ def build(res: Any, *, level: float | None = None, ipma: Any = None, items: bool
     """
     import importlib.util
 
+    check_reportable(res)
     no_plots = figures and importlib.util.find_spec("matplotlib") is None
     figures = figures and not no_plots
     inf = getattr(res, "inference", None)

@@ -192,6 +192,7 @@ def to_excel(res: Any, path: str | Path, *, level: float | None = None,
         from openpyxl import Workbook
     except ImportError:  # pragma: no cover - depends on the environment
         raise OptionError("to_excel needs openpyxl: pip install 'satmodel[report]'") from None
+    content.check_reportable(res)
     alpha = marks.alpha_of(res, level)
     wb = Workbook()
     ws = wb.active

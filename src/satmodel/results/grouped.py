@@ -28,11 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _validate as valid
 from ..diagnostics import Diagnostic, collecting
 from ..engine import Estimate, Layout, PLSOptions, Refit
 from ..errors import SatModelError
 from ..groups import batch, batch_boot
 from ..index import change
+from ..index import results as index_results
 from ..index import score as index_score
 from ..inference import bootstrap as boot
 from ..inference import intervals
@@ -318,6 +320,7 @@ class GroupedPLSResult(ResultBase):
     def ipma(self, target: str, **options: Any) -> grouped_many.GroupedIPMA:
         """Importance-performance map of every group (options as :meth:`PLSResult.ipma`);
         a group whose map is undefined is left out and reported (:mod:`.grouped_many`)."""
+        valid.known("ipma", options, index_results.ipma)
         work = [(k, lambda g=g: self._result(g).ipma(target, **options))
                 for g, k in enumerate(self.groups.labels)]
         out, skipped, found = grouped_many.run_groups(self.by, work)
@@ -328,6 +331,7 @@ class GroupedPLSResult(ResultBase):
         """PLSpredict of every group on its own rows (options, ``seed`` included, as
         :meth:`PLSResult.predict`: each group's folds are those of a separate call)."""
         self.survey_rows("predict")
+        valid.known("predict", options, PLSResult.predict)
         work = [(k, lambda g=g: self._result(g).predict(**options))
                 for g, k in enumerate(self.groups.labels)]
         out, skipped, found = grouped_many.run_groups(self.by, work)

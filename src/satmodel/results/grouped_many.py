@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ..diagnostics import Diagnostic, collecting, quiet, report
-from ..errors import DataError, EstimationError, OptionError, SatModelError, SpecError
+from ..errors import (DataError, EstimationError, NotAvailableError, OptionError, SatModelError,
+                      SpecError)
 from ..groups import batch
 
 __all__ = ["GroupedResults", "GroupedCBSEMResult", "GroupedIPMA", "GroupedPredict",
@@ -195,6 +196,29 @@ class GroupedCBSEMResult(GroupedResults):
     r2 = property(lambda self: self.table("r2"), doc="R² of every group (a table).")
     fit_indices = property(lambda self: self.table("fit_indices"),
                            doc="Fit indices of every group: keys, then one column per index.")
+
+    def summary(self) -> str:
+        """Main fit indices and the paths of every group, as text.
+
+        >>> import satmodel as sm, warnings
+        >>> spec = sm.ModelSpec.from_lavaan("A =~ EXPE1 + EXPE2 + EXPE3; B =~ SAT1 + SAT2 + SAT3; B ~ A")
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     cb = sm.fit_cbsem(spec, sm.datasets.load("ecsi_satisfaction"), by="gender")
+        >>> cb.summary().splitlines()[2]
+        'Fit indices'
+        """
+        fit = self.fit_indices
+        shown = list(self.by) + [c for c in ("chi2", "df", "p_value", "cfi", "tli", "rmsea", "srmr")
+                                 if c in fit.columns]
+        with pd.option_context("display.width", 100, "display.precision", 3):
+            return "\n\n".join([repr(self), "Fit indices\n" + fit[shown].to_string(index=False),
+                                 "Paths\n" + self.paths.to_string(index=False)])
+
+    def to_json(self, *args: Any, **kwargs: Any) -> str:
+        raise NotAvailableError(
+            "a grouped CB-SEM result has no JSON record yet; write each group's record: "
+            "{key: r.to_json() for key, r in res.items()}")
 
     def bootstrap(self, n: int = 500, seed: Any = None, **options: Any) -> GroupedCBSEMResult:
         """Bootstrap every group's fit (options as :meth:`CBSEMResult.bootstrap`); group

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import assess
+from .. import _validate as valid, assess
 from ..assess import criteria, mediation
 from ..diagnostics import Diagnostic, collecting
 from ..engine import Estimate, Layout, PLSOptions, Refit
@@ -250,7 +250,7 @@ class PLSResult(ResultBase):
         """PLSpredict (:func:`satmodel.assess.predict_pls`; ``method``, ``benchmark``, ``q2``)."""
         return assess.predict_pls(self.spec, self.refit_with_rows("predict"), folds=folds,
                                   repetitions=repetitions, seed=seed, approach=approach,
-                                  **options)
+                                  **valid.known("predict", options, assess.predict_pls))
 
     def fit_test(self, n: int = 1000, seed: Any = None, *, quantiles=(0.95, 0.99),
                  log: str = "log10", inadmissible: str = "drop",
@@ -268,24 +268,26 @@ class PLSResult(ResultBase):
     # ----------------------------------------------------------------- index
     def index(self, constructs: Any = None, **options: Any) -> Any:
         """0-100 index scores (:func:`satmodel.index.results.index`)."""
-        return index_results.index(self, constructs, **options)
+        return index_results.index(self, constructs, **valid.known("index", options, index_results.index))
 
     def score(self, data: Any, **options: Any) -> pd.DataFrame:
         """Score new respondents with this fit's frozen weights, means and SDs: 0-100 index
         or (``what="scores"``) construct scores (:func:`satmodel.index.score.score`)."""
-        return index_score.score(self, data, **options)
+        return index_score.score(self, data, **valid.known("score", options, index_score.score))
 
     def index_weights(self, **options: Any) -> pd.DataFrame:
         """Index item weights (:func:`satmodel.index.results.index_weights`)."""
-        return index_results.index_weights(self, **options)
+        return index_results.index_weights(
+            self, **valid.known("index_weights", options, index_results.index_weights))
 
     def impacts(self, target: str | None = None, **options: Any) -> pd.DataFrame:
         """ACSI impacts (:func:`satmodel.index.results.impacts`)."""
-        return index_results.impacts(self, target, **options)
+        return index_results.impacts(self, target,
+                                     **valid.known("impacts", options, index_results.impacts))
 
     def ipma(self, target: str, **options: Any) -> IPMA:
         """Importance-performance map (:func:`satmodel.index.results.ipma`)."""
-        return index_results.ipma(self, target, **options)
+        return index_results.ipma(self, target, **valid.known("ipma", options, index_results.ipma))
 
     # ----------------------------------------------------------------- inference
     def bootstrap(self, n: int = 5000, seed: Any = None, *, ci: str = "percentile",
@@ -341,8 +343,6 @@ class PLSResult(ResultBase):
              alternative: str = "two-sided") -> pd.DataFrame:
         """Bootstrap t-test of a table column against ``value`` (Student t, B - 1 df);
         ``alternative``: "two-sided", "less" (H1: parameter < value) or "greater"."""
-        from .. import _validate as valid
-
         valid.choice("test", "alternative", alternative, ("two-sided", "less", "greater"))
         valid.number("test", "value", value, -np.inf, np.inf)
         inf = self._inference("test")
