@@ -43,6 +43,7 @@ __all__ = [
     "Groups",
     "group_moments",
     "key_text",
+    "label_of",
     "minimum_rows",
     "plain",
     "pooled_moments",
@@ -59,6 +60,15 @@ __all__ = [
 def plain(value: Any) -> Any:
     """A key value as a plain Python scalar (numpy scalars unwrapped)."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def label_of(by: tuple[str, ...], key: tuple) -> str:
+    """``company='Bank A', wave=2026``: how diagnostics name a group.
+
+    >>> label_of(("company", "wave"), ("Bank A", np.int64(2026)))
+    "company='Bank A', wave=2026"
+    """
+    return ", ".join(f"{b}={plain(v)!r}" for b, v in zip(by, key))
 
 
 def key_text(key: tuple) -> str:

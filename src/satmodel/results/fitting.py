@@ -32,6 +32,7 @@ from ..moments.ordinal import CORRELATIONS
 from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyOptions, prepare
+from ..survey.coding import check_pairs
 from . import pls_checks as checks
 from . import staged
 from .grouped_fit import STANDARDIZE, fit_groups
@@ -159,8 +160,7 @@ def fit_pls(
                          min_rows=min_rows)
         survey = dataclasses.replace(survey, correlation=correlation)
         n_eff = checks.check_weights(spec, survey.weights, min_rows)
-        if survey.missing == "em":
-            checks.check_em_pairs(spec, survey.X, survey.weights)
+        check_pairs(spec, survey.X, survey.missing, survey.weights, em=True)
         refit = Refit(survey, options, layout_of(spec))
         mom = refit.moments()
         checks.check_moments(spec, mom)

@@ -169,7 +169,7 @@ class GroupedPLSResult(ResultBase):
     @property
     def _labels(self) -> list[str]:
         """How diagnostics name each fitted group (``company='A', wave=2026``)."""
-        return [", ".join(f"{b}={v!r}" for b, v in zip(self.by, k)) for k in self.groups.labels]
+        return [batch.label_of(self.by, k) for k in self.groups.labels]
 
     # ----------------------------------------------------------------- tables
     @cached_property

@@ -59,11 +59,6 @@ def _by_columns(by: Any) -> tuple[str, ...]:
     return cols
 
 
-def label_of(by: tuple[str, ...], key: tuple) -> str:
-    """``company='Bank A', wave=2026``: how diagnostics name a group."""
-    return ", ".join(f"{b}={batch.plain(v)!r}" for b, v in zip(by, key))
-
-
 class _Labels:
     """``company='A', wave=2026`` of group g, made only when a diagnostic needs it."""
 
@@ -71,7 +66,7 @@ class _Labels:
         self.by, self.keys = by, keys
 
     def __getitem__(self, g: int) -> str:
-        return label_of(self.by, self.keys[g])
+        return batch.label_of(self.by, self.keys[g])
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -80,19 +75,11 @@ class _Labels:
 def _sign_diagnostic(spec: ModelSpec, paths: np.ndarray) -> list[Diagnostic]:
     """What :func:`~satmodel.results.pls_checks.check_signs` reports for one group's
     path matrix, built without the report machinery (many groups may be flagged)."""
-    pos = {c: i for i, c in enumerate(spec.construct_names)}
-    wrong, where = [], []
-    for p in spec.paths:
-        if p.expected_sign is None:
-            continue
-        value = float(paths[pos[p.source], pos[p.target]])
-        if (value < 0 and p.expected_sign == "+") or (value > 0 and p.expected_sign == "-"):
-            wrong.append(f"{p.source} -> {p.target} = {value:.3f} (expected {p.expected_sign})")
-            where.append(f"{p.source} -> {p.target}")
+    wrong, where = checks.sign_problems(spec, paths)
     if not wrong:
         return []
-    return [Diagnostic("sign", "path estimates with the opposite of the expected sign: "
-                       + "; ".join(wrong), category="SignWarning", names=tuple(where))]
+    return [Diagnostic("sign", checks.SIGN_MESSAGE + "; ".join(wrong), category="SignWarning",
+                       names=tuple(where))]
 
 
 def _moments(spec: ModelSpec, survey) -> tuple[Moments | None, str | None, str]:

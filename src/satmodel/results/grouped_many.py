@@ -32,12 +32,7 @@ from ..errors import (DataError, EstimationError, NotAvailableError, OptionError
 from ..groups import batch
 
 __all__ = ["GroupedResults", "GroupedCBSEMResult", "GroupedIPMA", "GroupedPredict",
-           "label_of", "run_groups"]
-
-
-def label_of(by: tuple[str, ...], key: tuple) -> str:
-    """``company='Bank A', wave=2026``: how diagnostics name a group."""
-    return ", ".join(f"{b}={batch.plain(v)!r}" for b, v in zip(by, key))
+           "run_groups"]
 
 
 def _code(err: SatModelError) -> str:
@@ -64,7 +59,7 @@ def run_groups(by: tuple[str, ...], work: Iterable[tuple[tuple, Callable[[], Any
     with collecting() as records:
         for key, thunk in work:
             keys.append(key)
-            label = label_of(by, key)
+            label = batch.label_of(by, key)
             with collecting() as found, quiet():
                 try:
                     out = thunk()
@@ -87,16 +82,16 @@ def run_groups(by: tuple[str, ...], work: Iterable[tuple[tuple, Callable[[], Any
             results[key] = out
         batch.warn_once(named, len(keys))
         if skipped:
-            shown = "; ".join(f"{label_of(by, k)} ({c})" for k, c, _ in skipped[:5])
+            shown = "; ".join(f"{batch.label_of(by, k)} ({c})" for k, c, _ in skipped[:5])
             report("groups_skipped", f"{len(skipped)} of {len(keys)} groups could not be "
                    f"fitted and are left out: {shown}{' ...' if len(skipped) > 5 else ''}; "
-                   "see .skipped", names=tuple(label_of(by, k) for k, _, _ in skipped),
+                   "see .skipped", names=tuple(batch.label_of(by, k) for k, _, _ in skipped),
                    count=len(skipped))
     if not results and errors and all(isinstance(e, OptionError) for e in errors):
         raise errors[0]  # refused by every group that ran: the caller's option
     if not results:
         raise SatModelError("no group could be fitted: " + "; ".join(
-            f"{label_of(by, k)}: {why}" for k, _, why in skipped[:5]))
+            f"{batch.label_of(by, k)}: {why}" for k, _, why in skipped[:5]))
     return results, skipped, tuple(records)
 
 

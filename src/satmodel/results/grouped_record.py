@@ -30,6 +30,7 @@ from pydantic import Field, PrivateAttr, StrictBool, StrictInt, ValidationError,
 
 from ..engine.options import PLSOptions
 from ..errors import SatModelError
+from ..groups import batch
 from ..spec.model import ModelSpec
 from ..survey.options import SurveyOptions
 from ..tables import TABLES
@@ -123,7 +124,7 @@ class GroupedPLSRecord(rec._Strict):
                   "options": self.options, "survey_options": self.survey_options}
         records = []
         for i, entry in enumerate(self.groups):
-            label = ", ".join(f"{b}={v!r}" for b, v in zip(self.by, entry.key))
+            label = batch.label_of(self.by, entry.key)
             clash = sorted(set(entry.record) & set(SHARED + ("tables",)))
             if clash:
                 raise ValueError(f"groups[{i}] ({label}).record must not hold {clash}")

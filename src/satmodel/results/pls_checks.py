@@ -21,7 +21,7 @@ from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 
 __all__ = ["check_moments", "check_blocks", "check_estimate", "check_signs", "check_admissible",
-           "effective_n", "check_weights", "check_sample_size", "check_em_pairs"]
+           "effective_n", "check_weights", "check_sample_size"]
 
 
 def check_moments(spec: ModelSpec, mom: Moments) -> None:
@@ -105,20 +105,29 @@ def check_admissible(spec: ModelSpec, lay: Layout, est: Estimate) -> None:
            names=[what for what, _ in found] + [f"{names[i]} ~ {names[j]}" for i, j in pairs])
 
 
-def check_signs(spec: ModelSpec, est: Estimate) -> None:
-    """Report path estimates that contradict the spec's expected sign."""
+def sign_problems(spec: ModelSpec, paths: np.ndarray) -> tuple[list[str], list[str]]:
+    """Paths of the (p, p) matrix ``paths`` that contradict the spec's expected sign: the
+    described findings and the ``source -> target`` names (both empty if none)."""
     pos = {c: i for i, c in enumerate(spec.construct_names)}
     wrong, where = [], []
     for p in spec.paths:
         if p.expected_sign is None:
             continue
-        value = float(est.paths[pos[p.source], pos[p.target]])
+        value = float(paths[pos[p.source], pos[p.target]])
         if (value < 0 and p.expected_sign == "+") or (value > 0 and p.expected_sign == "-"):
             wrong.append(f"{p.source} -> {p.target} = {value:.3f} (expected {p.expected_sign})")
             where.append(f"{p.source} -> {p.target}")
+    return wrong, where
+
+
+SIGN_MESSAGE = "path estimates with the opposite of the expected sign: "
+
+
+def check_signs(spec: ModelSpec, est: Estimate) -> None:
+    """Report path estimates that contradict the spec's expected sign."""
+    wrong, where = sign_problems(spec, est.paths)
     if wrong:
-        report("sign", "path estimates with the opposite of the expected sign: "
-               + "; ".join(wrong), SignWarning, names=where)
+        report("sign", SIGN_MESSAGE + "; ".join(wrong), SignWarning, names=where)
 
 
 def effective_n(weights: np.ndarray) -> float:
@@ -181,21 +190,3 @@ def check_sample_size(spec: ModelSpec, lay: Layout, n: float, weighted: bool = F
            "are unreliable at this size; the rule is a minimum, a power analysis (e.g. the "
            "inverse square root method, Kock & Hadaya 2018) usually asks for more",
            SatModelWarning, count=int(np.ceil(n)))
-
-
-def check_em_pairs(spec: ModelSpec, X: np.ndarray, weights: np.ndarray | None) -> None:
-    """EM, like pairwise deletion, needs every pair of items answered together by some
-    respondent (of positive weight): else their covariance has no estimate."""
-    O = ~np.isnan(X)
-    if O.all():
-        return
-    if weights is not None:
-        O = O & (weights > 0)[:, None]
-    joint = O.T.astype(float) @ O
-    k, l = np.unravel_index(np.argmin(joint), joint.shape)
-    if joint[k, l] < 1:
-        names = spec.indicator_names
-        raise DataError(
-            f"items {names[k]} and {names[l]} are never answered together (no respondent "
-            "answers both), so EM (missing='em') cannot estimate their correlation, as "
-            "pairwise deletion cannot. Drop one of the items, or use missing='mean'")
