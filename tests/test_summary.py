@@ -89,8 +89,9 @@ def test_value_within_rounding_of_its_threshold_shows_its_side(plain):
     flagged = _section(text, "Assessment: values outside their usual thresholds")
     assert "0.70797" in _line(flagged, "LOY:", "LOY4") and "0.7080" not in flagged
     assert "0.7080" not in text
-    # others keep 4 decimals: 0.8896 for LOY1 (far from any cut point)
-    assert _line(_section(text, "Outer model"), "LOY1").split()[-1] == "0.8896"
+    # others keep 4 decimals: LOY1 (0.89, far from any cut point)
+    loy1 = float(plain.outer.set_index("indicator").loc["LOY1", "loading"])
+    assert _line(_section(text, "Outer model"), "LOY1").split()[-1] == f"{loy1:.4f}"
     assert "0.70797" in plain._repr_html_()
 
 
