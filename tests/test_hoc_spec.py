@@ -80,7 +80,7 @@ def test_other_verbs_refuse_staged_models_by_name():
     with pytest.raises(NotAvailableError, match="permutation_test"):
         sm.permutation_test(spec, df, "gender", n=10, interaction="two_stage")
     res = sm.fit_pls(spec, df, interaction="two_stage")
-    for verb in ("predict", "fit_test", "index", "impacts"):
+    for verb in ("predict", "fit_test", "index_weights", "score"):
         with pytest.raises(NotAvailableError, match=verb):
             getattr(res, verb)()
     with pytest.raises(NotAvailableError, match="by="):

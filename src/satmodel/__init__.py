@@ -35,11 +35,13 @@ from .errors import (
 from .index import companion, ipma
 from .index.hierarchy import roll_up
 from .index.score import sample_size
+from .index.slopes_plot import plot_slopes
 from .report import compare, plot_bootstrap, plot_index, plot_paths, to_dot, to_excel, to_html
 from .results import CBSEMResult, PLSResult, fit_pls, fit_pls_moments, permutation_test
 from .results.cbsem_fit import fit_cbsem
 from .results.group_verbs import compare_groups, micom
 from .results.grouped import GroupedPLSResult
+from .results.staged import StagedPLSResult
 from .groups.micom import MICOMResult
 from .spec import Construct, Covariance, Indicator, ModelSpec, Path
 from .survey import SurveyOptions, screening
@@ -56,4 +58,5 @@ __all__ = [
     "permutation_test", "plot_bootstrap", "plot_index", "plot_paths", "roll_up", "sample_size", "screening", "templates",
     "to_dot", "to_excel", "to_html",
     "cvpat", "endogeneity",
+    "plot_slopes", "StagedPLSResult",
 ]

@@ -91,16 +91,18 @@ def _cost(node: int, y: np.ndarray, x: np.ndarray, E: list[tuple[int, int]],
 
 def layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]],
            heights: dict[str, float] | None = None, widths: dict[str, float] | None = None,
-           dx: float = DX) -> dict[str, tuple[float, float]]:
+           dx: float = DX, cols: dict[str, int] | None = None) -> dict[str, tuple[float, float]]:
     """Node -> (x, y) in data units (columns ``dx`` apart, y up).
 
     ``heights`` (default 0.8) and ``widths`` (default 1.6) are the drawn sizes of the
     nodes: kept apart within a column, and clear of the arrows that do not end there.
+    ``cols``: the column of each node (default :func:`columns`; a higher-order model
+    places components and interaction terms itself).
     """
     nodes = list(nodes)
     index = {n: k for k, n in enumerate(nodes)}
     E = [(index[s], index[t]) for s, t in edges]
-    col_of = columns(nodes, edges)
+    col_of = columns(nodes, edges) if cols is None else cols
     col = np.array([col_of[n] for n in nodes])
     h = np.array([(heights or {}).get(n, 0.8) for n in nodes], dtype=float)
     w = np.array([(widths or {}).get(n, 1.6) for n in nodes], dtype=float)

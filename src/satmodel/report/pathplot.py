@@ -16,7 +16,7 @@ digraph "ecsi" {
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,11 +24,17 @@ import numpy as np
 from ..errors import OptionError
 from ..index.plotting import clipped_length, new_axes, place_labels
 from ..spec.model import ModelSpec
-from . import graph, marks
+from . import diagram_parts as parts, graph, marks
 
 __all__ = ["plot_paths", "to_dot", "diagram"]
 
 _UNIT = 0.62  # inches per data unit of the layout
+#: box styles: constructs blue, higher-order constructs green, interaction terms amber
+_BOXES = {kind: {"boxstyle": "round,pad=0.45", "fc": fc, "ec": ec, "lw": 1.2}
+          for kind, fc, ec in (("construct", "#e8f0fb", "#1f4e8c"),
+                               ("higher_order", "#e6f2e6", "#2e7d32"),
+                               ("interaction", "#fdf1dc", "#a15c00"))}
+_DOT_FILL = {"construct": "#e8f0fb", "higher_order": "#e6f2e6", "interaction": "#fdf1dc"}
 _ITEM_DY = 1.15  # items row above or below its construct
 
 
@@ -42,6 +48,8 @@ class Diagram:
     items: dict[str, list[tuple[str, str]]]  # construct -> [(indicator, loading text)]
     alpha: float | None
     note: str
+    kinds: dict[str, str] = field(default_factory=dict)  # node -> construct/higher_order/interaction
+    columns: dict[str, int] | None = None  # layout columns (None: by the structure)
 
 
 def _label(con: Any, labels: str) -> str:
@@ -62,7 +70,10 @@ def diagram(obj: Any, *, level: float | None = None, labels: str = "label",
     if res is not None and (hasattr(res, "by") or not hasattr(res, "paths")):
         raise OptionError(f"{type(obj).__name__} has no single path table; draw one group: "
                           "sm.plot_paths(res[key])")
-    nodes = {c.name: _label(c, labels) for c in spec.constructs}
+    spec = parts.user_spec(obj)  # a staged fit: the model as written, not its last stage
+    kinds = parts.kinds(spec)
+    nodes = {c.name: _label(c, labels) for c in (*spec.constructs, *spec.higher_order)}
+    nodes.update({t: parts.term_text(spec, t, labels) for t in spec.interactions})
     alpha, note = None, "structure only"
     edges = [(p.source, p.target, "", True) for p in spec.paths]
     loads: dict[str, dict[str, float]] = {}
@@ -79,17 +90,26 @@ def diagram(obj: Any, *, level: float | None = None, labels: str = "label",
         for con, r2 in res.r2.items():
             if con in nodes and not np.isnan(float(r2)):
                 nodes[con] += f"\nR² = {float(r2):.2f}"
-        for row in res.outer.itertuples(index=False):
-            loads.setdefault(row.construct, {})[row.indicator] = float(row.loading)
+        loads = parts.loadings(res)
         note = ("standardized path coefficients; R² in the constructs; " +
                 (f"{marks.legend(alpha)}; dashed: not significant at {alpha:g}"
                  if alpha is not None else "no bootstrap: significance not tested"))
+        if spec.higher_order and getattr(res, "plan", None) is not None:
+            modes = {"loadings" if h.mode == "A" else "weights" for h in spec.higher_order}
+            note += ("; higher-order constructs: " + (
+                "paths to their components (repeated indicators)"
+                if res.plan.hoc == "repeated_indicators" else
+                f"{' or '.join(sorted(modes))} on their components"))
+    edges += parts.links(spec, res, alpha, {(s, t) for s, t, _, _ in edges})
     item_map = {}
     if items:
         for c in spec.constructs:
-            item_map[c.name] = [(i, f"{loads[c.name][i]:.2f}" if c.name in loads else "")
+            row = loads.get(c.name, {})
+            item_map[c.name] = [(i, f"{row[i]:.2f}" if i in row else "")
                                 for i in c.indicator_names]
-    return Diagram(spec, nodes, edges, item_map, alpha, note)
+    cols = parts.columns(spec, list(nodes), [(s, t) for s, t, _, _ in edges]) \
+        if not spec.is_first_order else None
+    return Diagram(spec, nodes, edges, item_map, alpha, note, kinds, cols)
 
 
 def _size(d: Diagram, pos: dict[str, tuple[float, float]]) -> tuple[float, float]:
@@ -119,13 +139,15 @@ def plot_paths(obj: Any, *, ax: Any = None, level: float | None = None,
         Default: the spec's label or name.
     """
     d = diagram(obj, level=level, labels=labels, items=items)
-    heights = {n: (2.4 if items else 0.5) + 0.25 * n_lines(d.nodes[n]) for n in d.nodes}
+    heights = {n: (2.4 if d.items.get(n) else 0.5) + 0.25 * n_lines(d.nodes[n])
+               for n in d.nodes}
     widths = {n: 0.45 + 0.11 * max(len(line) for line in d.nodes[n].splitlines())
               for n in d.nodes}
     if items:
-        widths = {n: max(widths[n], 2 * abs(_item_x(d.items[n], 0)) + 0.8) for n in d.nodes}
+        widths = {n: max(widths[n], 2 * abs(_item_x(d.items[n], 0)) + 0.8) if d.items.get(n)
+                  else widths[n] for n in d.nodes}
     pos = graph.layout(list(d.nodes), [(s, t) for s, t, _, _ in d.edges], heights, widths,
-                       dx=graph.DX + (1.4 if items else 0.0))
+                       dx=graph.DX + (1.4 if items else 0.0), cols=d.columns)
     sides = _item_sides(d, pos)
     ax = new_axes(ax, _size(d, pos), fill=True)
     ax.set_axis_off()
@@ -133,9 +155,9 @@ def plot_paths(obj: Any, *, ax: Any = None, level: float | None = None,
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 1.7, max(xs) + 1.7)
     ax.set_ylim(min(ys) - (2.0 if items else 1.1), max(ys) + (2.0 if items else 1.1))
-    box = {"boxstyle": "round,pad=0.45", "fc": "#e8f0fb", "ec": "#1f4e8c", "lw": 1.2}
     node = {n: ax.text(x, y, d.nodes[n], ha="center", va="center", fontsize=9, zorder=2,
-                       bbox=box, multialignment="center") for n, (x, y) in pos.items()}
+                       bbox=_BOXES[d.kinds.get(n, "construct")], multialignment="center")
+            for n, (x, y) in pos.items()}
     item_texts = _draw_items(ax, d, pos, node, sides) if items else []
     arrows = [(s, t, lab, sig) for s, t, lab, sig in d.edges]
     for s, t, _, sig in arrows:
@@ -165,7 +187,9 @@ def plot_paths(obj: Any, *, ax: Any = None, level: float | None = None,
     others = [[seg for k, seg in enumerate(segs) if k != j] for j in range(len(segs))]
     place_labels(ax, texts, cands, obstacles, pad=1.5, lines=others)
     ax.set_title(title if title is not None else (d.spec.label or d.spec.name), fontsize=11)
-    ax.text(0.5, 0.0, d.note, transform=ax.transAxes, ha="center", va="top", fontsize=7.5,
+    note = textwrap.wrap(d.note, int(ax.figure.get_figwidth() * 15.5))  # long: two lines inside
+    ax.text(0.5, 0.0, "\n".join(note), transform=ax.transAxes, ha="center",
+            va="top" if len(note) == 1 else "bottom", fontsize=7.5,
             color="#616161")
     return ax
 
@@ -240,7 +264,7 @@ def to_dot(obj: Any, *, level: float | None = None, labels: str = "label",
     Columns as in :func:`plot_paths` (``rank=same`` per column), left to right.
     """
     d = diagram(obj, level=level, labels=labels, items=items)
-    cols = graph.columns(list(d.nodes), [(s, t) for s, t, _, _ in d.edges])
+    cols = d.columns or graph.columns(list(d.nodes), [(s, t) for s, t, _, _ in d.edges])
     lines = [f"digraph {_q(d.spec.name)} {{",
              "  graph [rankdir=LR, nodesep=0.4, ranksep=0.9, fontname=\"Helvetica\", "
              f"fontsize=10, labelloc=b, label={_q(d.note)}];",
@@ -248,12 +272,17 @@ def to_dot(obj: Any, *, level: float | None = None, labels: str = "label",
              'fontname="Helvetica", fontsize=11];',
              '  edge [fontname="Helvetica", fontsize=10];']
     for name, text in d.nodes.items():
-        lines.append(f"  {_q(name)} [label={_q(text)}];")
+        kind = d.kinds.get(name, "construct")
+        fill = "" if kind == "construct" else f", fillcolor={_q(_DOT_FILL[kind])}"
+        lines.append(f"  {_q(name)} [label={_q(text)}{fill}];")
     for c in sorted(set(cols.values())):
         members = " ".join(_q(n) + ";" for n in d.nodes if cols[n] == c)
         lines.append(f"  {{ rank=same; {members} }}")
+    reverse = {(h.name, c) for h in d.spec.higher_order for c in h.components}
     for s, t, lab, sig in d.edges:
         style = "" if sig else ", style=dashed, color=\"#9e9e9e\""
+        if (s, t) in reverse:  # components rank left of their higher-order construct
+            s, t, style = t, s, style + ", dir=back"
         lines.append(f"  {_q(s)} -> {_q(t)} [label={_q(lab)}{style}];")
     for con, row in d.items.items():
         mode = d.spec.construct(con).mode

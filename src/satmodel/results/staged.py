@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,11 +30,12 @@ from .. import _validate as valid
 from ..assess import mediation, moderation
 from ..diagnostics import collecting
 from ..errors import NotAvailableError
+from ..index import slopes_plot, staged_index, staged_ipma
 from ..inference.staged import StagedRefit
 from ..spec.staging import (HOC_CONVENTIONS, HOC_METHODS, INTERACTION_METHODS,
                              INTERACTION_SCALES, Plan, plan_for)
 from ..survey import prepare
-from . import pls_checks as checks
+from . import pls_checks as checks, staged_record
 from .pls import PLSResult
 
 __all__ = ["StagedPLSResult", "fit_staged", "check_staged_options"]
@@ -50,7 +52,9 @@ class StagedPLSResult(PLSResult):
     Its tables describe the last stage (``spec`` is that stage's first-order model; the
     user's model is ``plan.spec``) with interaction constructs under their ``A:B`` names;
     ``stages`` holds the earlier stages' fits (e.g. the components' loadings in a two-stage
-    model). :meth:`bootstrap` redoes every stage on every resample.
+    model). :meth:`bootstrap` redoes every stage on every resample. ``to_json`` stores the
+    plan and every stage (:mod:`satmodel.results.staged_record`), read back by
+    ``sm.StagedPLSResult.from_json``; ``sm.plot_paths(res)`` draws the model as written.
     """
 
     plan: Plan | None = field(default=None, repr=False)
@@ -101,7 +105,17 @@ class StagedPLSResult(PLSResult):
 
     @property
     def cross_loadings(self) -> pd.DataFrame:
-        return super().cross_loadings.rename(columns=self.plan.display)
+        return self._display(super().cross_loadings.rename(columns=self.plan.display))
+
+    def assess(self, **thresholds: float) -> pd.DataFrame:
+        """Each criterion of the last stage against its rule of thumb
+        (:func:`satmodel.assess.assess`), elements under the user's names."""
+        plain = PLSResult(**{f.name: getattr(self, f.name) for f in dataclasses.fields(PLSResult)})
+        out = plain.assess(**thresholds)
+        display = self.plan.display
+        out["element"] = [re.sub(r"[^\s:~,]+", lambda m: display.get(m.group(0), m.group(0)), e)
+                          for e in out["element"]]
+        return out
 
     @property
     def indirect_effects(self) -> pd.DataFrame:
@@ -119,6 +133,12 @@ class StagedPLSResult(PLSResult):
         """Johnson-Neyman floodlight (:func:`satmodel.assess.moderation.floodlight`)."""
         return moderation.floodlight(self, x, moderator, at=at, target=target)
 
+    def plot_slopes(self, x: str, moderator: str, *, target: str | None = None,
+                    at: Any = (-1.0, 0.0, 1.0), fig: Any = None) -> Any:
+        """Simple-slopes lines and, after a bootstrap, the floodlight with its band and
+        Johnson-Neyman points (:func:`satmodel.index.slopes_plot.plot_slopes`); a Figure."""
+        return slopes_plot.plot_slopes(self, x, moderator, target=target, at=at, fig=fig)
+
     def refit_with_rows(self, verb: str) -> StagedRefit:  # type: ignore[override]
         """The staged refit for the bootstrap and its intervals; other resampling verbs
         (prediction, fit test, CVPAT, ...) are not available for staged models yet."""
@@ -130,7 +150,8 @@ class StagedPLSResult(PLSResult):
     def _not_yet(self, verb: str) -> NotAvailableError:
         return NotAvailableError(
             f"{verb} is not available for models with higher-order constructs or interaction "
-            "terms yet (tables, bootstrap, indirect effects and simple slopes are); "
+            "terms yet (tables, bootstrap, indirect effects, simple slopes, floodlight, "
+            "index, impacts, IPMA and JSON are); "
             "res.stages[0] is the first stage's ordinary fit")
 
     def predict(self, *args: Any, **kwargs: Any) -> Any:
@@ -139,20 +160,48 @@ class StagedPLSResult(PLSResult):
     def fit_test(self, *args: Any, **kwargs: Any) -> Any:
         raise self._not_yet("fit_test")
 
-    def index(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._not_yet("index")
+    def index(self, constructs: Any = None, **options: Any) -> Any:
+        """0-100 index of every construct of the user's model, higher-order constructs by
+        their item weights through the stages (:func:`satmodel.index.staged_index.index`);
+        ``<NA>`` for interaction terms."""
+        from ..index import results as index_results
+
+        valid.known("index", options, index_results.index)
+        return staged_index.index(self, constructs, **options)
 
     def index_weights(self, *args: Any, **kwargs: Any) -> Any:
         raise self._not_yet("index_weights")
 
-    def impacts(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._not_yet("impacts")
+    def impacts(self, target: str | None = None, **options: Any) -> pd.DataFrame:
+        """ACSI impacts with the item weights through the stages
+        (:func:`satmodel.index.staged_ipma.impacts`)."""
+        from ..index import results as index_results
 
-    def ipma(self, *args: Any, **kwargs: Any) -> Any:
-        raise self._not_yet("ipma")
+        valid.known("impacts", options, index_results.impacts)
+        return staged_ipma.impacts(self, target, **options)
+
+    def ipma(self, target: str, **options: Any) -> Any:
+        """Importance-performance map, higher-order constructs by their components' items
+        (:func:`satmodel.index.staged_ipma.ipma`)."""
+        from ..index import results as index_results
+
+        valid.known("ipma", options, index_results.ipma)
+        return staged_ipma.ipma(self, target, **options)
 
     def score(self, *args: Any, **kwargs: Any) -> Any:
         raise self._not_yet("score")
+
+    # ------------------------------------------------------------ JSON
+    def _record(self, *, draws: bool) -> dict[str, Any]:
+        """The staged record: the plan as the user wrote it and every stage's record
+        (:mod:`satmodel.results.staged_record`)."""
+        return staged_record.to_record(self, draws=draws)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> StagedPLSResult:
+        """Rebuild a staged result from :meth:`to_json` output (user's names, no rows);
+        a malformed or hostile record raises a SatModelError naming the field."""
+        return staged_record.from_record(cls, staged_record.parse(text))
 
     def __repr__(self) -> str:
         how = ", ".join(f"{k}={v!r}" for k, v in (("hoc", self.plan.hoc),

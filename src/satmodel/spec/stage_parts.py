@@ -45,11 +45,17 @@ def items_of(spec: ModelSpec) -> tuple[Column, ...]:
 
 def rebuild(spec: ModelSpec, constructs: list[Construct], paths: list[tuple[str, str]],
             name_suffix: str) -> ModelSpec:
-    """A first-order spec with these constructs and (deduplicated) paths."""
+    """A first-order spec with these constructs and (deduplicated) paths; a path the user
+    wrote keeps its expected sign (interaction terms under their stage name ``A.B``)."""
     unique = list(dict.fromkeys(paths))
+    signs = {}
+    for p in spec.paths:
+        signs[(p.source, p.target)] = signs[(p.source.replace(":", "."), p.target)] = \
+            p.expected_sign
     return ModelSpec(name=f"{spec.name}{name_suffix}", label=spec.label, source=spec.source,
                      constructs=tuple(constructs),
-                     paths=tuple(Path(source=s, target=t) for s, t in unique))
+                     paths=tuple(Path(source=s, target=t, expected_sign=signs.get((s, t)))
+                                 for s, t in unique))
 
 
 def unique_name(name: str, taken: set[str]) -> str:
