@@ -177,3 +177,7 @@ def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
     out[:, j, k] = tri
     out[:, k, j] = tri
     return out.reshape(lead + (p, p))
+
+
+#: public name of :func:`_weighted_cross` (the streamed moment sums use it)
+weighted_cross = _weighted_cross

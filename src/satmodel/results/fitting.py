@@ -33,8 +33,9 @@ from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyOptions, prepare
 from ..survey.coding import check_pairs
+from ..survey.stream import stream_source
 from . import pls_checks as checks
-from . import staged
+from . import staged, streamed
 from .grouped_fit import STANDARDIZE, fit_groups
 from .pls import PLSResult
 
@@ -78,6 +79,9 @@ def fit_pls(
     data : pandas.DataFrame, polars.DataFrame, dict of columns, or numpy array
         One row per respondent; every spec indicator must be a numeric column
         (a 2-D numpy array needs ``columns=``). The caller's object is never modified.
+        A path to a .parquet/.csv file (or a folder of Parquet files), a pyarrow Dataset
+        or a Dask DataFrame is read in batches (partitions) into moment sums without
+        holding the rows: :mod:`satmodel.results.streamed`.
     scheme, consistent, tol, max_iter, stop, scaled
         Estimator options, documented once on :class:`satmodel.PLSOptions`.
     missing, na_values, reverse, weights, missing_warn, scales
@@ -141,6 +145,12 @@ def fit_pls(
                                 "interaction=; use correlation='pearson' there")
     staged.check_staged_options(spec, hoc, interaction, options, by, interaction_scale,
                                 hoc_convention)
+    source = stream_source(data)  # a file path, pyarrow Dataset or Dask DataFrame: streamed
+    if source is not None:
+        return streamed.fit_streamed(spec, source, options, survey_options, fit=_fit,
+                                     weights=weights, columns=columns, by=by, hoc=hoc,
+                                     interaction=interaction, correlation=correlation,
+                                     min_rows=min_rows, standardize=standardize)
     if hoc is not None or interaction is not None or not spec.is_first_order:  # spec rewrites
         return staged.fit_staged(spec, data, options, survey_options, hoc=hoc,
                                  interaction=interaction, columns=columns, weights=weights,
@@ -322,7 +332,7 @@ def permutation_test(spec: ModelSpec, data: Any, group: Any, *, n: int = 1000, s
     valid.flag("permutation_test", "progress", progress, none=True)
     check_spec(spec, "permutation_test")
     pooled = fit_pls(spec, data, **fit_options)  # validates; missing data and weights as a fit
-    survey = pooled.survey
+    survey = pooled.survey_rows("permutation_test")  # streamed data keep no rows
     labels = permutation_groups.group_labels(data, group, survey.rows)
     with collecting() as found:
         out = permutation_groups.permutation_test(spec, pooled.refit, labels, n=n, seed=seed,

@@ -33,7 +33,8 @@ __all__ = ["compare_groups", "micom"]
 
 def _pooled(spec: ModelSpec, data: Any, group: Any, fit_options: dict[str, Any]):
     pooled = fit_pls(spec, data, **fit_options)  # validates data and options once
-    return pooled, group_labels(data, group, pooled.survey.rows)
+    rows = pooled.survey_rows("a group comparison").rows  # streamed data keep no rows
+    return pooled, group_labels(data, group, rows)
 
 
 def compare_groups(spec: ModelSpec, data: Any, group: Any, *, method: Any = "all",

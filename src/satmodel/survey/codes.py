@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["looks_like_codes", "code_problems", "LOW_CODES", "HIGH_CODES"]
+__all__ = ["looks_like_codes", "codes_in_counts", "code_problems", "LOW_CODES", "HIGH_CODES"]
 
 LOW_CODES = frozenset({-1.0, -7.0, -8.0, -9.0, -77.0, -88.0, -97.0, -98.0, -99.0, -777.0,
                        -888.0, -997.0, -998.0, -999.0, -9999.0})
@@ -45,8 +45,16 @@ def looks_like_codes(col: np.ndarray) -> list[float]:
     x = col[~np.isnan(col)] if np.isnan(col).any() else col
     if x.size < _MIN_ANSWERS or (x.min() >= 0 and x.max() < 8) or not np.all(x == np.round(x)):
         return []
-    values, counts = np.unique(x, return_counts=True)
-    share = dict(zip(values.tolist(), (counts / x.size).tolist()))
+    return codes_in_counts(*np.unique(x, return_counts=True))
+
+
+def codes_in_counts(values: np.ndarray, counts: np.ndarray) -> list[float]:
+    """:func:`looks_like_codes` of an integer-valued item given as its distinct values
+    (sorted) and their counts (a streamed item: ``satmodel.survey.stream_clean``)."""
+    size = int(np.sum(counts))
+    if size < _MIN_ANSWERS or (values[0] >= 0 and values[-1] < 8):
+        return []
+    share = dict(zip(np.asarray(values).tolist(), (np.asarray(counts) / size).tolist()))
     found = []
     low = [v for v in share if v < 0]
     rest = [v for v in share if v >= 0]
