@@ -32,3 +32,9 @@ def test_a_right_signed_interaction_term_is_not_reported():
     res = sm.fit_pls(spec, DF, interaction="two_stage")
     assert res.paths.set_index("source").loc["SAT:IMAG", "estimate"] > 0
     assert "sign" not in [d.code for d in res.diagnostics]
+
+
+def test_options_are_checked_on_every_route():
+    # Before: an interaction fit returned before standardize= was checked.
+    with pytest.raises(sm.OptionError, match="standardize"):
+        sm.fit_pls(_spec({}), DF, interaction="two_stage", standardize="bogus")

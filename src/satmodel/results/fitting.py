@@ -145,6 +145,9 @@ def fit_pls(
                                 "interaction=; use correlation='pearson' there")
     staged.check_staged_options(spec, hoc, interaction, options, by, interaction_scale,
                                 hoc_convention)
+    valid.choice("fit_pls", "standardize", standardize, STANDARDIZE)  # every route
+    if min_rows is not None:
+        valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
     source = stream_source(data)  # a file path, pyarrow Dataset or Dask DataFrame: streamed
     if source is not None:
         return streamed.fit_streamed(spec, source, options, survey_options, fit=_fit,
@@ -156,11 +159,7 @@ def fit_pls(
                                  interaction=interaction, columns=columns, weights=weights,
                                  min_rows=min_rows, interaction_scale=interaction_scale,
                                  hoc_convention=hoc_convention)
-    if by is None:  # a grouped fit checks these itself
-        valid.choice("fit_pls", "standardize", standardize, STANDARDIZE)
-        if min_rows is not None:
-            valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
-    else:
+    if by is not None:
         return fit_groups(spec, data, by, options, survey_options, weights=weights,
                           columns=columns, standardize=standardize, min_rows=min_rows)
     with collecting() as found:
