@@ -125,7 +125,7 @@ def test_exceptions_inside_semopy_become_satmodel_errors(monkeypatch, error, kin
     def broken(self, *args, **kwargs):
         raise error
 
-    monkeypatch.setattr(semopy.Model, "fit", broken)
+    monkeypatch.setattr(semopy.Model, "load", broken)  # every fit loads; ML no longer calls fit
     spec = sm.ModelSpec.from_lavaan("F =~ a + a/2 + c", name="broken")
     X = exact_sample(np.eye(3) + 0.4, 100)
     with pytest.raises(kind, match=rf"model 'broken' \({type(error).__name__}: .*\)\. ") as info:

@@ -3,8 +3,10 @@ one resampling driver (:func:`satmodel.inference.driver.run`).
 
 The row counts of the resamples come from the driver's
 :class:`~satmodel.inference.driver.BootstrapCounts` (one seeded generator, so results
-depend on ``seed`` only), and each resample is refitted with a fresh semopy model on
-the rows repeated by their counts. A resample whose fit fails (not identified on the
+depend on ``seed`` only). An ML fit's resamples are refitted on their covariance matrices
+with the model built once (:mod:`satmodel.cbsem.mlboot`); other estimators' (and FIML's)
+with a fresh semopy model on the rows repeated by their counts, without standard errors
+(a resample does not use them). A resample whose fit fails (not identified on the
 resample, singular covariance, non-finite estimates: reason ``"failed"``) or does not
 converge (``"not_converged"``) is dropped and counted as PLS's are: in
 ``inference.dropped``, ``inference.n_failed``, ``inference.failures`` (what each one
@@ -34,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from . import mlboot
+from .._threads import one_blas_thread
 from .fitting import Conventions, fit_cbsem_rows
 from .tables import BOOTSTRAP, REQUIRED, Values, table_values
 from .. import _validate as valid
@@ -94,6 +98,7 @@ def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimat
     layout = layout_of(spec)
     failures: list[str] = []
     done = 0
+    fast = mlboot.start(spec, X, missing=missing, conventions=conventions) if estimator == "ML" else None
 
     def evaluate(counts: np.ndarray) -> tuple[Values, dict[str, np.ndarray]]:
         nonlocal done
@@ -101,12 +106,16 @@ def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimat
         out = {t: {c: np.full((size, np.size(original[t][c])), np.nan) for c in cols}
                for t, cols in BOOTSTRAP.items()}
         reasons = {"failed": np.zeros(size, dtype=bool), "not_converged": np.zeros(size, dtype=bool)}
-        for b in range(size):
-            why = _refit(spec, layout, np.repeat(X, counts[b].astype(np.intp), axis=0),
-                         estimator, missing, out, b, conventions)
-            if why is not None:
-                reasons[why[0]][b] = True
-                failures.append(f"resample {done + b}: {why[1]}")
+        with one_blas_thread():  # small matrices: a second BLAS thread only costs
+            for b in range(size):
+                if fast is not None:
+                    why = _refit_moments(spec, layout, fast, X, counts[b], out, b)
+                else:
+                    why = _refit(spec, layout, np.repeat(X, counts[b].astype(np.intp), axis=0),
+                                 estimator, missing, out, b, conventions)
+                if why is not None:
+                    reasons[why[0]][b] = True
+                    failures.append(f"resample {done + b}: {why[1]}")
         done += size
         return out, reasons
 
@@ -134,12 +143,30 @@ def _refit(spec: ModelSpec, layout: Any, rows: np.ndarray, estimator: str, missi
     """Fit one resample into row ``b`` of ``out``; (reason, message) when it is unusable."""
     try:
         fit = fit_cbsem_rows(spec, rows, estimator=estimator, diagnose=False, missing=missing,
-                             conventions=conventions)
+                             conventions=conventions, se=False)
         values = table_values(spec, layout, fit.estimate, fit.sample_cov)
     except (ValueError, ArithmeticError) as err:  # SatModelError, LinAlgError, scipy's checks
         return "failed", f"{type(err).__name__}: {err}"
     if not fit.estimate.converged:
         return "not_converged", f"did not converge ({fit.estimate.message})"
+    return _store(values, out, b)
+
+
+def _refit_moments(spec: ModelSpec, layout: Any, fast: mlboot.Start, X: np.ndarray,
+                   counts: np.ndarray, out: Values, b: int) -> tuple[str, str] | None:
+    """:func:`_refit` of an ML fit on the resample's covariance matrix (:mod:`~satmodel.cbsem.mlboot`)."""
+    try:
+        arrays, why = mlboot.refit(spec, fast, X, counts)
+        if why is not None:
+            return why
+        values = table_values(spec, layout, arrays, mlboot.moments(X, counts))
+    except (ValueError, ArithmeticError) as err:
+        return "failed", f"{type(err).__name__}: {err}"
+    return _store(values, out, b)
+
+
+def _store(values: Values, out: Values, b: int) -> tuple[str, str] | None:
+    """Row ``b`` of ``out`` from one refit's ``values``; ("failed", ...) if not finite."""
     if not all(np.isfinite(values[t][c]).all() for t, c in REQUIRED):
         return "failed", "non-finite estimates"
     for t, cols in BOOTSTRAP.items():

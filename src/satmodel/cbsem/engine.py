@@ -23,7 +23,9 @@ SpecError / EstimationError naming the model, what semopy said and what to do.
 
 The optimizer is semopy's SLSQP with a tight tolerance (``ftol=1e-14``): semopy's
 default stops about 2e-4 short of the minimum of the ML discrepancy on the
-Political Democracy example, which moves printed lavaan digits.
+Political Democracy example, which moves printed lavaan digits. ML uses semopy's objective
+with the gradient as matrix products (:mod:`satmodel.cbsem.mlfast`: semopy's loops took 3/4
+of a fit). semopy runs with one BLAS thread (two took 8x longer on a loaded 2-core machine).
 
 Objectives (:data:`OBJECTIVES`) and standard errors:
 
@@ -60,15 +62,20 @@ import dataclasses
 import logging
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .lsq import acov as lsq_acov, weight as lsq_weight
+from . import mlfast
 from .fiml import fit_fiml
+from .mlfast import MLProblem
+from .optimize import fit_uls, solve
 from .polish import newton, unbounded
 from .capture import FILTER, WarningCapture
+from .._threads import one_blas_thread
 from .identify import check_identified, generic_jacobian, sigma_jacobian, weak_parameters
 from .translate import SemopyNames, semopy_description, semopy_names
 from ..errors import EstimationError, SatModelError, SpecError
@@ -113,6 +120,8 @@ class CBEstimate:
     n_mean: int = 0
     weak: tuple[str, ...] = ()
     unbounded: tuple[tuple[str, float], ...] = ()
+    #: ML fits: the objective as arrays and the solution (:class:`~satmodel.cbsem.mlfast.MLState`)
+    ml: Any = field(default=None, repr=False)
 
 
 def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
@@ -120,7 +129,7 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
                se_kind: str = "standard", gamma: np.ndarray | None = None,
                n_obs: int | None = None,
                em: tuple[np.ndarray, np.ndarray] | None = None,
-               polish: bool = True) -> CBEstimate:
+               polish: bool = True, keep_ml: bool = False) -> CBEstimate:
     """Fit ``spec`` (already checked by :func:`~satmodel.cbsem.translate.check_cbsem_spec`)
     to the rows ``X`` (n x p, spec indicator order) with a fresh semopy model.
 
@@ -130,7 +139,8 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
     ``se_kind`` "standard" or "robust" (least-squares estimators, module notes), which use
     ``gamma`` (default: :func:`adf_gamma` of ``X``) and ``n_obs`` (default: rows of ``X``).
     ``polish=False`` skips the final Newton steps (:mod:`satmodel.cbsem.polish`; a bootstrap
-    resample does not need the last 1e-6). Raises SpecError (from
+    resample does not need the last 1e-6). ``keep_ml=True`` keeps an ML fit's objective and
+    semopy model on the estimate (``ml``; for :mod:`satmodel.cbsem.mlboot`). Raises SpecError (from
     :func:`~satmodel.cbsem.identify.check_identified`) before optimizing if the model is
     not identified.
     """
@@ -142,7 +152,7 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
     root = logging.getLogger()
     capture = WarningCapture(threading.get_ident())
     try:
-        with _LOCK, warnings.catch_warnings(), np.errstate(all="ignore"):
+        with _LOCK, one_blas_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("always")
             warnings.showwarning = capture.show
             if FILTER not in root.filters:
@@ -153,7 +163,7 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
                 if fiml:
                     est = _fit_fiml(semopy, spec, names, X, max_iter, se, em)
                 else:
-                    est = _fit(semopy, spec, names, data, estimator, max_iter, se and polish, se, ls)
+                    est = _fit(semopy, spec, names, data, estimator, max_iter, polish, se, ls, keep_ml)
             except SatModelError:
                 raise
             except Exception as err:  # semopy's (or numpy's) own: never a raw traceback
@@ -177,7 +187,7 @@ class _LSOptions:
 
 
 def _fit(semopy, spec: ModelSpec, names: SemopyNames, data: pd.DataFrame, estimator: str,
-         max_iter: int, polish: bool, se: bool, ls: _LSOptions) -> CBEstimate:
+         max_iter: int, polish: bool, se: bool, ls: _LSOptions, keep_ml: bool = False) -> CBEstimate:
     """The semopy work of :func:`run_semopy` (under its lock and capture)."""
     desc = semopy_description(spec, names.to_semopy)
     model = semopy.Model(desc)
@@ -189,12 +199,16 @@ def _fit(semopy, spec: ModelSpec, names: SemopyNames, data: pd.DataFrame, estima
                       (model.parameters[k].locations[0] for k in cov_part)])
     options = {"ftol": 1e-14, "maxiter": int(max_iter)}
     objective = OBJECTIVES[estimator]
+    fast = MLProblem.of(model) if estimator == "ML" and mlfast.supported(model) else None
     if estimator == "ULS":
-        res = _fit_uls(semopy, model, options)
+        res = fit_uls(model, options)
+    elif fast is not None:  # semopy's MLW with the gradient as matrix products (mlfast)
+        res = solve(model, fast.fun, fast.grad, options, "MLW")
     else:
         res = model.fit(obj=objective, solver="SLSQP", options=options)
     if polish and res.success:  # Newton steps: SLSQP stops ~1e-6 short on ill-conditioned models
-        fun, grad = model.get_objective("DWLS" if estimator == "ULS" else objective)
+        fun, grad = ((fast.fun, fast.grad) if fast is not None else
+                     model.get_objective("DWLS" if estimator == "ULS" else objective))
         lower = np.array([-np.inf if lo is None else lo for lo, _ in model.get_bounds()], dtype=float)
         fg = lambda z: (fun(z), grad(z))  # noqa: E731
         x, res.fun = newton(fg, np.array(model.param_vals, dtype=float), lower)
@@ -206,6 +220,11 @@ def _fit(semopy, spec: ModelSpec, names: SemopyNames, data: pd.DataFrame, estima
     labels = _labels(model, names, active)
     if polish and res.success and free:
         out = dataclasses.replace(out, unbounded=tuple((labels[k], v) for k, v in free.items()))
+    if keep_ml and fast is not None and res.success:
+        del model.mx_data  # the rows: not needed for the starting values from S (mlfast)
+        obs, lat = _spec_rows(spec, names, model)
+        out = dataclasses.replace(out, ml=mlfast.MLState(fast, np.array(model.param_vals, dtype=float),
+                                                         obs, lat, model))
     if info is None or info.shape != (len(active), len(active)):
         return out
     return dataclasses.replace(out, weak=weak_parameters(info, labels))
@@ -287,24 +306,6 @@ def adf_gamma(X: np.ndarray) -> np.ndarray:
     return np.cov(D[:, rows] * D[:, cols], rowvar=False, bias=True).reshape(len(rows), len(rows))
 
 
-def _fit_uls(semopy, model, options: dict):
-    """Minimize lavaan's ULS discrepancy (each distinct moment once): semopy's DWLS
-    objective with unit weights (its ``fit`` would recompute the weights)."""
-    from semopy.solver import Solver
-
-    model.inds_triu_sigma = np.triu_indices_from(model.mx_cov)  # what prepare_wls sets, without
-    model.mx_vech_s = model.mx_cov[model.inds_triu_sigma]       # its O(n p^4) weight matrix
-    model.mx_w_inv = np.ones(len(model.mx_vech_s))
-    fun, grad = model.get_objective("DWLS")
-    res = Solver("SLSQP", fun, grad, model.param_vals, constrs=model.constraints,
-                 bounds=model.get_bounds(), options=options).solve()
-    res.name_obj = "DWLS"
-    model.param_vals = res.x
-    model.update_matrices(res.x)
-    model.last_result = res
-    return res
-
-
 def _standard_errors(model, estimator: str, q: int, wanted: bool, ls: _LSOptions):
     """Standard errors of the active parameters (module notes), and a singularity flag."""
     if not wanted or q == 0:
@@ -345,12 +346,17 @@ def _describe(model, names: SemopyNames, matrix, idx) -> tuple[str, str, str]:
     return names.spec_name(lhs), op, names.spec_name(rhs)
 
 
+def _spec_rows(spec: ModelSpec, names: SemopyNames, model) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the spec's items and constructs in semopy's Lambda (its matrix order)."""
+    obs = [model.names_lambda[0].index(names.to_semopy[x]) for x in spec.indicator_names]
+    lat = [model.names_lambda[1].index(names.to_semopy[c]) for c in spec.construct_names]
+    return np.array(obs, dtype=int), np.array(lat, dtype=int)
+
+
 def _arrays(spec: ModelSpec, names: SemopyNames, model, active, se, res,
             fim_singular) -> CBEstimate:
-    items = [names.to_semopy[x] for x in spec.indicator_names]
-    cons = [names.to_semopy[c] for c in spec.construct_names]
-    obs = [model.names_lambda[0].index(x) for x in items]
-    lat = [model.names_lambda[1].index(c) for c in cons]
+    obs, lat = _spec_rows(spec, names, model)
+    cons = spec.construct_names
     lam = model.mx_lambda[np.ix_(obs, lat)].copy()
     beta = model.mx_beta[np.ix_(lat, lat)].copy()
     psi = model.mx_psi[np.ix_(lat, lat)].copy()

@@ -31,7 +31,7 @@ from ..moments.missing import em_moments
 from ..spec.model import ModelSpec
 
 __all__ = ["CBFit", "Conventions", "fit_cbsem_rows", "check_options", "check_conventions",
-           "refuse_missing", "MISSING"]
+           "check_moments", "refuse_missing", "MISSING"]
 
 #: a free variance below this share of its implied (item) or total (construct) variance is "at 0"
 HEYWOOD_TOL = 1e-6
@@ -163,12 +163,15 @@ class CBFit:
 
 def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max_iter: int = 10000,
                    diagnose: bool = True, missing: str = "error",
-                   conventions: Conventions | None = None) -> CBFit:
+                   conventions: Conventions | None = None, se: bool | None = None,
+                   polish: bool | None = None, keep_ml: bool = False) -> CBFit:
     """Fit validated rows ``X`` (n x p, spec indicator order; NaN only with ``missing="fiml"``);
     the bootstrap calls this too (pass the fit's ``conventions`` to refit alike).
 
     With ``diagnose=False`` no warnings are issued (the caller inspects the result) and
-    FIML standard errors are skipped.
+    FIML standard errors are skipped. ``se`` (default: as ``diagnose``, always for complete
+    data) and ``polish`` (default: ``diagnose``; the engine's final Newton steps) override;
+    ``keep_ml`` keeps an ML fit's objective as arrays on the estimate (for the bootstrap).
     """
     conv = Conventions() if conventions is None else conventions
     X = np.asarray(X, dtype=float)
@@ -180,7 +183,7 @@ def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max
         S = np.asarray(em.corr * np.outer(em.std, em.std), dtype=float) * (n - 1) / n
     else:
         mean, S = X.mean(axis=0), np.cov(X, rowvar=False, bias=True)
-    _check_moments(spec, S)
+    check_moments(spec, S)
     gamma = _check_gamma(spec, X, estimator) if estimator in ("WLS", "DWLS") else None
     rows = X
     if conv.cov_divisor == "n-1":  # rows whose divisor-n covariance is the unbiased one
@@ -191,8 +194,10 @@ def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max
     model = with_outcome_covariances(spec) if conv.outcome_covariances else spec
     model = with_first_markers(model) if conv.first_marker else model
     est = run_semopy(model, rows, estimator=estimator, max_iter=max_iter, fiml=fiml,
-                     se=diagnose or not fiml, se_kind=conv.se_kind(estimator), gamma=gamma, n_obs=n,
-                     em=(mean, S) if fiml else None, polish=diagnose)
+                     se=(diagnose or not fiml) if se is None else se,
+                     se_kind=conv.se_kind(estimator), gamma=gamma, n_obs=n,
+                     em=(mean, S) if fiml else None, polish=diagnose if polish is None else polish,
+                     keep_ml=keep_ml)
     if not np.all(np.isfinite(est.sigma)):
         raise EstimationError(f"semopy returned a non-finite implied covariance matrix for model "
                               f"{spec.name!r}: {est.message}")
@@ -222,7 +227,8 @@ def _check_gamma(spec: ModelSpec, X: np.ndarray, estimator: str) -> np.ndarray:
     return gamma
 
 
-def _check_moments(spec: ModelSpec, S: np.ndarray) -> None:
+def check_moments(spec: ModelSpec, S: np.ndarray) -> None:
+    """Refuse a singular item covariance matrix (EstimationError naming the items)."""
     d = np.sqrt(np.diag(S))
     R = S / np.outer(d, d)
     w, v = np.linalg.eigh(R)

@@ -99,11 +99,19 @@ def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False) -> np
     A = np.abs(np.asarray(S, dtype=float))
     if geometric:  # a zero correlation makes that block pair's geometric mean 0; a batched
         zero = A <= 1e-12  # product leaves an exact 0 at rounding level (+-1e-17): zero too
+        if not zero.any():  # the usual case: one pass, the same numbers
+            return _htmt_of(np.exp(_off_diagonal_block_means(np.log(A), layout)), layout)
         logs = np.log(A, out=np.zeros_like(A), where=~zero)  # 0 where zero (set below)
         avg = np.exp(_off_diagonal_block_means(logs, layout))
         avg = np.where(_off_diagonal_block_means(zero.astype(float), layout) > 0, 0.0, avg)
     else:
         avg = _off_diagonal_block_means(A, layout)
+    return _htmt_of(avg, layout)
+
+
+def _htmt_of(avg: np.ndarray, layout: Layout) -> np.ndarray:
+    """HTMT from the (..., J, J) block means of the absolute correlations (or their
+    geometric means): between-block mean over the root of the within-block means."""
     J = layout.n_constructs
     single = layout.membership.sum(axis=0) == 1
     idx = np.arange(J)
