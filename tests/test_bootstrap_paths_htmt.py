@@ -9,6 +9,7 @@ at most 27 x 27 logs a block pair).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import satmodel as sm
 from satmodel.tables.validity import htmt_matrix
@@ -56,3 +57,25 @@ def test_htmt2_one_pass_equals_the_zero_handling_path():
     np.testing.assert_allclose(fast, masked[:-1], rtol=0, atol=1e-12)
     a, b = (int(np.flatnonzero(lay.membership[k])[0]) for k in (0, 5))  # IMAG1, EXPE1
     assert a != b and masked[-1, a, b] == 0.0  # the zero's block pair: geometric mean 0
+
+
+def test_batched_alpha_equals_the_per_block_formula():
+    # Cronbach's alpha from one GEMM over the batch against k/(k-1)(1 - k/sum(R_block)) per
+    # block and resample (1e-12: summation order only).
+    from satmodel.tables.core import cronbach_alpha
+
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((7, 9, 30))
+    S = A @ A.transpose(0, 2, 1)
+    d = np.sqrt(np.einsum("bii->bi", S))
+    S = S / d[:, :, None] / d[:, None, :]
+    blocks = [[0, 1, 2, 3], [4, 5], [6], [7, 8]]
+    member = np.zeros((9, 4), dtype=bool)
+    for j, b in enumerate(blocks):
+        member[b, j] = True
+    got = cronbach_alpha(S, member)
+    for r in range(7):
+        for j, b in enumerate(blocks):
+            k = len(b)
+            want = 1.0 if k == 1 else k / (k - 1) * (1 - k / S[r][np.ix_(b, b)].sum())
+            assert got[r, j] == pytest.approx(want, abs=1e-12)
