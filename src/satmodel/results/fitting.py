@@ -36,7 +36,7 @@ from ..survey.coding import check_pairs
 from ..survey.stream import stream_source
 from . import pls_checks as checks
 from . import staged, streamed
-from .grouped_fit import STANDARDIZE, fit_groups
+from .grouped_fit import check_standardize, fit_groups
 from .pls import PLSResult
 
 __all__ = ["fit_pls", "fit_pls_moments", "permutation_test", "PLS_MISSING"]
@@ -145,7 +145,7 @@ def fit_pls(
                                 "interaction=; use correlation='pearson' there")
     staged.check_staged_options(spec, hoc, interaction, options, by, interaction_scale,
                                 hoc_convention)
-    valid.choice("fit_pls", "standardize", standardize, STANDARDIZE)  # every route
+    check_standardize(standardize)  # on every route
     if min_rows is not None:
         valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
     source = stream_source(data)  # a file path, pyarrow Dataset or Dask DataFrame: streamed

@@ -33,7 +33,7 @@ from ..survey import SurveyOptions, coding, prepare
 from . import pls_checks as checks
 from .grouped import GroupedPLSResult
 
-__all__ = ["STANDARDIZE", "fit_groups"]
+__all__ = ["STANDARDIZE", "check_standardize", "fit_groups"]
 
 #: how items are standardized in a grouped fit ("group": each group's own means and SDs,
 #: as cSEM's multigroup ``csem`` and SmartPLS's MGA estimate every group)
@@ -190,16 +190,21 @@ def _sample_checks(spec: ModelSpec, refit: Refit, weights, n: float,
     return before, memo[key], None
 
 
+def check_standardize(standardize: Any) -> None:
+    """``standardize`` must be "group"; "pooled" is refused with the reason."""
+    if standardize not in STANDARDIZE:
+        allowed = POOLED_REFUSED if standardize == "pooled" else \
+            "'group' (each group's own means and SDs, as cSEM and SmartPLS)"
+        raise valid.bad("fit_pls", "standardize", standardize, allowed)
+
+
 def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
                survey_options: SurveyOptions, *, weights: Any = None, columns: Any = None,
                standardize: str = "group", min_rows: int | None = None) -> GroupedPLSResult:
     """Fit ``spec`` to every group of ``data`` (see :func:`satmodel.fit_pls`, ``by=``);
     ``options`` and ``survey_options`` are validated by the caller."""
     by = _by_columns(by)
-    if standardize not in STANDARDIZE:
-        allowed = POOLED_REFUSED if standardize == "pooled" else \
-            "'group' (each group's own means and SDs, as cSEM and SmartPLS)"
-        raise valid.bad("fit_pls", "standardize", standardize, allowed)
+    check_standardize(standardize)
     if min_rows is not None:
         valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
     with collecting() as found:
