@@ -18,7 +18,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,6 +209,15 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
     state = studentized.generator_state(rng)
     counts = BootstrapCounts(n, refit.n_rows, rng)
     draws = run(counts, evaluate, refit.bytes_per_fit, chunk=chunk_size, progress=progress)
+    return inference_of(draws, original, tables, n, signs=signs, level=level, seed=seed,
+                        inadmissible=inadmissible, rng_state=state)
+
+
+def inference_of(draws: Any, original: Context, tables: Sequence[str], n: int, *, signs: str,
+                 level: float, seed: Any, inadmissible: str, rng_state: Any = None
+                 ) -> BootstrapInference:
+    """The :class:`BootstrapInference` of the driver's ``draws`` of ``n`` resamples:
+    sign-aligned, dropped and undefined resamples reported, too few for ``level`` flagged."""
     original_values = {t: {c: TABLES[t].values(original, c) for c in TABLES[t].columns}
                        for t in tables}
     values = draws.values
@@ -226,8 +235,8 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
     intervals.report_too_few(draws.n_valid, level)
     return BootstrapInference(draws=values, original=original_values, n_requested=n,
                               n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
-                              signs=signs, level=level, method="percentile", rng_state=state,
-                              inadmissible=inadmissible)
+                              signs=signs, level=level, method="percentile",
+                              rng_state=rng_state, inadmissible=inadmissible)
 
 
 def report_undefined(values: dict, original: dict, n_valid: int) -> None:

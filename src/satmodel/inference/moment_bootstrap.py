@@ -25,14 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from ..diagnostics import report
 from ..engine.refit import Refit
-from ..errors import SatModelError
 from ..moments.core import Moments
 from ..spec.model import ModelSpec
-from ..tables import TABLES, Context
-from . import intervals
-from .bootstrap import BootstrapInference, report_undefined, select_tables, sign_reference
+from ..tables import Context
+from .bootstrap import BootstrapInference, inference_of, select_tables, sign_reference
 from .driver import Weights, drop_reasons, evaluate_tables, run
 
 __all__ = ["bootstrap_moments", "ResampleNumbers"]
@@ -76,22 +73,5 @@ def bootstrap_moments(spec: ModelSpec, refit: Refit, original: Context, moments:
 
     draws = run(ResampleNumbers(B), evaluate, refit.bytes_per_fit, chunk=chunk_size,
                 progress=progress)
-    original_values = {t: {c: TABLES[t].values(original, c) for c in TABLES[t].columns}
-                       for t in tables}
-    values = draws.values
-    if signs == "individual":
-        values = {t: {c: np.abs(v) * np.sign(original_values[t][c]) for c, v in cols.items()}
-                  for t, cols in values.items()}
-    if draws.dropped:
-        report("bootstrap_dropped",
-               f"bootstrap dropped {B - draws.n_valid} of {B} resamples (by reason, a resample "
-               f"may have several: {draws.dropped}); see boot.inference.dropped",
-               names=tuple(draws.dropped), count=B - draws.n_valid)
-    if draws.n_valid < 2:
-        raise SatModelError(f"only {draws.n_valid} of {B} resamples were usable ({draws.dropped})")
-    report_undefined(values, original_values, draws.n_valid)
-    intervals.report_too_few(draws.n_valid, level)
-    return BootstrapInference(draws=values, original=original_values, n_requested=B,
-                              n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
-                              signs=signs, level=level, method="percentile", rng_state=None,
-                              inadmissible=inadmissible)
+    return inference_of(draws, original, tables, B, signs=signs, level=level, seed=seed,
+                        inadmissible=inadmissible)
