@@ -21,6 +21,18 @@ __all__ = ["Indicator", "Construct", "Path", "HigherOrder", "interaction_terms"]
 _MODES = {"a": "A", "b": "B", "unit": "unit"}
 
 
+def _mode_defaults(data: Mapping) -> dict:
+    """A copy of ``data`` with ``mode`` spelled canonically ("a" -> "A") and
+    ``common_factor`` defaulting to True for Mode A (a construct or higher-order construct)."""
+    data = dict(data)
+    mode = data.get("mode", "A")
+    if isinstance(mode, str) and mode.lower() in _MODES:
+        mode = data["mode"] = _MODES[mode.lower()]
+    if data.get("common_factor") is None:
+        data["common_factor"] = mode == "A"
+    return data
+
+
 class Indicator(SpecModel):
     """A survey item (manifest variable).
 
@@ -91,12 +103,7 @@ class Construct(SpecModel):
     def _fill_defaults(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
-        data = dict(data)
-        mode = data.get("mode", "A")
-        if isinstance(mode, str) and mode.lower() in _MODES:
-            mode = data["mode"] = _MODES[mode.lower()]
-        if data.get("common_factor") is None:
-            data["common_factor"] = mode == "A"
+        data = _mode_defaults(data)
         items = data.get("indicators")
         if isinstance(items, str):
             items = [items]
@@ -212,12 +219,7 @@ class HigherOrder(SpecModel):
     def _fill_defaults(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
-        data = dict(data)
-        mode = data.get("mode", "A")
-        if isinstance(mode, str) and mode.lower() in _MODES:
-            mode = data["mode"] = _MODES[mode.lower()]
-        if data.get("common_factor") is None:
-            data["common_factor"] = mode == "A"
+        data = _mode_defaults(data)
         if isinstance(data.get("components"), str):
             data["components"] = [data["components"]]
         return data
