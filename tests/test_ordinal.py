@@ -114,3 +114,18 @@ def test_not_available_with_missing_treatment(case):
         sm.fit_pls(spec, d, correlation="polychoric", missing="mean")
     with pytest.raises(sm.OptionError, match="correlation"):
         sm.fit_pls(spec, d, correlation="kendall")
+
+
+def test_the_correlation_choice_is_recorded_and_survives_json():
+    # Before: only on res.survey (not in the options, the summary or the JSON record).
+    import satmodel as sm
+
+    res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"),
+                     correlation="spearman")
+    assert res.survey_options.correlation == "spearman"
+    assert "fitted to spearman item correlations" in res.summary()
+    back = sm.PLSResult.from_json(res.to_json())
+    assert back.survey_options.correlation == "spearman"
+    assert "fitted to spearman" in back.summary()
+    plain = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+    assert plain.survey_options.correlation == "pearson" and "item correlations" not in plain.summary()

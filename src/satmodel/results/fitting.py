@@ -137,7 +137,9 @@ def fit_pls(
                                         reverse=reverse, weights=weights,
                                         missing_warn=missing_warn, scales=scales or {})
     spec = survey_options.apply_scales(spec)
-    if valid.choice("fit_pls", "correlation", correlation, CORRELATIONS) != "pearson" and (
+    survey_options = survey_options.model_copy(update={
+        "correlation": valid.choice("fit_pls", "correlation", correlation, CORRELATIONS)})
+    if correlation != "pearson" and (
             by is not None or hoc is not None or interaction is not None
             or survey_options.missing not in ("error", "casewise")):
         raise NotAvailableError(f"correlation={correlation!r} is available for complete rows "

@@ -36,6 +36,9 @@ def header(res: Any) -> list[str]:
         f"{status} after {res.n_iter} iterations (stop rule {o.stop}, tol {o.tol:g})"
         + ("" if res.admissible else "; admissible: no (see the diagnostics)"),
     ]
+    if res.survey_options.correlation != "pearson":
+        lines.append(f"fitted to {res.survey_options.correlation} item correlations "
+                     "(ordinal items)")
     if res.inference is not None:
         inf = res.inference
         lines.append(f"bootstrap: {inf.n_valid} of {inf.n_requested} resamples, {inf.method} "

@@ -64,6 +64,11 @@ class SurveyOptions(BaseModel):
         ``scale_max`` on the spec's indicators would: values outside are refused, the
         index and reverse coding use them, and values that merely look like survey
         codes (99, -9) are accepted as answers inside a declared scale.
+    correlation : {"pearson", "spearman", "polychoric"}
+        The item correlations the estimator is fitted to (``fit_pls(correlation=...)``):
+        Pearson (default), Spearman ranks, or polychoric/polyserial for ordinal items
+        (docs/methods.md; ``satmodel.moments.ordinal``). Recorded so a result read back from
+        JSON says which it was.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -74,6 +79,7 @@ class SurveyOptions(BaseModel):
     weights: str | None = None
     missing_warn: float = Field(0.05, ge=0, le=1)
     scales: dict[str, tuple[float, float]] = {}
+    correlation: Literal["pearson", "spearman", "polychoric"] = "pearson"
 
     @field_validator("scales")
     @classmethod
