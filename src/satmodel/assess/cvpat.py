@@ -16,7 +16,7 @@ several); with D_i = L_reference,i - L_model,i the test statistic is the paired 
 
 as cSEM's ``testCVPAT`` computes it (D > 0: the model predicts better). Rows:
 
-- ``model_vs_<b>``: model ``a`` against model ``b`` (each with its own endogenous
+- ``model_vs_b``: model ``a`` against model ``b`` (each with its own endogenous
   items), ``alternative="two-sided"`` (cSEM's default) or ``"one-sided"`` (H1: ``a``
   predicts better, p = P(T ≥ t));
 - ``vs_indicator_average``: ``a`` against the training mean of each item (IA);

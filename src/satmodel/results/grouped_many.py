@@ -269,10 +269,6 @@ class GroupedPredict(GroupedResults):
         return self.stacked(lambda p: p.lm_predictions, keep_index=True)
 
 
-def group_sizes(results: dict[tuple, Any]) -> dict[tuple, int]:
-    return {k: int(getattr(r, "n_obs", 0)) for k, r in results.items()}
-
-
 def not_converged(res: Any) -> tuple[str, str] | None:
     """Why a fit is left out: it did not converge (else None)."""
     if not bool(np.all(getattr(res, "converged", True))):
