@@ -245,7 +245,7 @@ def test_resamples_are_the_drivers_row_counts(small, monkeypatch):
 
 
 def test_dropped_resamples_are_counted_and_recorded(small, monkeypatch):
-    real, calls = cb_boot.mlboot.refit, []  # an ML resample's refit (on its moments)
+    real, calls = cb_boot.ml_refit, []  # an ML resample's refit (on its moments)
 
     def flaky(*args, **kw):
         calls.append(1)
@@ -253,7 +253,7 @@ def test_dropped_resamples_are_counted_and_recorded(small, monkeypatch):
             raise sm.EstimationError("singular item covariance on this resample")
         return real(*args, **kw)
 
-    monkeypatch.setattr(cb_boot.mlboot, "refit", flaky)
+    monkeypatch.setattr(cb_boot, "ml_refit", flaky)
     with pytest.warns(sm.SatModelWarning, match="dropped 1 of 4"):
         res = small.bootstrap(n=4, seed=2, progress=False)
     inf = res.inference

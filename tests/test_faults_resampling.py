@@ -357,7 +357,7 @@ def test_cbsem_bootstrap_reports_too_few_usable_resamples(monkeypatch):
 
     small = sm.fit_cbsem(sm.ModelSpec.from_lavaan(
         "IMAG =~ IMAG1 + IMAG2 + IMAG3\nSAT =~ SAT1 + SAT2 + SAT3\nSAT ~ IMAG"), DF)
-    real, calls = cb_boot.mlboot.refit, []  # an ML resample's refit (on its moments)
+    real, calls = cb_boot.ml_refit, []  # an ML resample's refit (on its moments)
 
     def flaky(*args, **kw):
         calls.append(1)
@@ -365,7 +365,7 @@ def test_cbsem_bootstrap_reports_too_few_usable_resamples(monkeypatch):
             raise sm.EstimationError("singular item covariance on this resample")
         return real(*args, **kw)
 
-    monkeypatch.setattr(cb_boot.mlboot, "refit", flaky)
+    monkeypatch.setattr(cb_boot, "ml_refit", flaky)
     out = _quiet(small.bootstrap, n=5, seed=2, progress=False)
     assert out.inference.n_valid == 2
     rec = {d.code: d for d in out.diagnostics}

@@ -24,7 +24,8 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
-from satmodel.moments.ordinal import correlation_moments, ordinal_columns, threshold_table
+from satmodel.assess import threshold_table
+from satmodel.moments.ordinal import correlation_moments, ordinal_columns
 from _oracles import ORACLES
 
 CASE = ORACLES / "csem_ordinal"

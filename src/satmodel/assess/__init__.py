@@ -10,6 +10,8 @@ from .criteria import F2_METHODS
 from .cvpat import cvpat
 from .fit_test import fit_test
 from .predict import PredictResult, predict_pls
+from .thresholds import threshold_table
 from .rules import assess
 
-__all__ = ["F2_METHODS", "PredictResult", "assess", "cvpat", "fit_test", "predict_pls"]
+__all__ = ["F2_METHODS", "PredictResult", "assess", "cvpat", "fit_test", "predict_pls",
+           "threshold_table"]

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from . import mlboot
+from .mlboot import Start as MLStart, moments as ml_moments, refit as ml_refit, start as ml_start
 from .._threads import one_blas_thread
 from .fitting import Conventions, fit_cbsem_rows
 from .tables import BOOTSTRAP, REQUIRED, Values, table_values
@@ -98,7 +98,7 @@ def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimat
     layout = layout_of(spec)
     failures: list[str] = []
     done = 0
-    fast = mlboot.start(spec, X, missing=missing, conventions=conventions) if estimator == "ML" else None
+    fast = ml_start(spec, X, missing=missing, conventions=conventions) if estimator == "ML" else None
 
     def evaluate(counts: np.ndarray) -> tuple[Values, dict[str, np.ndarray]]:
         nonlocal done
@@ -152,14 +152,14 @@ def _refit(spec: ModelSpec, layout: Any, rows: np.ndarray, estimator: str, missi
     return _store(values, out, b)
 
 
-def _refit_moments(spec: ModelSpec, layout: Any, fast: mlboot.Start, X: np.ndarray,
+def _refit_moments(spec: ModelSpec, layout: Any, fast: MLStart, X: np.ndarray,
                    counts: np.ndarray, out: Values, b: int) -> tuple[str, str] | None:
     """:func:`_refit` of an ML fit on the resample's covariance matrix (:mod:`~satmodel.cbsem.mlboot`)."""
     try:
-        arrays, why = mlboot.refit(spec, fast, X, counts)
+        arrays, why = ml_refit(spec, fast, X, counts)
         if why is not None:
             return why
-        values = table_values(spec, layout, arrays, mlboot.moments(X, counts))
+        values = table_values(spec, layout, arrays, ml_moments(X, counts))
     except (ValueError, ArithmeticError) as err:
         return "failed", f"{type(err).__name__}: {err}"
     return _store(values, out, b)

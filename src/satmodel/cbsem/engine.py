@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 
 from .lsq import acov as lsq_acov, weight as lsq_weight
-from . import mlfast
+from .mlfast import MLState, supported as ml_supported
 from .fiml import fit_fiml
 from .mlfast import MLProblem
 from .optimize import fit_uls, solve
@@ -120,7 +120,7 @@ class CBEstimate:
     n_mean: int = 0
     weak: tuple[str, ...] = ()
     unbounded: tuple[tuple[str, float], ...] = ()
-    #: ML fits: the objective as arrays and the solution (:class:`~satmodel.cbsem.mlfast.MLState`)
+    #: ML fits: the objective as arrays and the solution (:class:`~satmodel.cbsem.MLState`)
     ml: Any = field(default=None, repr=False)
 
 
@@ -199,7 +199,7 @@ def _fit(semopy, spec: ModelSpec, names: SemopyNames, data: pd.DataFrame, estima
                       (model.parameters[k].locations[0] for k in cov_part)])
     options = {"ftol": 1e-14, "maxiter": int(max_iter)}
     objective = OBJECTIVES[estimator]
-    fast = MLProblem.of(model) if estimator == "ML" and mlfast.supported(model) else None
+    fast = MLProblem.of(model) if estimator == "ML" and ml_supported(model) else None
     if estimator == "ULS":
         res = fit_uls(model, options)
     elif fast is not None:  # semopy's MLW with the gradient as matrix products (mlfast)
@@ -223,7 +223,7 @@ def _fit(semopy, spec: ModelSpec, names: SemopyNames, data: pd.DataFrame, estima
     if keep_ml and fast is not None and res.success:
         del model.mx_data  # the rows: not needed for the starting values from S (mlfast)
         obs, lat = _spec_rows(spec, names, model)
-        out = dataclasses.replace(out, ml=mlfast.MLState(fast, np.array(model.param_vals, dtype=float),
+        out = dataclasses.replace(out, ml=MLState(fast, np.array(model.param_vals, dtype=float),
                                                          obs, lat, model))
     if info is None or info.shape != (len(active), len(active)):
         return out

@@ -69,7 +69,7 @@ from ..inference.driver import drop_reasons, run
 from ..spec.model import ModelSpec
 from ..tables import Context
 from ..tables.model_fit import d_g, d_uls, implied_corr
-from . import mga_stats as st
+from .mga_stats import CORRECTIONS, ci_no_difference, henseler_probability, keil_t, nitzl_t, p_adjust, percentile_bounds, sarstedt_f, t_p_value, two_sided_share
 from .draws import (
     GroupBootstrap,
     GroupShuffles,
@@ -112,7 +112,7 @@ def compare_groups(spec: ModelSpec, refit: Refit, labels: Any, *,
     n = valid.integer(VERB, "n", n)
     valid.seed(VERB, seed)
     n_boot = n if n_boot is None else valid.integer(VERB, "n_boot", n_boot, minimum=2)
-    correction = valid.choice(VERB, "correction", correction, st.CORRECTIONS)
+    correction = valid.choice(VERB, "correction", correction, CORRECTIONS)
     alpha = valid.number(VERB, "alpha", alpha, 0.0, 1.0)
     permute = valid.choice(VERB, "permute", permute, ("standardized", "raw"))
     params = select_parameters(spec, parameters, VERB)
@@ -276,7 +276,7 @@ class _Ctx:
         return out
 
     def finish(self, frame: pd.DataFrame, adjust: bool = True) -> pd.DataFrame:
-        frame["p_adjusted"] = st.p_adjust(frame.p.to_numpy(), self.correction) if adjust \
+        frame["p_adjusted"] = p_adjust(frame.p.to_numpy(), self.correction) if adjust \
             else frame.p.to_numpy()
         frame["reject"] = frame.p_adjusted <= self.alpha
         return frame
@@ -296,7 +296,7 @@ def _chin(ctx: _Ctx, reference: np.ndarray) -> pd.DataFrame:
     for i, (a, b) in enumerate(ctx.pairs):
         d = ctx.est[a] - ctx.est[b]
         frames.append(ctx.frame("chin", (a, b), statistic=d,
-                                p=st.two_sided_share(reference[:, i], d)))
+                                p=two_sided_share(reference[:, i], d)))
     return ctx.finish(pd.concat(frames, ignore_index=True))
 
 
@@ -304,11 +304,11 @@ def _sarstedt(ctx: _Ctx, boot: np.ndarray, n: int, rng: np.random.Generator) -> 
     B, G, _ = boot.shape
     x = np.concatenate([boot[:, g] for g in range(G)])  # group-major, as cSEM stacks them
     ids = np.repeat(np.arange(G), B)
-    observed = st.sarstedt_f(x, ids, G)
+    observed = sarstedt_f(x, ids, G)
     exceed = np.zeros_like(observed)
     for c in chunked(n, max(1, 2**22 // (G * B * G))):
         shuffled = rng.permuted(np.tile(ids, (c, 1)), axis=1)
-        exceed += np.sum(st.sarstedt_f(x, shuffled, G) >= observed, axis=0)
+        exceed += np.sum(sarstedt_f(x, shuffled, G) >= observed, axis=0)
     return ctx.finish(ctx.frame("sarstedt", None, statistic=observed, p=exceed / n))
 
 
@@ -317,9 +317,9 @@ def _parametric(ctx: _Ctx, method: str, boot: np.ndarray, sizes: np.ndarray) -> 
     frames = []
     for a, b in ctx.pairs:
         d = ctx.est[a] - ctx.est[b]
-        fn = st.keil_t if method == "keil" else st.nitzl_t
+        fn = keil_t if method == "keil" else nitzl_t
         t, df = fn(d, se[a], se[b], int(sizes[a]), int(sizes[b]))
-        frames.append(ctx.frame(method, (a, b), statistic=t, df=df, p=st.t_p_value(t, df)))
+        frames.append(ctx.frame(method, (a, b), statistic=t, df=df, p=t_p_value(t, df)))
     return ctx.finish(pd.concat(frames, ignore_index=True))
 
 
@@ -327,7 +327,7 @@ def _henseler(ctx: _Ctx, boot: np.ndarray) -> pd.DataFrame:
     centred = boot - (boot.mean(axis=0) - ctx.est)  # θ* - bias
     frames = []
     for a, b in ctx.pairs:
-        prob = st.henseler_probability(centred[:, a], centred[:, b])
+        prob = henseler_probability(centred[:, a], centred[:, b])
         frames.append(ctx.frame("henseler", (a, b), statistic=prob,
                                 p=2 * np.minimum(prob, 1 - prob)))
     return ctx.finish(pd.concat(frames, ignore_index=True), adjust=False)
@@ -336,10 +336,10 @@ def _henseler(ctx: _Ctx, boot: np.ndarray) -> pd.DataFrame:
 def _ci_approach(ctx: _Ctx, method: str, boot: np.ndarray) -> pd.DataFrame:
     """Sarstedt et al.'s CI_para / CI_overlap on the groups' percentile intervals."""
     level = 1.0 - ctx.alpha
-    lower, upper = st.percentile_bounds(boot, level)  # (G, k) each
+    lower, upper = percentile_bounds(boot, level)  # (G, k) each
     frames = []
     for a, b in ctx.pairs:
-        same = st.ci_no_difference(method, ctx.est[a], ctx.est[b], lower[a], upper[a],
+        same = ci_no_difference(method, ctx.est[a], ctx.est[b], lower[a], upper[a],
                                    lower[b], upper[b])
         frame = ctx.frame(method, (a, b), statistic=np.nan, p=np.nan)
         frame["ci_lower_1"], frame["ci_upper_1"] = lower[a], upper[a]

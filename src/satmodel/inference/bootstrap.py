@@ -31,8 +31,8 @@ from ..engine.refit import Refit
 from ..errors import SatModelError
 from ..spec.model import ModelSpec
 from ..tables import NOT_BY_DEFAULT, TABLES, Context
-from . import intervals
-from . import studentized
+from .intervals import STUDENTIZED, check as intervals_check, report_too_few, summarize as intervals_summarize
+from .studentized import generator_state, t_draws
 from .driver import BootstrapCounts, LeaveOut, run, table_evaluator
 from .studentized import N_INNER
 
@@ -111,7 +111,7 @@ class BootstrapInference:
 
     def summarize(self, table: str, column: str) -> dict[str, np.ndarray]:
         """se, t, p (two-sided, t with B - 1 df), ci_lower, ci_upper of one column."""
-        studentized = self.method in intervals.STUDENTIZED
+        studentized = self.method in STUDENTIZED
         if self.draws is None or (studentized and self.tstar is None and self.stored):
             return self.stored[table][column]
         draws = self.draws[table][column]
@@ -122,7 +122,7 @@ class BootstrapInference:
                                 "which this result does not carry; call "
                                 f"res.conf_int(method={self.method!r})")
         tstar = self.tstar[table][column] if studentized else None
-        return intervals.summarize(theta, draws, level=self.level, method=self.method,
+        return intervals_summarize(theta, draws, level=self.level, method=self.method,
                                     jackknife=jack, tstar=tstar)
 
     def pick(self, verb: str, table: Any, column: Any) -> str:
@@ -181,7 +181,7 @@ def check_options(n: Any, ci: str, level: float, signs: str, inadmissible: str,
     check.choice("bootstrap", "inadmissible", inadmissible, INADMISSIBLE_OPTIONS)
     if chunk_size is not None:
         check.integer("bootstrap", "chunk_size", chunk_size)
-    intervals.check(ci, level, studentized=studentized)
+    intervals_check(ci, level, studentized=studentized)
 
 
 def sign_reference(refit: Refit, original: Context, signs: str) -> np.ndarray | None:
@@ -206,7 +206,7 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
                                sign_reference=sign_reference(refit, original, signs),
                                keep_inadmissible=inadmissible == "keep")
     rng = np.random.default_rng(seed)
-    state = studentized.generator_state(rng)
+    state = generator_state(rng)
     counts = BootstrapCounts(n, refit.n_rows, rng)
     draws = run(counts, evaluate, refit.bytes_per_fit, chunk=chunk_size, progress=progress)
     return inference_of(draws, original, tables, n, signs=signs, level=level, seed=seed,
@@ -232,7 +232,7 @@ def inference_of(draws: Any, original: Context, tables: Sequence[str], n: int, *
     if draws.n_valid < 2:
         raise SatModelError(f"only {draws.n_valid} of {n} resamples were usable ({draws.dropped})")
     report_undefined(values, original_values, draws.n_valid)
-    intervals.report_too_few(draws.n_valid, level)
+    report_too_few(draws.n_valid, level)
     return BootstrapInference(draws=values, original=original_values, n_requested=n,
                               n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
                               signs=signs, level=level, method="percentile",
@@ -304,7 +304,7 @@ def with_interval(spec: ModelSpec, refit_for: Callable[[str], Refit], original: 
     double bootstrap (``n_inner`` inner resamples each) — and re-checks, after what was
     dropped, that enough resamples are left for the level. Diagnostics go to the caller's
     :func:`~satmodel.diagnostics.collecting` scope. ``refit_for(why)`` gives the rows' refit."""
-    intervals.check(method, level, "conf_int", studentized=True)
+    intervals_check(method, level, "conf_int", studentized=True)
     check.integer("conf_int", "n_inner", n_inner, minimum=2)
     if chunk_size is not None:
         check.integer("conf_int", "chunk_size", chunk_size)
@@ -315,13 +315,13 @@ def with_interval(spec: ModelSpec, refit_for: Callable[[str], Refit], original: 
     if method == "bca" and inf.jackknife is None:
         jack, failed = jackknife_counted(spec, refit_for("BCa intervals"), inf.tables)
         changes.update(jackknife=jack, jackknife_dropped=failed)
-    if method in intervals.STUDENTIZED and (inf.tstar is None or inf.n_inner != n_inner):
+    if method in STUDENTIZED and (inf.tstar is None or inf.n_inner != n_inner):
         if inf.rng_state is None:
             raise SatModelError(f"{method} intervals replay the bootstrap's resamples, whose "
                                 "generator state this result does not carry (read from JSON); "
                                 f"bootstrap again with ci={method!r}")
         refit = refit_for("studentized intervals")
-        td = studentized.t_draws(
+        td = t_draws(
             spec, refit, inf.original, n_outer=inf.n_requested, n_inner=int(n_inner),
             state=inf.rng_state, signs=inf.signs,
             sign_reference=sign_reference(refit, original, inf.signs),
@@ -334,7 +334,7 @@ def with_interval(spec: ModelSpec, refit_for: Callable[[str], Refit], original: 
         usable = td.n_outer_valid - td.no_se
     out = dataclasses.replace(inf, **changes)
     if level != inf.level or usable < inf.n_valid:
-        intervals.report_too_few(usable, level)
+        report_too_few(usable, level)
     report_undefined_bounds(out)
     return out
 

@@ -41,7 +41,7 @@ from scipy.special import ndtri
 from .bivariate import bvn_cdf, bvn_pdf
 from .core import Moments, compute_moments
 
-__all__ = ["correlation_moments", "ordinal_columns", "thresholds", "threshold_table", "MAX_LEVELS",
+__all__ = ["correlation_moments", "ordinal_columns", "thresholds", "threshold_rows", "MAX_LEVELS",
            "CORRELATIONS"]
 
 MAX_LEVELS = 15
@@ -245,18 +245,10 @@ def _polyserial(corr, X, onehot, ords, cont, c):
     return corr
 
 
-def threshold_table(survey: Any) -> Any:
-    """Thresholds of the ordinal items of a fitted survey (``res.survey``): indicator,
-    level (the code below the threshold), threshold — as R ``polycor`` reports them.
-
-    >>> import satmodel as sm
-    >>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"),
-    ...                  correlation="polychoric")
-    >>> threshold_table(res.survey).columns.tolist()
-    ['indicator', 'level', 'threshold']
-    """
-    import pandas as pd
-
+def threshold_rows(survey: Any) -> list[dict[str, Any]]:
+    """Thresholds of the ordinal items of a fitted survey (``res.survey``), one dict per
+    threshold: indicator, level (the code below the threshold), threshold — as R
+    ``polycor`` reports them (the table: :func:`satmodel.assess.threshold_table`)."""
     X = np.asarray(survey.X, dtype=float)
     rows = []
     weights = None if survey.weights is None else np.asarray(survey.weights, dtype=float)
@@ -266,4 +258,4 @@ def threshold_table(survey: Any) -> Any:
         cuts = _cuts(_margin(onehot, weights))
         rows += [{"indicator": survey.indicators[j], "level": float(lv), "threshold": float(t)}
                  for lv, t in zip(levels[:-1], cuts)]
-    return pd.DataFrame(rows, columns=["indicator", "level", "threshold"])
+    return rows

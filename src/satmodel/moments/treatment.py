@@ -17,14 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..survey.prepare import SurveyData
-from . import missing as _missing
-from . import ordinal as _ordinal
+from .missing import em_moments, impute_conditional, impute_means, mean_imputed_moments, pairwise_moments
+from .ordinal import MAX_LEVELS, correlation_moments
 from .core import Moments, column_scales, compute_moments, scales_of
 
 __all__ = ["survey_moments", "complete_rows", "combined_weights", "proxy_scores"]
 
-_TREATMENTS = {"mean": _missing.mean_imputed_moments, "pairwise": _missing.pairwise_moments,
-               "em": _missing.em_moments}
+_TREATMENTS = {"mean": mean_imputed_moments, "pairwise": pairwise_moments,
+               "em": em_moments}
 
 
 def combined_weights(survey: SurveyData, row_weights: np.ndarray | None) -> np.ndarray | None:
@@ -51,7 +51,7 @@ def survey_moments(survey: SurveyData, row_weights: np.ndarray | None = None) ->
     rw = combined_weights(survey, row_weights)
     X = survey.X
     if getattr(survey, "correlation", "pearson") != "pearson":  # complete rows (fit_pls checks)
-        return _ordinal.correlation_moments(X, survey.correlation, rw)
+        return correlation_moments(X, survey.correlation, rw)
     if survey.missing in _TREATMENTS and np.isnan(X).any():
         scale = column_scales(X)  # extreme magnitudes: exactly rescaled (see column_scales)
         if np.all(scale == 1.0):
@@ -76,8 +76,8 @@ def complete_rows(survey: SurveyData, mom: Moments) -> np.ndarray:
         scale = column_scales(X)  # in rescaled units: std² of 1e200 would overflow
         sd = mom.std / scale
         cov = mom.corr * np.outer(sd, sd)
-        return _missing.impute_conditional(X / scale, mom.mean / scale, cov) * scale
-    return _missing.impute_means(X, mom.mean)
+        return impute_conditional(X / scale, mom.mean / scale, cov) * scale
+    return impute_means(X, mom.mean)
 
 
 def proxy_scores(survey: SurveyData, mom: Moments, W: np.ndarray) -> np.ndarray:
@@ -104,7 +104,7 @@ def bytes_per_reweighting(survey: SurveyData) -> int:
     base = 8 * (2 * n + 6 * p * p)
     kind = getattr(survey, "correlation", "pearson")
     if kind == "polychoric":  # the contingency tables of all item pairs (moments.ordinal)
-        base += 8 * 3 * (p * _ordinal.MAX_LEVELS) ** 2
+        base += 8 * 3 * (p * MAX_LEVELS) ** 2
     elif kind == "spearman":  # the ranks
         base += 8 * 2 * n * p
     if survey.missing not in _TREATMENTS or not np.isnan(survey.X).any():

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import codes, coding
+from .codes import code_problems
+from .coding import ACTIONS, apply_codes, check_pairs, check_weights, codes_per_item, missing_report, read_weights, reverse_items, scale_problems, warn_shares
 from .adapters import Table, as_table, to_float
 from .checks import check_columns, check_rows, raise_all, value_problem
 from ..errors import DataError, OptionError
@@ -194,27 +195,27 @@ def prepare(
     index = table.index if table.index is not None else pd.RangeIndex(n)
     check_rows(spec, n, min_rows)
 
-    if missing not in coding.ACTIONS:
-        raise OptionError(f"missing={missing!r}: choose one of {', '.join(coding.ACTIONS)}")
-    coded = coding.apply_codes(converted, coding.codes_per_item(spec, na_values))
+    if missing not in ACTIONS:
+        raise OptionError(f"missing={missing!r}: choose one of {', '.join(ACTIONS)}")
+    coded = apply_codes(converted, codes_per_item(spec, na_values))
     w = None
     if weights is not None:
-        w, _ = coding.read_weights(weights, table, n, names)
-        coding.check_weights(w, index)
+        w, _ = read_weights(weights, table, n, names)
+        check_weights(w, index)
     for name, values in converted.items():
         problem = value_problem(name, values, index, missing)
         if problem is not None:
             problems[name] = problem
     # one message for every item at fault, in spec order
     raise_all([problems[name] for name in names if name in problems])
-    raise_all(coding.scale_problems(spec, converted, index))
-    raise_all(codes.code_problems(spec, converted))
-    coding.reverse_items(spec, converted, tuple(reverse))
+    raise_all(scale_problems(spec, converted, index))
+    raise_all(code_problems(spec, converted))
+    reverse_items(spec, converted, tuple(reverse))
 
     X = np.empty((n, len(names)), dtype=np.float64)
     for j, name in enumerate(names):
         X[:, j] = converted[name]
-    report = coding.missing_report(spec, X, coded, missing, 0, n)
+    report = missing_report(spec, X, coded, missing, 0, n)
     rows = np.arange(n)
     if missing == "casewise":
         keep = ~np.isnan(X).any(axis=1)
@@ -229,8 +230,8 @@ def prepare(
         if w is not None:
             w = w[keep]
     elif missing in ("pairwise", "em", "mean"):
-        coding.check_pairs(spec, X, missing)
-    coding.warn_shares(report, missing_warn)
+        check_pairs(spec, X, missing)
+    warn_shares(report, missing_warn)
     if w is not None:  # divided by the largest first: weights of 1e305 do not overflow
         w = w / w.max()
         w = w * (len(w) / w.sum())
@@ -255,12 +256,12 @@ def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_ro
     n = X.shape[0]
     index = table.index if table.index is not None else pd.RangeIndex(n)
     check_rows(spec, n, min_rows)
-    if missing not in coding.ACTIONS:
-        raise OptionError(f"missing={missing!r}: choose one of {', '.join(coding.ACTIONS)}")
+    if missing not in ACTIONS:
+        raise OptionError(f"missing={missing!r}: choose one of {', '.join(ACTIONS)}")
     w = None
     if weights is not None:
-        w, _ = coding.read_weights(weights, table, n, names)
-        coding.check_weights(w, index)
+        w, _ = read_weights(weights, table, n, names)
+        check_weights(w, index)
         if missing == "casewise" and not (w > 0).all():
             return None  # casewise drops the zero-weight rows: the full path does it
     lo, hi = X.min(axis=0), X.max(axis=0)  # NaN and inf show in both
@@ -274,20 +275,20 @@ def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_ro
             unscaled[names[j]] = X[:, j]
         elif lo[j] < smin or hi[j] > smax:
             return None
-    if unscaled and codes.code_problems(spec, unscaled):
+    if unscaled and code_problems(spec, unscaled):
         return None
     if reverse:
         columns = {name: X[:, j] for j, name in enumerate(names)}
-        coding.reverse_items(spec, columns, tuple(reverse))
+        reverse_items(spec, columns, tuple(reverse))
         X = np.array(X, order="F")
         for name in reverse:
             X[:, names.index(name)] = columns[name]
         owner = None
-    report = coding.missing_report(spec, X[:0], {}, missing, 0, n)
+    report = missing_report(spec, X[:0], {}, missing, 0, n)
     if missing == "casewise":
         report.attrs["rows_dropped"] = 0
     if not missing_warn >= 0:  # pragma: no cover - the options forbid it
-        coding.warn_shares(report, missing_warn)
+        warn_shares(report, missing_warn)
     if w is not None:  # divided by the largest first: weights of 1e305 do not overflow
         w = w / w.max()
         w = w * (len(w) / w.sum())
