@@ -44,7 +44,10 @@ from scipy import stats
 
 from .. import _validate as valid
 from ..diagnostics import collecting, report
+from .._linalg import solve
 from ..errors import EstimationError, SatModelWarning
+from ..inference import intervals
+from ..inference.driver import BootstrapCounts, run
 
 __all__ = ["endogeneity", "copula_term"]
 
@@ -179,20 +182,30 @@ def _one_regression(scores, tgt, preds, group, p_method, B, rng) -> list[dict]:
 
 
 def _bootstrap_se(scores, y, X, group, B, rng) -> np.ndarray:
+    """Bootstrap SEs of the copula regression's coefficients: resamples drawn, chunked by
+    the memory budget and dropped (singular regressions, counted) by the inference driver;
+    the copula terms are recomputed in each resample."""
     m = y.size
-    draws = []
-    for start in range(0, B, 200):  # bounded memory: 200 resamples at a time
-        counts = rng.multinomial(m, np.full(m, 1.0 / m), size=min(200, B - start)).astype(float)
-        C = np.stack([copula_term(scores[g].to_numpy(dtype=float), counts) for g in group], -1)
-        D = np.concatenate([np.broadcast_to(np.column_stack([np.ones(m), X]),
-                                            counts.shape + (X.shape[1] + 1,)), C], axis=-1)
-        with np.errstate(all="ignore"):
-            try:
-                draws.append(_wls(D, y, counts))
-            except np.linalg.LinAlgError:
-                raise EstimationError("endogeneity: a bootstrap resample made the copula "
-                                      "regression singular; use p_method='ols'") from None
-    return np.concatenate(draws).std(axis=0, ddof=1)
+    base = np.column_stack([np.ones(m), X])
+    terms = [scores[g].to_numpy(dtype=float) for g in group]
+
+    def evaluate(counts: np.ndarray):
+        C = np.stack([copula_term(t, counts) for t in terms], -1)
+        D = np.concatenate([np.broadcast_to(base, counts.shape + base.shape[1:]), C], axis=-1)
+        A = np.einsum("bn,bnk,bnl->bkl", counts, D, D)
+        coef = solve(A, np.einsum("bn,bnk,n->bk", counts, D, y))
+        return {"copula": {"coef": coef}}, {"singular": ~np.isfinite(coef).all(axis=-1)}
+
+    k = base.shape[1] + len(terms)
+    draws = run(BootstrapCounts(B, m, rng), evaluate, 8 * m * (k * 2 + 2))
+    if draws.dropped:
+        report("bootstrap_dropped",
+               f"endogeneity: {B - draws.n_valid} of {B} resamples made the copula regression "
+               "singular and were dropped", names=tuple(draws.dropped), count=B - draws.n_valid)
+    if draws.n_valid < 2:
+        raise EstimationError("endogeneity: the bootstrap resamples make the copula regression "
+                              "singular; use p_method='ols'")
+    return intervals.sd(draws.values["copula"]["coef"])
 
 
 def _normality(x: np.ndarray, name: str) -> float:
