@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -55,16 +54,11 @@ def fmt_value(value: Any, column: str = "", cuts: tuple = (), count: bool = Fals
     >>> fmt_value(0.70797, "loading", (0.708,)), fmt_value(309.0, "estimated", count=True)
     ('0.70797', '309')
     """
-    if display.is_missing(value):
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
+    plain = display.plain_cell(value, "–", ("∞", "-∞"))
+    if plain is not None:
+        return plain
     if isinstance(value, (float, np.floating)):
         v = float(value)
-        if math.isinf(v):
-            return "∞" if v > 0 else "-∞"
         if column == "p" or column.endswith("_p"):
             return "<0.001" if v < 0.001 else f"{v:.3f}"
         if count and v.is_integer():

@@ -36,7 +36,7 @@ import pandas as pd
 from ..assess.rules import DEFAULTS
 
 __all__ = ["COUNT_NAMES", "COLUMN_CUTS", "FIT_CUTS", "cut_points", "decimals", "count_cells",
-           "is_missing", "summary_cell", "summary_frame"]
+           "is_missing", "plain_cell", "summary_cell", "summary_frame"]
 
 #: names of columns (or of rows, by their measure/criterion) that hold counts (or codes)
 COUNT_NAMES = frozenset({"df", "n", "n_obs", "n_valid", "n_requested", "checked", "look_at",
@@ -129,19 +129,33 @@ def count_cells(df: pd.DataFrame) -> dict[str, list[bool]]:
     return out
 
 
-def summary_cell(value: Any, cuts: tuple = (), count: bool = False) -> str:
-    """A cell of the text summary: 4 decimals (4 significant digits from 1e5), counts as
-    integers, more decimals near a cut point, ``-`` when missing."""
+def plain_cell(value: Any, missing: str = "-", infinity: tuple[str, str] = ("inf", "-inf")
+               ) -> str | None:
+    """The text of a cell every format writes alike (missing, yes/no, an integer, ±inf);
+    None for a finite float or other value, which each format rounds its own way.
+
+    >>> plain_cell(None), plain_cell(np.bool_(True)), plain_cell(3), plain_cell(0.5)
+    ('-', 'yes', '3', None)
+    """
     if is_missing(value):
-        return "-"
+        return missing
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int, np.integer)):
         return str(int(value))
+    if isinstance(value, (float, np.floating)) and math.isinf(value):
+        return infinity[0] if value > 0 else infinity[1]
+    return None
+
+
+def summary_cell(value: Any, cuts: tuple = (), count: bool = False) -> str:
+    """A cell of the text summary: 4 decimals (4 significant digits from 1e5), counts as
+    integers, more decimals near a cut point, ``-`` when missing."""
+    plain = plain_cell(value)
+    if plain is not None:
+        return plain
     if isinstance(value, (float, np.floating)):
         v = float(value)
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
         if (count and v.is_integer()) or (v.is_integer() and abs(v) >= 1e5):
             return str(int(v))
         if abs(v) >= 1e5:

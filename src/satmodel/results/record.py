@@ -319,8 +319,9 @@ RECORDS: dict[str, type[BaseModel]] = {"PLSResult": PLSRecord, "CBSEMResult": CB
 
 
 def parse(text: str | bytes, kind: str) -> BaseModel:
-    """Validate a result JSON of ``kind`` ("PLSResult", "CBSEMResult"); SatModelError
-    naming the first bad field otherwise."""
+    """Validate a result JSON of ``kind`` (a key of :data:`RECORDS`: "PLSResult",
+    "CBSEMResult", and the grouped and staged records that register themselves);
+    SatModelError naming the first bad field otherwise."""
     if not isinstance(text, (str, bytes, bytearray)):
         raise SatModelError(f"{kind}.from_json needs a JSON string, got {type(text).__name__}")
     if len(text) > MAX_BYTES:
@@ -333,9 +334,9 @@ def parse(text: str | bytes, kind: str) -> BaseModel:
     expected = f"satmodel.{kind}"
     if not isinstance(raw, dict) or raw.get("format") != expected:
         other = raw.get("format") if isinstance(raw, dict) else None
-        if other in ("satmodel.StagedPLSResult", "satmodel.GroupedPLSResult"):
-            raise SatModelError(f"this is the JSON of a {other[9:]}: read it with "
-                                f"sm.{other[9:]}.from_json")
+        if isinstance(other, str) and other.removeprefix("satmodel.") in RECORDS:
+            raise SatModelError(f"not a {kind} JSON (expected format {expected!r}): this is "
+                                f"the JSON of a {other[9:]}; read it with sm.{other[9:]}.from_json")
         raise SatModelError(f"not a satmodel result JSON (expected format {expected!r})")
     if raw.get("version") != FORMAT_VERSION:
         raise SatModelError(f"result JSON version {raw.get('version')!r} is not supported "

@@ -26,7 +26,6 @@ not a new bootstrap.
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any, Literal, Optional
 
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
@@ -120,34 +119,10 @@ def to_record(res: Any, *, draws: bool = False) -> dict[str, Any]:
 
 def parse(text: str | bytes) -> StagedPLSRecord:
     """Validate a staged result JSON; a SatModelError naming the first bad field otherwise."""
-    kind = "StagedPLSResult"
-    if not isinstance(text, (str, bytes, bytearray)):
-        raise SatModelError(f"{kind}.from_json needs a JSON string, got {type(text).__name__}")
-    if len(text) > rec.MAX_BYTES:
-        raise SatModelError(f"result JSON of {len(text)} bytes exceeds the {rec.MAX_BYTES}-byte limit")
-    try:
-        raw = json.loads(text, parse_constant=lambda c: float(c))
-    except (ValueError, UnicodeDecodeError, RecursionError) as err:
-        raise SatModelError(f"not a satmodel result JSON: {type(err).__name__}: "
-                            f"{str(err)[:200]}") from None
-    if isinstance(raw, dict) and raw.get("format") == "satmodel.PLSResult":
-        raise SatModelError("this is the JSON of a first-order PLS result: read it with "
-                            "sm.PLSResult.from_json")
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise SatModelError(f"not a satmodel result JSON (expected format {FORMAT!r})")
-    if raw.get("version") != rec.FORMAT_VERSION:
-        raise SatModelError(f"result JSON version {raw.get('version')!r} is not supported "
-                            f"(this satmodel reads version {rec.FORMAT_VERSION})")
-    try:
-        return StagedPLSRecord.model_validate(raw)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "record"
-        raise SatModelError(f"invalid {kind} JSON at {where}: "
-                            f"{first['msg'].removeprefix('Value error, ')} "
-                            f"({err.error_count()} problem(s) in all)") from None
-    except RecursionError:
-        raise SatModelError(f"invalid {kind} JSON: nested too deeply") from None
+    return rec.parse(text, "StagedPLSResult")
+
+
+rec.RECORDS["StagedPLSResult"] = StagedPLSRecord
 
 
 def from_record(cls: type, r: StagedPLSRecord) -> Any:
