@@ -306,6 +306,16 @@ def impacts(res, target: str | None = None, *, per_points: float = 1.0,
     return df
 
 
+def require_drivers(imp: pd.DataFrame, target: str) -> None:
+    """Refuse an IPMA whose target has no drivers, or a driver without an index."""
+    if imp.empty:
+        raise OptionError(f"construct {target!r} has no drivers (no path leads into it)")
+    if imp["impact"].isna().any():
+        bad = imp.loc[imp["impact"].isna(), "source"].tolist()
+        raise SatModelError(f"IPMA for {target!r} needs an index for every driver; none for "
+                            f"{bad} or the target (see the IndexWarning)")
+
+
 def ipma(res, target: str, *, cut: Any = "mean", fit_metric: str = "standardized",
          scale: Any = None, allow_negative: bool = False) -> IPMA:
     """Importance-performance map for ``target`` (see :mod:`satmodel.index.ipma`).
@@ -329,12 +339,7 @@ def ipma(res, target: str, *, cut: Any = "mean", fit_metric: str = "standardized
         raise valid.bad("ipma", "target", target, "a construct name")
     imp = impacts(res, target, fit_metric=fit_metric, scale=scale,
                        allow_negative=allow_negative)
-    if imp.empty:
-        raise OptionError(f"construct {target!r} has no drivers (no path leads into it)")
-    if imp["impact"].isna().any():
-        bad = imp.loc[imp["impact"].isna(), "source"].tolist()
-        raise SatModelError(f"IPMA for {target!r} needs an index for every driver; none for "
-                            f"{bad} or the target (see the IndexWarning)")
+    require_drivers(imp, target)
     perf = index(res, fit_metric=fit_metric, scale=scale, allow_negative=allow_negative)
     cons = pd.DataFrame({"construct": imp["source"].tolist(),
                          "importance": imp["impact"].to_numpy(dtype=float),

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as valid
-from ..errors import OptionError, SatModelError
 from .ipma import IPMA, classify
+from .results import require_drivers
 from .staged_index import blocks, check_options, index
 
 __all__ = ["impacts", "ipma"]
@@ -63,12 +63,7 @@ def ipma(res: Any, target: str, *, cut: Any = "mean", scale: Any = None,
     """The importance-performance map for ``target`` (see the module docstring)."""
     imp = impacts(res, target, scale=scale, allow_negative=allow_negative, **options)
     imp = imp[~imp.source.isin(res.plan.spec.interactions)]  # no performance: not mapped
-    if imp.empty:
-        raise OptionError(f"construct {target!r} has no drivers (no path leads into it)")
-    if imp["impact"].isna().any():
-        bad = imp.loc[imp["impact"].isna(), "source"].tolist()
-        raise SatModelError(f"IPMA for {target!r} needs an index for every driver; none for "
-                            f"{bad} or the target (see the IndexWarning)")
+    require_drivers(imp, target)
     perf = index(res, scale=scale, allow_negative=allow_negative)
     cons = classify(pd.DataFrame({"construct": imp["source"].tolist(),
                                   "importance": imp["impact"].to_numpy(dtype=float),
