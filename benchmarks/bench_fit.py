@@ -12,7 +12,12 @@ range), so the model is the same and every tool sees the same 1e6 x 27 float64 m
   (benchmarks/floor.py ``fit_floor``; no scores, no tables);
 - semopy 2.3.11: CB-SEM by ML -- a different estimator (reflective factors), timed
   because it is what Python users reach for; ``Model(syntax).fit(df)``;
-- omnisem 1.0.0rc2: ``omnisem.plssem(syntax, df)`` (NIPALS on the rows + its summary).
+- omnisem 1.0.0rc2: ``omnisem.plssem(syntax, df)`` (NIPALS on the rows + its summary);
+- linear (``--scale-rows``, default 5,000,000; 0 skips): satmodel and the numpy pass again on
+  a frame of that many rows (same recipe, next seed; built after the peers ran), their
+  times over the 1M times of the same run (issue 16: ~5 for 5M), and the first call's peak
+  memory over the resident memory before it, the input frame already held (issue 16:
+  <= 100 MiB over the input).
 
     .venv/bin/python benchmarks/bench_fit.py            # full run (~2-3 min)
     .venv/bin/python benchmarks/bench_fit.py --quick    # short run
@@ -49,6 +54,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1,
                    help="BLAS threads for every tool (default 1: on a shared 2-core machine two "
                         "OpenBLAS threads contend and slow the fit several-fold)")
+    p.add_argument("--scale-rows", type=int, default=5_000_000,
+                   help="rows of the linearity case (default 5e6; 0: skip)")
     p.add_argument("--rebuild-venvs", action="store_true")
     p.add_argument("--out", type=Path, help="JSON output (default results/fit.json, quick: results/fit.quick.json)")
     a = p.parse_args()
@@ -102,6 +109,50 @@ def first_call_peak(fn) -> float:
         return float("nan")
     fn()
     return status("VmHWM") - base
+
+
+def scale_case(a, X0: np.ndarray, items: list, spec, rows: list[dict]) -> dict:
+    """satmodel and the numpy pass on ``a.scale_rows`` rows, against their 1M medians."""
+    import gc
+
+    import pandas as pd
+    import satmodel as sm
+
+    gc.collect()
+    R.log(f"\n== linear: {a.scale_rows:,} rows (satmodel fit and numpy pass again)")
+    X = big_data(X0, a.scale_rows, a.seed + 1)
+    df = pd.DataFrame(X, columns=items)
+    del X
+    gc.collect()
+    input_mb = df.memory_usage(index=False).sum() / 2**20
+    peak = first_call_peak(lambda: sm.fit_pls(spec, df))
+    reps = max(2, a.reps // 2)
+    times = R.time_calls(lambda: sm.fit_pls(spec, df), reps, warmup=lambda: None)
+    passes = R.time_calls(lambda: numpy_pass(df), reps)
+    base = {r["tool"]: r for r in rows}
+    sat1 = base.get("satmodel", {}).get("median_s")
+    pass1 = base.get("numpy pass", {}).get("median_s")
+    out = {"rows": a.scale_rows, "base_rows": a.rows, "input_mb": input_mb,
+           "satmodel_times_s": times, "satmodel_median_s": R.median(times),
+           "numpy_pass_times_s": passes, "numpy_pass_median_s": R.median(passes),
+           "first_call_peak_over_resident_mb": peak,
+           "base_first_call_peak_over_resident_mb": base.get("satmodel", {}).get(
+               "first_call_peak_mb"),
+           "load": R.load_average()}
+    scale = a.scale_rows / a.rows
+    if sat1:
+        out["satmodel_time_ratio"] = R.median(times) / sat1
+    if pass1:
+        out["numpy_pass_time_ratio"] = R.median(passes) / pass1
+    out["acceptance"] = {"rows_ratio": scale,
+                         "peak_within_input_plus_100_mib": peak <= 100.0}
+    R.log(f"  input {input_mb:.0f} MiB; first call peak {peak:.0f} MiB over the resident memory")
+    R.log(f"  satmodel median {R.median(times):.3f} s ({out.get('satmodel_time_ratio', 0):.2f}x "
+          f"the {a.rows:,}-row median; rows x{scale:g}); numpy pass {R.median(passes):.3f} s "
+          f"({out.get('numpy_pass_time_ratio', 0):.2f}x)")
+    del df
+    gc.collect()
+    return out
 
 
 def main() -> None:
@@ -198,6 +249,7 @@ def main() -> None:
                 else:
                     errors[name] = rec.get("error") or case.get("error") or "; ".join(rec.get("errors", []))
 
+    linear = scale_case(a, X0, items, spec, rows) if a.scale_rows else None
     sat = next((r["median_s"] for r in rows if r["tool"] == "satmodel"), None)
     for r in rows:
         r["x_vs_satmodel"] = r["median_s"] / sat if sat else None
@@ -232,6 +284,7 @@ def main() -> None:
         "ratios_tool_over_satmodel": {r["tool"]: r["x_vs_satmodel"] for r in rows if r["tool"] != "satmodel"},
         "satmodel_over_floor": (sat / fl) if sat and fl else None,
         "satmodel_over_numpy_pass": (sat / npass) if sat and npass else None,
+        "linear": linear,
         "estimates": estimates,
         "errors": errors,
         "peers": {k: {kk: v.get(kk) for kk in ("version", "requirements", "freeze", "notes", "errors",

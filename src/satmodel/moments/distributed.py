@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..survey.stream import StreamSource
-from ..survey.stream_clean import BatchPlan, Tally, clean_batch
-from .streaming import MomentSums, batch_sums
+from ..survey.stream_clean import BatchPlan, Tally
+from .stream_pass import sums_of_batch
+from .streaming import MomentSums
 
 __all__ = ["dask_sums", "partition_sums"]
 
@@ -51,9 +52,8 @@ def partition_sums(part: Any, plan: BatchPlan, k: int, start: int | None,
     cols = {name: part[name].to_numpy(dtype=np.float64, na_value=np.nan)
             for name in plan.columns}
     where = "" if start is not None else f" in partition {k + 1} of the Dask DataFrame"
-    cleaned = clean_batch(plan, cols, len(part), start=start,
-                          index=None if start is not None else part.index, where=where)
-    return batch_sums(cleaned, start, boot), cleaned.tally
+    return sums_of_batch(plan, cols, len(part), start=start,
+                         index=None if start is not None else part.index, where=where, boot=boot)
 
 
 def merge_pair(a: tuple[MomentSums, Tally], b: tuple[MomentSums, Tally]

@@ -23,13 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DataError
-from ..survey.stream import StreamSource, arrow_batches, prefetched
-from ..survey.stream_clean import BatchPlan, Cleaned, Tally, clean_batch, empty_tally
+from ..survey.stream_clean import Cleaned, Tally
 from .core import Moments, weighted_cross
 from .poisson import BLOCK, poisson_counts
 
-__all__ = ["MomentSums", "stream_sums", "batch_sums", "merge_all", "BOOT_BYTES"]
+__all__ = ["MomentSums", "batch_sums", "merge_all", "BOOT_BYTES"]
 
 #: bytes of bootstrap counts (B x rows) held at a time
 BOOT_BYTES = 32 * 2**20
@@ -152,29 +150,3 @@ def batch_sums(cleaned: Cleaned, start: int | None, boot: tuple[np.ndarray, int]
         w = None if cleaned.weights is None else cleaned.weights[sel]
         out = out.merge(MomentSums.of_rows(cleaned.X[sel], w, counts))
     return out
-
-
-def stream_sums(source: StreamSource, plan: BatchPlan, *, weights: np.ndarray | None = None,
-                boot: tuple[np.ndarray, int] | None = None) -> tuple[MomentSums, Tally]:
-    """One pass over a pyarrow source: every batch cleaned by ``plan`` and summed;
-    ``weights``: a sampling-weights array (one per row of the source)."""
-    sums = MomentSums.empty(len(plan.items), () if boot is None else (boot[1],))
-    tally = empty_tally(plan)
-    for start, cols, rows in prefetched(arrow_batches(source, plan.columns)):
-        w = None
-        if weights is not None:
-            if start + rows > len(weights):
-                raise _weights_length(len(weights), start + rows)
-            w = weights[start:start + rows]
-        cleaned = clean_batch(plan, cols, rows, start=start, weights=w)
-        sums = sums.merge(batch_sums(cleaned, start, boot))
-        tally = tally.merge(cleaned.tally)
-    if weights is not None and tally.rows_input != len(weights):
-        raise _weights_length(len(weights), tally.rows_input)
-    return sums, tally
-
-
-def _weights_length(given: int, rows: int) -> DataError:
-    more = "at least " if given < rows else ""
-    return DataError(f"weights has {given} values but the data have {more}{rows} rows; give "
-                     "one weight per respondent.")

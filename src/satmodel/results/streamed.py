@@ -35,13 +35,14 @@ from ..errors import DataError, NotAvailableError, SatModelError
 from ..inference import bootstrap as boot
 from ..inference.moment_bootstrap import bootstrap_moments
 from ..moments.poisson import poisson_key
-from ..moments.streaming import MomentSums, stream_sums
+from ..moments.stream_pass import stream_sums
+from ..moments.streaming import MomentSums
 from ..spec.layout import layout_of
 from ..survey.adapters import Table, to_float
 from ..survey.checks import check_columns
 from ..survey.stream import StreamSource, check_types
 from ..survey.stream_clean import BatchPlan, Tally, finish, make_plan
-from . import pls_checks as checks
+import satmodel.results.pls_checks as checks
 from .grouped_fit import STANDARDIZE
 from .pls import PLSResult
 

@@ -38,13 +38,13 @@ if TYPE_CHECKING:
     from .options import SurveyOptions
 
 __all__ = ["BatchPlan", "Tally", "Cleaned", "make_plan", "clean_batch", "finish", "empty_tally",
-           "STREAMED_MISSING"]
+           "STREAMED_MISSING", "weight_sums", "EXACT", "TINY"]
 
 #: the missing-data treatments of streamed data (one pass over the rows)
 STREAMED_MISSING = ("error", "casewise")
 _MAX_DISTINCT = 4096  # distinct values kept per item for the survey-code check
-_EXACT = 2.0**53  # beyond this float64 loses integers (IDs, codes): refused
-_TINY = 1e-150  # below this the squares underflow: refused
+EXACT = 2.0**53  # beyond this float64 loses integers (IDs, codes): refused
+TINY = 1e-150  # below this the squares underflow: refused
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def clean_batch(plan: BatchPlan, cols: Mapping[Any, np.ndarray], rows: int, *,
     tally = Tally(rows_input=rows, rows_kept=len(X),
                   rows_with_missing=0 if nan is None else int(nan.any(axis=1).sum()),
                   missing=missing, coded=coded, low=lo, high=hi, values=values,
-                  **({} if w is None else _weight_sums(np.asarray(w, dtype=float))))
+                  **({} if w is None else weight_sums(np.asarray(w, dtype=float))))
     return Cleaned(X=X, weights=None if w is None else np.asarray(w, dtype=float), keep=keep,
                    tally=tally)
 
@@ -258,13 +258,13 @@ def _check_values(plan: BatchPlan, X: np.ndarray, lo: np.ndarray, hi: np.ndarray
                 f"scale {scale[0]:g}-{scale[1]:g} (e.g. {shown}, in {rows_of(bad)}); declare "
                 "don't-know/refusal codes with na_values=, or correct the item's scale.")
     top = np.maximum(-lo, hi)
-    for j in np.flatnonzero(top >= _EXACT):
+    for j in np.flatnonzero(top >= EXACT):
         raise DataError(
             f"item {plan.items[j]} holds values as large as {top[j]:.6g} (beyond ±2^53, where "
             "float64 loses digits): check the column (an ID or a code?), or rescale it")
-    for j in np.flatnonzero((top > 0) & (top < _TINY)):
+    for j in np.flatnonzero((top > 0) & (top < TINY)):
         raise NotAvailableError(
-            f"item {plan.items[j]} has only values below {_TINY:g} in magnitude in a batch "
+            f"item {plan.items[j]} has only values below {TINY:g} in magnitude in a batch "
             f"(largest {top[j]:.3g}); streamed sums would lose digits: rescale the item")
 
 
@@ -309,7 +309,8 @@ def _compress(values: np.ndarray, counts: np.ndarray) -> Counted:
     return v[order], c[order]
 
 
-def _weight_sums(w: np.ndarray) -> dict[str, Any]:
+def weight_sums(w: np.ndarray) -> dict[str, Any]:
+    """The :class:`Tally` fields of the kept rows' sampling weights ``w``."""
     unit = float(w.max(initial=0.0))
     r = w / unit if unit > 0 else w
     return dict(w_unit=unit, w_sum=float(r.sum()), w_sq=float((r * r).sum()),
