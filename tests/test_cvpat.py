@@ -39,8 +39,10 @@ def folds():
     return pd.read_csv(CASE / "folds.csv").fold.to_numpy()
 
 
-@pytest.mark.parametrize("alternative", ["two-sided", "one-sided"])
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less", "one-sided"])
 def test_matches_csem_testcvpat(fits, folds, alternative):
+    """"one-sided" is the earlier spelling of "greater" (cSEM's one-sided test); the oracle
+    has no "less" column: P(T <= t) = 1 - P(T >= t) for the continuous t distribution."""
     ref = pd.read_csv(CASE / "cvpat.csv").set_index("test")
     out = sm.cvpat(*fits, folds=folds, alternative=alternative).set_index("test")
     pairs = {"model_vs_b": "a_vs_b", "vs_indicator_average": "a_vs_indicator_average",
@@ -50,10 +52,12 @@ def test_matches_csem_testcvpat(fits, folds, alternative):
         assert float(row.statistic) == pytest.approx(exp.statistic, abs=1e-8)
         assert row.df == exp.df == 249
         assert float(row.mean_diff) == pytest.approx(exp.mean_diff, abs=1e-10)
-        sided = alternative if ours == "model_vs_b" else "one-sided"
+        sided = alternative if ours == "model_vs_b" else "greater"
+        sided = "greater" if sided == "one-sided" else sided
         assert row.alternative == sided
-        col = "p_two_sided" if sided == "two-sided" else "p_one_sided"
-        assert float(row.p) == pytest.approx(exp[col], abs=1e-8)
+        want = {"two-sided": exp.p_two_sided, "greater": exp.p_one_sided,
+                "less": 1.0 - exp.p_one_sided}[sided]
+        assert float(row.p) == pytest.approx(want, abs=1e-8)
 
 
 def test_same_folds_and_repetitions(fits):
@@ -83,8 +87,9 @@ def test_identical_models_give_no_statistic(fits, folds):
 
 def test_errors(fits, folds):
     a, b = fits
-    with pytest.raises(sm.OptionError, match="alternative"):
-        sm.cvpat(a, b, alternative="less")
+    with pytest.raises(sm.OptionError,
+                       match="alternative='both'.*'two-sided', 'greater', 'less'$"):
+        sm.cvpat(a, b, alternative="both")
     with pytest.raises(sm.OptionError, match="folds"):
         sm.cvpat(a, b, folds=1)
     other = _fit("model_b", sm.datasets.load("ecsi_satisfaction").iloc[:200])

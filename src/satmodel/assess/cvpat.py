@@ -17,12 +17,13 @@ several); with D_i = L_reference,i - L_model,i the test statistic is the paired 
 as cSEM's ``testCVPAT`` computes it (D > 0: the model predicts better). Rows:
 
 - ``model_vs_b``: model ``a`` against model ``b`` (each with its own endogenous
-  items), ``alternative="two-sided"`` (cSEM's default) or ``"one-sided"`` (H1: ``a``
-  predicts better, p = P(T ≥ t));
+  items), ``alternative="two-sided"`` (cSEM's default), ``"greater"`` (H1: ``a``
+  predicts better, p = P(T ≥ t); cSEM's one-sided test) or ``"less"`` (H1: ``a``
+  predicts worse, p = P(T ≤ t)) — scipy's names, as :meth:`PLSResult.test` uses;
 - ``vs_indicator_average``: ``a`` against the training mean of each item (IA);
 - ``vs_linear_model``: ``a`` against the linear-model benchmark (``benchmark=``
-  convention). The benchmark tests are one-sided, H1: the model predicts better
-  (Sharma et al. 2023).
+  convention). The benchmark tests are one-sided (``"greater"``), H1: the model predicts
+  better (Sharma et al. 2023).
 
 >>> import satmodel as sm
 >>> df = sm.datasets.load("ecsi_satisfaction")
@@ -46,18 +47,33 @@ from .. import _validate as valid
 from ..errors import DataError, EstimationError, OptionError
 from .predict import assign_folds, check_options, run_cv
 
-__all__ = ["cvpat", "paired_t"]
+__all__ = ["ALTERNATIVES", "canonical_alternative", "cvpat", "paired_t"]
 
-ALTERNATIVES = ("two-sided", "one-sided")
+ALTERNATIVES = ("two-sided", "greater", "less")
+#: earlier spellings still read, mapped to the canonical name
+ALIASES = {"one-sided": "greater"}
+
+
+def canonical_alternative(given: Any, verb: str = "cvpat") -> str:
+    """``given`` as one of :data:`ALTERNATIVES` ("one-sided" reads as "greater").
+
+    >>> canonical_alternative("one-sided")
+    'greater'
+    """
+    if isinstance(given, str) and given in ALIASES:
+        return ALIASES[given]
+    return valid.choice(verb, "alternative", given, ALTERNATIVES)
 
 
 def paired_t(loss: np.ndarray, loss_reference: np.ndarray, alternative: str) -> dict[str, Any]:
-    """The CVPAT statistic of per-row losses (D = reference - model).
+    """The CVPAT statistic of per-row losses (D = reference - model); ``alternative`` as
+    for :func:`cvpat`.
 
-    >>> r = paired_t(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.5, 4.5]), "one-sided")
+    >>> r = paired_t(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.5, 4.5]), "greater")
     >>> round(r["statistic"], 6), r["df"]
     (3.464102, 2)
     """
+    alternative = canonical_alternative(alternative)
     D = np.asarray(loss_reference, dtype=float) - np.asarray(loss, dtype=float)
     N = D.size
     sd = D.std(ddof=1)
@@ -65,8 +81,9 @@ def paired_t(loss: np.ndarray, loss_reference: np.ndarray, alternative: str) -> 
         t = D.mean() / (sd / np.sqrt(N))
     if not np.isfinite(t):
         t = np.nan
-    p = (2.0 * stats.t.sf(abs(t), N - 1) if alternative == "two-sided"
-         else stats.t.sf(t, N - 1))
+    p = {"two-sided": lambda: 2.0 * stats.t.sf(abs(t), N - 1),
+         "greater": lambda: stats.t.sf(t, N - 1),
+         "less": lambda: stats.t.cdf(t, N - 1)}[alternative]()
     return {"loss": float(np.mean(loss)), "loss_reference": float(np.mean(loss_reference)),
             "mean_diff": float(D.mean()), "statistic": float(t), "df": N - 1,
             "p": float(p), "alternative": alternative}
@@ -90,8 +107,11 @@ def cvpat(res_a: Any, res_b: Any = None, *, folds: Any = 10, repetitions: int = 
     seed : int, optional
     method, benchmark
         As for :func:`satmodel.assess.predict_pls` (``method`` None: each fit's default).
-    alternative : {"two-sided", "one-sided"}
-        For the model comparison; the benchmark tests are always one-sided.
+    alternative : {"two-sided", "greater", "less"}
+        For the model comparison (H1 of "greater": ``res_a`` predicts better; "less": worse),
+        scipy's names as in :meth:`PLSResult.test`. The earlier spelling ``"one-sided"`` is
+        still accepted and means ``"greater"`` (the ``alternative`` column then says
+        ``"greater"``). The benchmark tests are always ``"greater"``.
 
     Returns
     -------
@@ -99,7 +119,7 @@ def cvpat(res_a: Any, res_b: Any = None, *, folds: Any = 10, repetitions: int = 
         test, loss (mean loss of ``res_a``), loss_reference, mean_diff, statistic, df, p,
         alternative; ``attrs["folds"]`` holds the fold labels used.
     """
-    valid.choice("cvpat", "alternative", alternative, ALTERNATIVES)
+    alternative = canonical_alternative(alternative)
     for name, res in (("res_a", res_a), ("res_b", res_b)):
         if res is not None and not callable(getattr(res, "refit_with_rows", None)):
             raise OptionError(f"cvpat: {name} must be a PLS result fitted from rows "
@@ -122,9 +142,9 @@ def cvpat(res_a: Any, res_b: Any = None, *, folds: Any = 10, repetitions: int = 
         loss_b = _row_loss(refit_b.survey.X[:, cv_b.targets], cv_b.model)
         rows.append({"test": "model_vs_b", **paired_t(loss_a, loss_b, alternative)})
     rows.append({"test": "vs_indicator_average",
-                 **paired_t(loss_a, _row_loss(Y, cv_a.naive), "one-sided")})
+                 **paired_t(loss_a, _row_loss(Y, cv_a.naive), "greater")})
     rows.append({"test": "vs_linear_model",
-                 **paired_t(loss_a, _row_loss(Y, cv_a.lm), "one-sided")})
+                 **paired_t(loss_a, _row_loss(Y, cv_a.lm), "greater")})
     out = pd.DataFrame(rows)
     out = out.astype({"statistic": "Float64", "p": "Float64"})
     for c in ("statistic", "p"):

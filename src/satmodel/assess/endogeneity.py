@@ -84,7 +84,8 @@ def _wls(D: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarra
 
 
 def endogeneity(res: Any, *, target: Any = None, regressors: Any = None, copulas: str = "all",
-                p_method: str = "bootstrap", n: int = 1000, seed: Any = None) -> pd.DataFrame:
+                p_method: str = "bootstrap", n: int = 1000, seed: Any = None,
+                chunk_size: int | None = None, progress: bool | None = None) -> pd.DataFrame:
     """Gaussian-copula endogeneity test of structural equations.
 
     Parameters
@@ -100,6 +101,12 @@ def endogeneity(res: Any, *, target: Any = None, regressors: Any = None, copulas
     n : int
         Bootstrap resamples.
     seed : int, optional
+    chunk_size : int, optional
+        Resamples per batched call (default: as many as fit the memory budget); the draws
+        do not depend on it.
+    progress : bool, optional
+        tqdm bar of the bootstrap (default: only in a notebook or on a terminal), as for
+        :meth:`PLSResult.bootstrap`.
 
     Returns
     -------
@@ -113,6 +120,9 @@ def endogeneity(res: Any, *, target: Any = None, regressors: Any = None, copulas
     valid.choice(verb, "p_method", p_method, P_METHODS)
     valid.integer(verb, "n", n, minimum=2)
     valid.seed(verb, seed)
+    if chunk_size is not None:
+        valid.integer(verb, "chunk_size", chunk_size)
+    valid.flag(verb, "progress", progress, none=True)
     res.refit_with_rows(verb)  # needs the rows; refused for staged (higher-order) fits
     spec = res.spec
     scores = res.scores
@@ -129,7 +139,8 @@ def endogeneity(res: Any, *, target: Any = None, regressors: Any = None, copulas
                 raise valid.bad(verb, "regressors", regressors, f"predictors of {tgt}: {preds}")
             groups = [suspects] if copulas == "all" else [[s] for s in suspects]
             for group in groups:
-                rows += _one_regression(scores, tgt, preds, group, p_method, n, rng)
+                rows += _one_regression(scores, tgt, preds, group, p_method, n, rng,
+                                        (chunk_size, progress))
     out = pd.DataFrame(rows)
     for c in ("se", "t", "p", "shapiro_p"):
         out[c] = out[c].astype("Float64").mask(out[c].isna(), pd.NA)
@@ -146,7 +157,7 @@ def _names(verb: str, option: str, given: Any, known: list[str]) -> list[str]:
     return names
 
 
-def _one_regression(scores, tgt, preds, group, p_method, B, rng) -> list[dict]:
+def _one_regression(scores, tgt, preds, group, p_method, B, rng, driver) -> list[dict]:
     y = scores[tgt].to_numpy(dtype=float)
     X = scores[preds].to_numpy(dtype=float)
     m = y.size
@@ -164,7 +175,7 @@ def _one_regression(scores, tgt, preds, group, p_method, B, rng) -> list[dict]:
         t = coef / se
         p = 2.0 * stats.t.sf(np.abs(t), dof)
     else:
-        se = _bootstrap_se(scores, y, X, group, B, rng)
+        se = _bootstrap_se(scores, y, X, group, B, rng, *driver)
         t = coef / se
         p = 2.0 * stats.norm.sf(np.abs(t))
     rows = []
@@ -181,7 +192,7 @@ def _one_regression(scores, tgt, preds, group, p_method, B, rng) -> list[dict]:
     return rows
 
 
-def _bootstrap_se(scores, y, X, group, B, rng) -> np.ndarray:
+def _bootstrap_se(scores, y, X, group, B, rng, chunk_size, progress) -> np.ndarray:
     """Bootstrap SEs of the copula regression's coefficients: resamples drawn, chunked by
     the memory budget and dropped (singular regressions, counted) by the inference driver;
     the copula terms are recomputed in each resample."""
@@ -197,7 +208,8 @@ def _bootstrap_se(scores, y, X, group, B, rng) -> np.ndarray:
         return {"copula": {"coef": coef}}, {"singular": ~np.isfinite(coef).all(axis=-1)}
 
     k = base.shape[1] + len(terms)
-    draws = run(BootstrapCounts(B, m, rng), evaluate, 8 * m * (k * 2 + 2))
+    draws = run(BootstrapCounts(B, m, rng), evaluate, 8 * m * (k * 2 + 2), chunk=chunk_size,
+                progress=progress)
     if draws.dropped:
         report("bootstrap_dropped",
                f"endogeneity: {B - draws.n_valid} of {B} resamples made the copula regression "

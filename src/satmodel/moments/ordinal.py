@@ -11,8 +11,11 @@ the items instead of Pearson correlations of the codes:
 - two ordinal items: the **two-step polychoric** correlation (Olsson 1979; R
   ``polycor::polychor(ML = FALSE)``, which cSEM's ``hetcor`` call uses): thresholds
   fixed at their marginal values, ρ maximizing the multinomial likelihood of the
-  contingency table, solved by Fisher scoring to |Δρ| < 1e-12 (polycor's ``optimise``
-  stops at ~1e-4), |ρ| ≤ 0.9999 as polycor's ``maxcor``;
+  contingency table, solved by Fisher scoring (kept inside a bracket of the maximum) to
+  |Δρ| < 1e-12 (polycor's ``optimise`` stops at ~1e-4), |ρ| ≤ 0.9999 as polycor's
+  ``maxcor``; a pair that ends on ±0.9999 (no interior maximum: empty cells) or stops at
+  the iteration limit gets a diagnostic naming it (``polychoric_at_bound``,
+  ``polychoric_not_converged``);
 - ordinal and continuous: the **two-step polyserial** correlation (Olsson, Drasgow &
   Dorans 1982; ``polycor::polyserial(ML = FALSE)``): r · σ_y / Σ_a φ(τ_a), r the Pearson
   correlation of x with the level index y = 1..K and σ_y its SD with divisor n;
@@ -33,16 +36,19 @@ Means and SDs stay those of the codes (for scores and the 0-100 index).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
 
+from ..diagnostics import report
+from ..errors import ConvergenceWarning, SatModelWarning
 from .bivariate import bvn_cdf, bvn_pdf
 from .core import Moments, compute_moments
 
 __all__ = ["correlation_moments", "ordinal_columns", "thresholds", "threshold_rows", "MAX_LEVELS",
-           "CORRELATIONS"]
+           "CORRELATIONS", "polychoric", "polychoric_status"]
 
 MAX_LEVELS = 15
 CORRELATIONS = ("pearson", "spearman", "polychoric")
@@ -96,7 +102,20 @@ def polychoric(table: np.ndarray, start: np.ndarray | None = None,
     """Two-step polychoric ρ of contingency tables (..., Ka, Kb) (weighted counts).
 
     Solved by Fisher scoring from ``start`` (default 0), tables in chunks that bound
-    the quadrature temporaries (~64 MB).
+    the quadrature temporaries (~64 MB); :func:`polychoric_status` also says which
+    tables converged.
+    """
+    return polychoric_status(table, start, tol, max_iter)[0]
+
+
+def polychoric_status(table: np.ndarray, start: np.ndarray | None = None,
+                      tol: float = 1e-12, max_iter: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """ρ and ``converged`` (bool, same shape): False where |Δρ| ≥ ``tol`` after
+    ``max_iter`` steps (the last iterate is returned).
+
+    >>> rho, ok = polychoric_status(np.array([[5.0, 0.0], [0.0, 5.0]]))  # no interior maximum
+    >>> float(rho), bool(ok)
+    (0.9999, True)
     """
     T = np.asarray(table, dtype=float)
     lead = T.shape[:-2]
@@ -105,13 +124,20 @@ def polychoric(table: np.ndarray, start: np.ndarray | None = None,
         np.broadcast_to(np.asarray(start, dtype=float), lead).reshape(-1)
     per = max(1, (64 * 2**20) // (8 * 24 * (T.shape[-2] + 1) * (T.shape[-1] + 1)))
     out = np.empty(flat.shape[0])
+    ok = np.empty(flat.shape[0], dtype=bool)
     for s0 in range(0, flat.shape[0], per):
-        out[s0:s0 + per] = _scoring(flat[s0:s0 + per], r0[s0:s0 + per], tol, max_iter)
-    return out.reshape(lead)
+        out[s0:s0 + per], ok[s0:s0 + per] = _scoring(flat[s0:s0 + per], r0[s0:s0 + per],
+                                                     tol, max_iter)
+    return out.reshape(lead), ok.reshape(lead)
 
 
-def _scoring(T: np.ndarray, rho: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
-    """Newton steps on the log-likelihood's ρ (Fisher scoring where it is not concave).
+def _scoring(T: np.ndarray, rho: np.ndarray, tol: float,
+             max_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Newton steps on the log-likelihood's ρ (Fisher scoring where it is not concave),
+    safeguarded by a bracket: the score's sign says on which side the maximum lies, and
+    a step that leaves the bracket is replaced by its midpoint (as ``rtsafe``), so the
+    iteration cannot cycle (unguarded, [[60, 9], [17, 68]] jumped between the bounds).
+    A table whose likelihood still rises at ±``MAXCOR`` stops there.
 
     d/dρ of a cell probability is the signed sum of φ₂ at its corners; d²/dρ² that of
     φ₂ [ρ/(1 - ρ²) + (hk(1 + ρ²) - ρ(h² + k²))/(1 - ρ²)²].
@@ -120,7 +146,8 @@ def _scoring(T: np.ndarray, rho: np.ndarray, tol: float, max_iter: int) -> np.nd
     b = _padded(_cuts(T.sum(axis=-2)))[..., None, :]  # (m, 1, Kb + 1)
     N = T.sum(axis=(-1, -2))
     rho = np.clip(np.array(rho, dtype=float), -MAXCOR, MAXCOR)
-    active = np.ones(rho.shape, dtype=bool)
+    active = np.isfinite(rho)  # NaN start: an item without variance, left NaN
+    lo, hi = np.full(rho.shape, -1.0), np.full(rho.shape, 1.0)  # the maximum is inside
     for _ in range(max_iter):
         i = np.flatnonzero(active)
         r = rho[i, None, None]
@@ -142,12 +169,17 @@ def _scoring(T: np.ndarray, rho: np.ndarray, tol: float, max_iter: int) -> np.nd
         curv = np.where(hess < 0, -hess, info)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(curv > 0, score / curv, 0.0)
+        lo[i] = np.where(score > 0, rho[i], lo[i])
+        hi[i] = np.where(score < 0, rho[i], hi[i])
         new = np.clip(rho[i] + step, -MAXCOR, MAXCOR)
+        inside = ((lo[i] < new) & (new < hi[i])) | (new == rho[i])
+        middle = (np.maximum(lo[i], -MAXCOR) + np.minimum(hi[i], MAXCOR)) / 2.0
+        new = np.where(inside, new, middle)
         active[i] = np.abs(new - rho[i]) >= tol
         rho[i] = new
         if not active.any():
             break
-    return rho
+    return rho, ~active
 
 
 def _spearman_ranks(X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -166,9 +198,34 @@ def _spearman_ranks(X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def correlation_moments(X: np.ndarray, kind: str,
-                        row_weights: np.ndarray | None = None) -> Moments:
-    """Moments of ``X`` whose correlations are of ``kind`` (see the module docstring)."""
+def _weighted_corr(R: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Correlations of each batch element's own matrix ``R`` (..., n, p) under its weights
+    ``w`` (..., n), all at once: what :func:`compute_moments` gives one element at a time
+    (the same centring on the unweighted column means, then Σ w (x - m)(x - m)').
+    ``R`` is centred in place: one more (..., n, p) temporary, as the memory budget
+    of :func:`~satmodel.moments.treatment.bytes_per_reweighting` counts."""
+    Rs = R
+    Rs -= R.mean(axis=-2, keepdims=True)
+    N = w.sum(axis=-1)
+    mean = np.einsum("...n,...np->...p", w, Rs) / N[..., None]
+    cov = np.swapaxes(Rs * w[..., None], -1, -2) @ Rs
+    cov -= N[..., None, None] * mean[..., :, None] * mean[..., None, :]
+    std = np.sqrt(np.clip(np.diagonal(cov, axis1=-2, axis2=-1), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = cov / (std[..., :, None] * std[..., None, :])
+    idx = np.arange(R.shape[-1])
+    corr[..., idx, idx] = 1.0
+    return corr
+
+
+def correlation_moments(X: np.ndarray, kind: str, row_weights: np.ndarray | None = None,
+                        names: Sequence[str] | None = None) -> Moments:
+    """Moments of ``X`` whose correlations are of ``kind`` (see the module docstring).
+
+    ``names``: the columns' item names, for the diagnostics of polychoric pairs that did
+    not converge (``polychoric_not_converged``) or ended on ±``MAXCOR``
+    (``polychoric_at_bound``); default "column 0", "column 1", ...
+    """
     X = np.asarray(X, dtype=float)
     base = compute_moments(X, row_weights)
     if kind == "pearson":
@@ -178,16 +235,14 @@ def correlation_moments(X: np.ndarray, kind: str,
         if row_weights is None:
             corr = compute_moments(R).corr
         else:  # one weight vector per batch element, each with its own ranks
-            w = np.asarray(row_weights, dtype=float)
-            flat_w, flat_R = w.reshape(-1, w.shape[-1]), R.reshape((-1,) + R.shape[-2:])
-            corr = np.stack([compute_moments(flat_R[i], flat_w[i]).corr
-                             for i in range(flat_w.shape[0])]).reshape(base.corr.shape)
+            corr = _weighted_corr(R, np.asarray(row_weights, dtype=float))
         return Moments(n=base.n, mean=base.mean, std=base.std, corr=corr)
     return Moments(n=base.n, mean=base.mean, std=base.std,
-                   corr=_mixed_corr(X, base, row_weights))
+                   corr=_mixed_corr(X, base, row_weights, names))
 
 
-def _mixed_corr(X: np.ndarray, base: Moments, w: np.ndarray | None) -> np.ndarray:
+def _mixed_corr(X: np.ndarray, base: Moments, w: np.ndarray | None,
+                names: Sequence[str] | None = None) -> np.ndarray:
     ordinal = ordinal_columns(X)
     ords = np.flatnonzero(ordinal)
     idx_cols = X.copy()
@@ -211,7 +266,10 @@ def _mixed_corr(X: np.ndarray, base: Moments, w: np.ndarray | None) -> np.ndarra
         full = full.reshape(c.shape[:-1] + (m, K, m, K))
         tables = np.moveaxis(full, -3, -2)[..., a, b, :, :]
         start = idx_mom.corr[..., ords[a], ords[b]]
-        rho = polychoric(tables, start=start)
+        rho, ok = polychoric_status(tables, start=start)
+        labels = [f"column {j}" for j in range(X.shape[1])] if names is None else list(names)
+        _report_polychoric(rho, ok, [f"{labels[ords[i]]} ~ {labels[ords[j]]}"
+                                     for i, j in zip(a, b)])
         corr[..., ords[a], ords[b]] = rho
         corr[..., ords[b], ords[a]] = rho
     # ordinal with continuous: polyserial (closed form)
@@ -219,6 +277,32 @@ def _mixed_corr(X: np.ndarray, base: Moments, w: np.ndarray | None) -> np.ndarra
     if ords.size and cont.size:
         corr = _polyserial(corr, X, onehot, ords, cont, c)
     return corr
+
+
+def _report_polychoric(rho: np.ndarray, ok: np.ndarray, pairs: list[str]) -> None:
+    """Diagnostics naming the item pairs whose polychoric ρ (..., pairs) did not converge
+    or sits on the bound; ``count``: pairs x weightings (e.g. resamples) affected."""
+    finite = np.isfinite(rho)
+    stuck = (~ok & finite).reshape(-1, len(pairs))
+    bound = (ok & finite & (np.abs(rho) >= MAXCOR)).reshape(-1, len(pairs))
+    if stuck.any():
+        where = [pairs[k] for k in np.flatnonzero(stuck.any(axis=0))]
+        report("polychoric_not_converged",
+               f"the polychoric correlation of {', '.join(where)} did not converge (Fisher "
+               "scoring stopped at its iteration limit); the last iterate is used. Look at "
+               "the pair's contingency table (pd.crosstab) for sparse levels, merge them, or "
+               "use correlation='spearman'", ConvergenceWarning, names=where,
+               count=int(stuck.sum()))
+    if bound.any():
+        where = [pairs[k] for k in np.flatnonzero(bound.any(axis=0))]
+        report("polychoric_at_bound",
+               f"the polychoric correlation of {', '.join(where)} is at the bound "
+               f"±{MAXCOR} (polycor's maxcor): the likelihood still rises towards ±1, so it "
+               "is not estimable from these answers — typically a contingency table with "
+               "empty cells (items that never disagree, or levels chosen by very few "
+               "respondents). Look at the pair's table (pd.crosstab), merge sparse levels, "
+               "or use correlation='spearman'", SatModelWarning, names=where,
+               count=int(bound.sum()))
 
 
 def _polyserial(corr, X, onehot, ords, cont, c):

@@ -51,7 +51,7 @@ def survey_moments(survey: SurveyData, row_weights: np.ndarray | None = None) ->
     rw = combined_weights(survey, row_weights)
     X = survey.X
     if getattr(survey, "correlation", "pearson") != "pearson":  # complete rows (fit_pls checks)
-        return correlation_moments(X, survey.correlation, rw)
+        return correlation_moments(X, survey.correlation, rw, names=survey.indicators)
     if survey.missing in _TREATMENTS and np.isnan(X).any():
         scale = column_scales(X)  # extreme magnitudes: exactly rescaled (see column_scales)
         if np.all(scale == 1.0):
