@@ -24,8 +24,9 @@ __all__ = ["check_moments", "check_blocks", "check_estimate", "check_signs", "ch
            "effective_n", "check_weights", "check_sample_size"]
 
 
-def check_moments(spec: ModelSpec, mom: Moments) -> None:
-    """Finite correlations (else name the constant items); PSD, else a diagnostic."""
+def check_moments(spec: ModelSpec, mom: Moments, correlation: str = "pearson") -> None:
+    """Finite correlations (else name the constant items); PSD, else a diagnostic whose
+    advice fits how the correlations were formed (``correlation=`` of fit_pls)."""
     if not np.all(np.isfinite(mom.corr)):
         flat = [n for n, s in zip(spec.indicator_names, np.atleast_1d(mom.std))
                 if not (np.isfinite(s) and s > 0)]
@@ -34,8 +35,12 @@ def check_moments(spec: ModelSpec, mom: Moments) -> None:
                            if flat else " (an item without variance among the respondents used?)")
                         + "; check the data")
     if np.linalg.eigvalsh(mom.corr)[0] < -1e-10:
-        report("not_psd", "the pairwise indicator correlation matrix is not positive "
-               "semi-definite; PLS still runs on it, but consider missing='em'", SatModelWarning)
+        advice = ("consider missing='em'" if correlation == "pearson" else
+                  f"pairwise {correlation} correlations of ordinal items need not be jointly "
+                  "positive semi-definite; consider correlation='pearson' or merging sparse "
+                  "categories")
+        report("not_psd", f"the pairwise indicator correlation matrix is not positive "
+               f"semi-definite; PLS still runs on it, but {advice}", SatModelWarning)
 
 
 def check_blocks(spec: ModelSpec, lay: Layout, S: np.ndarray) -> None:
