@@ -36,6 +36,7 @@ from ..moments.treatment import combined_weights, survey_moments
 from ..spec.layout import Layout, layout_of
 from ..spec.staging import Plan
 from .staged_csem import csem_paths
+from .staged_plsc import consistent_second_stage
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..survey.prepare import SurveyData
@@ -193,11 +194,15 @@ class StagedRefit:
             if last and self.plan.interaction_scale == "csem" and self.plan.display:
                 fitted = dataclasses.replace(fitted, estimate=csem_paths(
                     fitted.estimate, V, c, st.layout, st.kinds))
+            weights = fitted.estimate.weights  # the scores' weights (before PLSc's 3rd stage)
+            if last and k and self.options.consistent and self.plan.hoc_convention == "csem":
+                fitted = dataclasses.replace(fitted, estimate=self._consistent(
+                    fitted.estimate, fitted.corr, out[-1].fitted.estimate, stages[k - 1], st))
             degenerate = degenerate | fitted.degenerate
             fitted = dataclasses.replace(fitted, degenerate=degenerate)
             scores = None
             if not last or final_scores:
-                W = fitted.estimate.weights[..., None] * st.layout.membership  # (B, q, J)
+                W = weights[..., None] * st.layout.membership  # (B, q, J)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     Zs = Z[:, :, idx] if V is None else \
                         (V - mom.mean[:, None, :]) / mom.std[:, None, :]
@@ -209,6 +214,15 @@ class StagedRefit:
                 estimate=_squeeze_est(f.fitted.estimate), degenerate=f.fitted.degenerate[0]),
                 None if f.scores is None else f.scores[0]) for f in out]
         return out
+
+    def _consistent(self, est: Any, S: np.ndarray, first: Any, previous: _Stage,
+                    st: _Stage) -> Any:
+        """PLSc of cSEM's second stage (:mod:`satmodel.inference.staged_plsc`)."""
+        names = self.plan.final.construct_names
+        hoc = {names.index(h.name): h.common_factor and h.mode == "A"
+               for h in self.plan.spec.higher_order}
+        score_of = np.array([r[0][1] for r in st.refs])
+        return consistent_second_stage(est, S, first, previous.layout, st.layout, score_of, hoc)
 
     def _seminr_scale(self, est: Any, std: np.ndarray, st: _Stage) -> Any:
         """seminr's scale of the interaction constructs: score times a = sum sd|l| / sum |l|

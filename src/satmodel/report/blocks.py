@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import marks
+import satmodel.report.marks as marks
 
 __all__ = ["Table", "Figure", "Section", "Content", "table", "shown", "KEYS"]
 

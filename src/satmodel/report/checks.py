@@ -54,6 +54,7 @@ def _row(criterion: str, element: str, value: Any, op: str, lo: float, hi: float
 def _cbsem(res: Any) -> pd.DataFrame:
     rows = []
     sizes = {c.name: len(c.indicators) for c in res.spec.constructs}
+    sizes |= {h.name: len(h.components) for h in res.spec.higher_order}  # CB-SEM HOC rows
     for r in res.outer.itertuples(index=False):
         if sizes[r.construct] > 1:
             rows.append(_row("loading", f"{r.construct}: {r.indicator}", r.loading, ">=",
@@ -62,7 +63,8 @@ def _cbsem(res: Any) -> pd.DataFrame:
     for r in res.quality.itertuples(index=False):
         if sizes[r.construct] < 2:
             continue
-        rows.append(_row("alpha", r.construct, r.alpha, "range", lo, hi, _HAIR))
+        if r.alpha is not pd.NA:  # not defined for a higher-order factor
+            rows.append(_row("alpha", r.construct, r.alpha, "range", lo, hi, _HAIR))
         rows.append(_row("rho_c", r.construct, r.rho_c, "range", lo, hi, _HAIR))
         rows.append(_row("ave", r.construct, r.ave, ">=", DEFAULTS["ave"], None,
                          "Fornell & Larcker (1981)"))

@@ -23,7 +23,10 @@ from ..diagnostics import collecting, quiet
 from ..errors import NotAvailableError
 from ..results.record import package_version
 from ..survey.readers import USER_MISSING, VALUE_LABELS
-from . import checks, marks, models, plots
+import satmodel.report.checks as checks
+import satmodel.report.marks as marks
+import satmodel.report.models as models
+import satmodel.report.plots as plots
 from .blocks import Content, Figure, Section, table
 
 __all__ = ["build", "facts", "file_tables", "versions", "SECTION_IDS"]
@@ -138,7 +141,8 @@ def _model_section(res: Any, data: Any = None) -> Section:
         scale = ", ".join("undeclared" if lo is None else f"{lo:g}-{hi:g}" for lo, hi in scales)
         rows.append((c.name, c.label or "", c.mode, ", ".join(c.indicator_names), scale))
     rows += [(h.name, h.label or "", h.mode, f"constructs {', '.join(h.components)} "
-              f"(hoc={plan.hoc})", "") for h in spec.higher_order]
+              + ("(CB-SEM second-order factor)" if plan is None else f"(hoc={plan.hoc})"), "")
+             for h in spec.higher_order]
     rows += [(t, "", "A", f"interaction term (interaction={plan.interaction})", "")
              for t in spec.interactions]
     blocks = [table("Constructs and their items", pd.DataFrame(

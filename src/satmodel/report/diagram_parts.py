@@ -36,7 +36,8 @@ import numpy as np
 
 from ..spec.model import ModelSpec
 from ..spec.parts import interaction_terms
-from . import graph, marks
+import satmodel.report.graph as graph
+import satmodel.report.marks as marks
 
 __all__ = ["user_spec", "kinds", "term_text", "links", "columns", "loadings"]
 

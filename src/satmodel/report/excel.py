@@ -30,7 +30,9 @@ import pandas as pd
 from ..errors import OptionError, SatModelError
 from ..diagnostics import collecting, quiet
 from ..results import display
-from . import checks, content, marks
+import satmodel.report.checks as checks
+import satmodel.report.content as content
+import satmodel.report.marks as marks
 from .blocks import KEYS
 
 __all__ = ["to_excel", "sheets"]

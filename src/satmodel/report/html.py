@@ -25,8 +25,8 @@ import pandas as pd
 
 from ..errors import OptionError
 from ..results import display
-from . import content as report_content
-from . import marks
+import satmodel.report.content as report_content
+import satmodel.report.marks as marks
 from .blocks import KEYS, Figure, Table
 
 __all__ = ["to_html", "render", "fmt_value", "text_frame"]

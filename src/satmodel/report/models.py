@@ -16,7 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SatModelError
-from . import checks, marks, pathplot, plots
+import satmodel.report.checks as checks
+import satmodel.report.marks as marks
+import satmodel.report.pathplot as pathplot
+import satmodel.report.plots as plots
 from .blocks import Figure, Section, shown, table
 
 __all__ = ["sections", "outcomes", "scales_known"]

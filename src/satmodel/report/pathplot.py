@@ -23,8 +23,11 @@ import numpy as np
 
 from ..errors import OptionError
 from ..index.plotting import clipped_length, new_axes, place_labels
+from ..results.plot_method import register_drawing
 from ..spec.model import ModelSpec
-from . import diagram_parts as parts, graph, marks
+import satmodel.report.diagram_parts as parts
+import satmodel.report.graph as graph
+import satmodel.report.marks as marks
 
 __all__ = ["plot_paths", "to_dot", "diagram"]
 
@@ -293,3 +296,6 @@ def to_dot(obj: Any, *, level: float | None = None, labels: str = "label",
             lines.append(f"  {a} -> {b} [label={_q(load)}, fontsize=8, color=\"#9e9e9e\"];")
     lines.append("}")
     return "\n".join(lines)
+
+
+register_drawing(plot_paths)  # res.plot() draws with it (results never import report)

@@ -24,7 +24,7 @@ from scipy import stats
 
 from ..errors import OptionError
 from ..index.plotting import new_axes
-from . import marks
+import satmodel.report.marks as marks
 
 __all__ = ["plot_bootstrap", "plot_index"]
 

@@ -34,8 +34,9 @@ from ..spec.model import ModelSpec
 from ..survey import SurveyOptions, prepare
 from ..survey.coding import check_pairs
 from ..survey.stream import stream_source
-from . import pls_checks as checks
-from . import staged, streamed
+import satmodel.results.pls_checks as checks
+import satmodel.results.staged as staged
+import satmodel.results.streamed as streamed
 from .grouped_fit import check_standardize, fit_groups
 from .pls import PLSResult
 
@@ -174,7 +175,7 @@ def fit_pls(
         check_pairs(spec, survey.X, survey.missing, survey.weights, em=True)
         refit = Refit(survey, options, layout_of(spec))
         mom = refit.moments()
-        checks.check_moments(spec, mom)
+        checks.check_moments(spec, mom, correlation)
         res = _fit(spec, refit, mom, survey_options, survey, n_eff)
     # scores: on first access of res.scores (moments.treatment.proxy_scores)
     return dataclasses.replace(res, diagnostics=tuple(found))

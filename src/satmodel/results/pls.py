@@ -38,7 +38,9 @@ from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyData, SurveyOptions
 from ..tables import TABLES, Context, copy_table
-from . import pls_record, pls_report
+import satmodel.results.pls_record as pls_record
+import satmodel.results.pls_report as pls_report
+import satmodel.results.plot_method as plot_method
 from .base import ResultBase
 
 __all__ = ["PLSResult"]
@@ -367,6 +369,8 @@ class PLSResult(ResultBase):
         return self.inference
 
     # ----------------------------------------------------------------- output
+    plot = plot_method.plot  # res.plot(): the path diagram (sm.plot_paths)
+
     def __repr__(self) -> str:
         kind = "PLSc" if self.options.consistent else "PLS-PM"
         boot_note = "" if self.inference is None else \

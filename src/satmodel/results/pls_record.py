@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.pls import Estimate
-from . import record as rec
+import satmodel.results.record as rec
 
 __all__ = ["to_record", "from_record"]
 

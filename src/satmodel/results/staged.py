@@ -28,14 +28,16 @@ import pandas as pd
 
 from .. import _validate as valid
 from ..assess import mediation, moderation
-from ..diagnostics import collecting
+from ..diagnostics import collecting, quiet
 from ..errors import NotAvailableError
 from ..index import slopes_plot, staged_index, staged_ipma
 from ..inference.staged import StagedRefit
 from ..spec.staging import (HOC_CONVENTIONS, HOC_METHODS, INTERACTION_METHODS,
                              INTERACTION_SCALES, Plan, plan_for)
 from ..survey import prepare
-from . import pls_checks as checks, staged_record
+import satmodel.results.pls_checks as checks
+import satmodel.results.staged_record as staged_record
+import satmodel.results.staged_tables as staged_tables
 from .pls import PLSResult
 
 __all__ = ["StagedPLSResult", "fit_staged", "check_staged_options"]
@@ -54,7 +56,10 @@ class StagedPLSResult(PLSResult):
     ``stages`` holds the earlier stages' fits (e.g. the components' loadings in a two-stage
     model). :meth:`bootstrap` redoes every stage on every resample. ``to_json`` stores the
     plan and every stage (:mod:`satmodel.results.staged_record`), read back by
-    ``sm.StagedPLSResult.from_json``; ``sm.plot_paths(res)`` draws the model as written.
+    ``sm.StagedPLSResult.from_json``; ``res.plot()`` (``sm.plot_paths(res)``) draws the model
+    as written. With ``consistent=True`` (``hoc="two_stage", hoc_convention="csem"``) the
+    second stage carries the first stage's reliabilities, as cSEM's two-stage PLSc
+    (:mod:`satmodel.inference.staged_plsc`).
     """
 
     plan: Plan | None = field(default=None, repr=False)
@@ -66,14 +71,65 @@ class StagedPLSResult(PLSResult):
         return StagedRefit(self.survey, self.options, self.plan)
 
     def table(self, name: str) -> pd.DataFrame:
-        """Any table by name, construct names as the user wrote them (``SAT:IMAG``)."""
-        df = self._display(super().table(name))
+        """Any table by name, construct names as the user wrote them (``SAT:IMAG``).
+
+        ``"index"`` is the user's model's index (:meth:`index`: higher-order constructs by
+        their item weights through the stages), without bootstrap columns; ``"gof"`` raises
+        NotAvailableError. ``outer``, ``quality`` and ``vif`` add the components' stage-1
+        rows under seminr's two-stage convention, as seminr does
+        (:mod:`satmodel.results.staged_tables`); htmt_pairs and the model fit describe the
+        last stage, as cSEM and SmartPLS report a two-stage model."""
+        if name == "gof":
+            raise self._no_gof()
+        if name == "index":
+            with collecting(), quiet():  # silent as the first-order table: <NA> says it
+                idx = self.index()
+            return pd.DataFrame({"construct": list(idx.index), "index": idx.array})
+        df = staged_tables.with_components(self, name, self._display(super().table(name)))
         if name in ("htmt", "fornell_larcker", "construct_correlations"):
             df = df.rename(index=self.plan.display, columns=self.plan.display)
         return df
 
+    @property
+    def gof(self) -> float:
+        raise self._no_gof()
+
+    def bootstrap(self, n: int = 5000, seed: Any = None, **options: Any) -> StagedPLSResult:
+        """Bootstrap every stage per resample (:meth:`PLSResult.bootstrap`, same options);
+        the components' rows of outer/quality/vif from stage 1 on the same resamples."""
+        if staged_tables.components(self) and (seed is None or isinstance(
+                seed, (np.random.Generator, np.random.BitGenerator))):
+            seed = int(np.random.default_rng(seed).integers(2**63 - 1))  # the same draws twice
+        out = super().bootstrap(n, seed, **options)
+        return staged_tables.bootstrap_first_stage(self, out, n, seed, options)
+
+    def conf_int(self, level: float = 0.95, method: str = "percentile",
+                 **options: Any) -> StagedPLSResult:
+        """Intervals from the stored draws (:meth:`PLSResult.conf_int`), stage 1's too."""
+        out = super().conf_int(level, method, **options)
+        first = self.stages[0] if self.stages else None
+        if first is None or first.inference is None or not staged_tables.components(self):
+            return out
+        inf = staged_tables.first_stage(self)
+        inf = dataclasses.replace(inf, inference=first.inference).conf_int(level, method, **options)
+        return dataclasses.replace(out, stages=(dataclasses.replace(
+            first, inference=inf.inference), *out.stages[1:]))
+
+    @staticmethod
+    def _no_gof() -> NotAvailableError:
+        return NotAvailableError(
+            "gof is not available for models with higher-order constructs or interaction "
+            "terms: Tenenhaus' GoF averages the communalities of the user's item blocks, and "
+            "the last stage has score and product columns instead (res.stages[0].gof is the "
+            "first stage's)")
+
     def draws(self, table: str, column: str | None = None) -> pd.DataFrame:
         """Bootstrap draws of one table column, labelled with the user's names."""
+        if table in ("index", "gof"):
+            raise NotAvailableError(
+                f"bootstrap draws of {table!r} are not available for models with higher-order "
+                "constructs or interaction terms (the index of the user's model is not traced "
+                "through the stages per resample; GoF is not defined for them)")
         out = super().draws(table, column)
         display = self.plan.display
         out.columns = [" -> ".join(display.get(p, p) for p in str(c).split(" -> "))
@@ -226,8 +282,25 @@ def check_staged_options(spec: Any, hoc: Any, interaction: Any, options: Any, by
         raise NotAvailableError("fit_pls(by=...) is not available for models with higher-order "
                                 "constructs or interaction terms yet; fit each group separately")
     if options.consistent:
-        raise NotAvailableError("consistent=True (PLSc) is not available for models with "
-                                "higher-order constructs or interaction terms yet")
+        _check_consistent(spec, hoc, hoc_convention)
+
+
+def _check_consistent(spec: Any, hoc: Any, hoc_convention: Any) -> None:
+    """PLSc of a staged model: cSEM's two-stage approach only (cSEM's disattenuation)."""
+    if spec.interactions:
+        raise NotAvailableError(
+            f"consistent=True (PLSc) is not available for models with interaction terms "
+            f"({', '.join(spec.interactions)}) yet; fit with consistent=False")
+    if hoc != "two_stage" or hoc_convention != "csem":
+        why = ("seminr's second stage measures the higher-order construct by its components' "
+               "proxy scores without their reliabilities, so PLSc would not remove the "
+               "components' measurement error" if hoc == "two_stage" else
+               "its higher-order block mixes copies of items of several common factors, which "
+               "PLSc's one-factor-per-block correction does not fit")
+        raise NotAvailableError(
+            f"consistent=True (PLSc) with higher-order constructs is available for "
+            f"hoc='two_stage', hoc_convention='csem' (cSEM's two-stage PLSc), not for "
+            f"hoc={hoc!r}, hoc_convention={hoc_convention!r}: {why}")
 
 
 def fit_staged(spec: Any, data: Any, options: Any, survey_options: Any, *, hoc: str | None,

@@ -33,8 +33,8 @@ from pydantic import Field, PrivateAttr, ValidationError, model_validator
 from ..errors import SatModelError
 from ..spec.model import ModelSpec
 from ..spec.staging import Plan, plan_for
-from . import pls_record
-from . import record as rec
+import satmodel.results.pls_record as pls_record
+import satmodel.results.record as rec
 from .pls import PLSResult
 
 __all__ = ["StagedPLSRecord", "to_record", "parse", "from_record", "staged_schema"]
@@ -90,8 +90,10 @@ class StagedPLSRecord(rec._Strict):
                     from None
             if r.spec != stage.spec:
                 raise ValueError(f"{where}.spec is not the stage the plan of this model makes")
-            if not last and (r.inference is not None or r.tables):
-                raise ValueError(f"{where}: an earlier stage carries no bootstrap and no tables")
+            if not last and (r.tables or (r.inference is not None and (k or set(
+                    r.inference.original) - {"outer", "quality", "vif"}))):
+                raise ValueError(f"{where}: an earlier stage carries no tables, and a bootstrap "
+                                 "only in stage 1 of its outer, quality and vif tables")
             records.append(r)
         final = records[-1]
         for k, r in enumerate(records[:-1]):
@@ -112,9 +114,19 @@ def to_record(res: Any, *, draws: bool = False) -> dict[str, Any]:
         "model": plan.spec.model_dump(mode="json"),
         "hoc": plan.hoc, "interaction": plan.interaction,
         "interaction_scale": plan.interaction_scale, "hoc_convention": plan.hoc_convention,
-        "result": pls_record.to_record(res, draws=draws),
-        "stages": [pls_record.to_record(s, tables=False) for s in res.stages],
+        "result": _result_record(res, draws),
+        "stages": [pls_record.to_record(s, draws=draws, tables=False) for s in res.stages],
     }
+
+
+def _result_record(res: Any, draws: bool) -> dict[str, Any]:
+    """The last stage's record with the tables of the user's model (``res.table``: the
+    staged index; no GoF, which a staged model does not define)."""
+    out = pls_record.to_record(res, draws=draws, tables=False)
+    inferred = () if res.inference is None else res.inference.tables
+    out["tables"] = {name: rec.table_record(res.table(name)) for name in res.TABLE_NAMES
+                     if name != "gof" and (name != "f2_reestimated" or name in inferred)}
+    return out
 
 
 def parse(text: str | bytes) -> StagedPLSRecord:
@@ -129,19 +141,22 @@ def from_record(cls: type, r: StagedPLSRecord) -> Any:
     """The staged result of a validated record (no rows, no scores)."""
     fits = [pls_record.from_record(PLSResult, x) for x in r._records]
     last = fits[-1]
-    if last.inference is not None:  # the bootstrap's columns must be the tables' rows
-        for table, cols in last.inference.original.items():
-            if table not in last.TABLE_NAMES:
-                raise SatModelError(f"invalid StagedPLSResult JSON at result.inference: "
+    for k, fit in enumerate(fits):  # the bootstrap's columns must be the tables' rows
+        if fit.inference is None:
+            continue
+        where = "result" if fit is last else f"stages[{k}]"
+        for table, cols in fit.inference.original.items():
+            if table not in fit.TABLE_NAMES:
+                raise SatModelError(f"invalid StagedPLSResult JSON at {where}.inference: "
                                     f"{table!r} is not a table")
             try:
-                rows = len(last._base_table(table))
+                rows = len(fit._base_table(table))
             except SatModelError:  # a table that needs the rows (f² re-estimated): as stored
                 continue
             for col, values in cols.items():
                 if len(values) != rows:
                     raise SatModelError(
-                        f"invalid StagedPLSResult JSON at result.inference.original.{table}."
+                        f"invalid StagedPLSResult JSON at {where}.inference.original.{table}."
                         f"{col}: {len(values)} values for the table's {rows} rows")
     fields = {f.name: getattr(last, f.name) for f in dataclasses.fields(PLSResult)}
     return cls(**fields, plan=r._plan, stages=tuple(fits[:-1]))
