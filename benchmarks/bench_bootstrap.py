@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
 import _common  # noqa: E402  (ECSI model definition, shared with the peer scripts)
 import _runner as R  # noqa: E402
 import floor  # noqa: E402
+import large_case  # noqa: E402  (the 15 x 80 case and the flop-count limit)
 
 # peer name -> (script, largest B actually run in a full / a quick run; None = the target B)
 PEERS = {
@@ -36,6 +37,10 @@ PEERS = {
 # issue 5 "Acceptance" (benchmark figures, B = 5000): satmodel must be this many times faster
 TARGETS = {"seminr": 50.0, "omnisem": 20.0, "plspm": 500.0}
 FLOOR_TARGET = 2.0  # satmodel within 2x of the floor
+# issue 16 "Acceptance" (B = 5000, ECSI): tool / satmodel at least, satmodel / floor and
+# satmodel / flop-count limit at most; the 15 x 80 case: seminr / satmodel at least
+TARGETS_16 = {"seminr": 100.0, "omnisem": 40.0, "floor": 1.0, "flop_limit": 4.0,
+              "large_seminr": 50.0}
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,6 +58,11 @@ def parse_args() -> argparse.Namespace:
                    help="worker processes for peers that have the option (default: all cores)")
     p.add_argument("--timeout", type=float, help="seconds per peer subprocess (default 600, quick 180)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--large-b", type=int, default=1000,
+                   help="B of the 15 constructs x 80 items case (default 1000; 0 skips it)")
+    p.add_argument("--large-n", type=int, default=500, help="rows of the 15 x 80 case (default 500)")
+    p.add_argument("--large-cap", type=int, help="largest B seminr runs in the 15 x 80 case "
+                   "(scaled up; default 200, quick 100)")
     p.add_argument("--rebuild-venvs", action="store_true", help="recreate the peer venvs")
     p.add_argument("--out", type=Path,
                    help="JSON output (default results/bootstrap.json, quick: results/bootstrap.quick.json)")
@@ -63,6 +73,7 @@ def parse_args() -> argparse.Namespace:
     a.timeout = a.timeout or (180.0 if a.quick else 600.0)
     a.out = a.out or R.RESULTS / ("bootstrap.quick.json" if a.quick else "bootstrap.json")
     a.peers = [x for x in a.peers.split(",") if x]
+    a.large_cap = a.large_cap or (100 if a.quick else 200)
     unknown = set(a.peers) - set(PEERS)
     if unknown:
         p.error(f"unknown peers {sorted(unknown)}; choose from {list(PEERS)}")
@@ -162,6 +173,20 @@ def main() -> None:
                              "scaled": plan[B] != B, "cores": rec.get("cores"),
                              "notes": rec.get("notes", [])})
 
+    # ---- the flop-count limit of the ECSI bootstrap (issue 16), in this run
+    flop = {}
+    if "satmodel" not in errors:
+        rate = large_case.gemm_rate(X.shape[0], X.shape[1], max(a.bs))
+        steps = float(np.mean(res.context.est.n_iter))
+        for B in a.bs:
+            flop[str(B)] = large_case.flop_limit(B, X.shape[0], X.shape[1],
+                                                 len(_common.ECSI_BLOCKS), steps, rate)
+            sat_s = next(r["median_s"] for r in rows if r["tool"] == "satmodel" and r["B"] == B)
+            flop[str(B)]["satmodel_over_limit"] = sat_s / flop[str(B)]["limit_s"]
+            R.log(f"flop-count limit B={B}: {flop[str(B)]['limit_s']:.3f} s at "
+                  f"{rate / 1e9:.1f} GFLOP/s; satmodel {flop[str(B)]['satmodel_over_limit']:.2f}x it")
+    large = run_large(a, machine) if a.large_b else {}
+
     # ---- ratios and table
     sat = {r["B"]: r["median_s"] for r in rows if r["tool"] == "satmodel"}
     for r in rows:
@@ -197,6 +222,9 @@ def main() -> None:
     if any(r.get("fit_subtracted_s") for r in rows):
         R.log("-fit: the peer's API fits and bootstraps in one call; the median time of the same call "
               "without bootstrap was subtracted.")
+    verdict = issue16_verdict(ratios, sat_over_floor, flop, large)
+    for line in verdict["lines"]:
+        R.log(line)
     R.report_end(estimates, errors, machine)
     R.write_json(a.out, {
         "benchmark": "bootstrap",
@@ -211,12 +239,94 @@ def main() -> None:
         "satmodel_over_floor": sat_over_floor,
         "targets_at_5000": {**{k: f"satmodel >= {v:.0f}x faster" for k, v in TARGETS.items()},
                             "numpy floor": f"satmodel <= {FLOOR_TARGET:.0f}x the floor"},
+        "flop_limit": flop,
+        "issue16_targets": verdict["checks"],
+        "large_15x80": large,
         "estimates": estimates,
         "errors": errors,
         "peers": {k: {kk: v.get(kk) for kk in ("version", "requirements", "freeze", "cores", "notes",
                                                "errors", "error", "cases", "wall_s")}
                   for k, v in peer_records.items()},
     })
+
+
+def issue16_verdict(ratios: dict, sat_over_floor: dict, flop: dict, large: dict) -> dict:
+    """Issue 16's acceptance figures of this run (B = 5000 and the 15 x 80 case), each
+    with its target and whether it is met."""
+    at = ratios.get("5000", {})
+    got = {"seminr": at.get("seminr"), "omnisem": at.get("omnisem"),
+           "floor": sat_over_floor.get("5000"),
+           "flop_limit": flop.get("5000", {}).get("satmodel_over_limit"),
+           "large_seminr": large.get("seminr_over_satmodel")}
+    checks, lines = {}, ["issue 16 targets (this run):"]
+    for key, value in got.items():
+        if value is None:
+            continue
+        at_most = key in ("floor", "flop_limit")
+        ok = value <= TARGETS_16[key] if at_most else value >= TARGETS_16[key]
+        checks[key] = {"value": value, "target": TARGETS_16[key],
+                       "kind": "at most" if at_most else "at least", "met": bool(ok)}
+        lines.append(f"  {key:>12}: {value:7.2f}x ({'<=' if at_most else '>='} "
+                     f"{TARGETS_16[key]:g}x) {'met' if ok else 'NOT met'}")
+    return {"checks": checks, "lines": lines}
+
+
+def run_large(a: argparse.Namespace, machine: dict) -> dict:
+    """The 15 constructs x 80 items case (``large_case``): satmodel ``res.bootstrap``, the
+    numpy floor and seminr-py (at ``--large-cap`` resamples, scaled to ``--large-b``)."""
+    import json
+
+    import pandas as pd
+
+    import satmodel as sm
+
+    B = a.large_b
+    blocks, paths = large_case.large_model()
+    cols, X = large_case.large_data(a.large_n, a.seed)
+    R.log(f"\n== 15 constructs x 80 items ({a.large_n} rows, {len(paths)} paths), B = {B}")
+    out: dict = {"rows": a.large_n, "items": X.shape[1], "constructs": len(blocks),
+                 "paths": len(paths), "B": B}
+    spec = sm.ModelSpec.from_lavaan(large_case.lavaan(blocks, paths))
+    res = sm.fit_pls(spec, pd.DataFrame(X, columns=cols))
+    times = R.time_calls(lambda: res.bootstrap(n=B, seed=a.seed, progress=False), a.reps,
+                         warmup=lambda: res.bootstrap(n=min(B, 100), seed=a.seed, progress=False))
+    out["satmodel_s"] = R.median(times)
+    model = floor.Model(blocks, paths, cols)
+    ftimes = R.time_calls(lambda: floor.bootstrap_floor(X, model, B, seed=a.seed), a.reps,
+                          warmup=lambda: floor.bootstrap_floor(X, model, min(B, 100), seed=a.seed))
+    out["floor_s"] = R.median(ftimes)
+    R.log(f"  satmodel median {out['satmodel_s']:.3f} s; numpy floor {out['floor_s']:.3f} s "
+          f"(satmodel / floor {out['satmodel_s'] / out['floor_s']:.2f}x)")
+    rate = large_case.gemm_rate(X.shape[0], X.shape[1], B)
+    out["flop_limit"] = large_case.flop_limit(B, X.shape[0], X.shape[1], len(blocks),
+                                              float(np.mean(res.context.est.n_iter)), rate)
+    out["satmodel_over_limit"] = out["satmodel_s"] / out["flop_limit"]["limit_s"]
+    if "seminr" in a.peers:
+        b_run = run_plan(B, a.large_cap, a.peer_cores)
+        with tempfile.TemporaryDirectory() as tmp:
+            data, spec_file = Path(tmp) / "large.npz", Path(tmp) / "model.json"
+            np.savez(data, X=X, columns=np.array(cols))
+            spec_file.write_text(json.dumps({"blocks": blocks, "paths": paths}))
+            warm = a.peer_cores * 2
+            rec = R.peer("seminr", "seminr_boot_model.py",
+                         ["--data", str(data), "--model", str(spec_file), "--bs", str(b_run),
+                          "--reps", str(a.peer_reps), "--warmup-b", str(warm),
+                          "--cores", str(a.peer_cores), "--seed", str(a.seed)],
+                         a.timeout, a.rebuild_venvs)
+        case = rec.get("cases", {}).get(f"B={b_run}", {})
+        out["seminr"] = {k: rec.get(k) for k in ("version", "cores", "error", "errors", "notes")}
+        if "median_s" in case:
+            out["seminr"].update(b_run=b_run, measured_median_s=case["median_s"],
+                                 scaled_s=case["median_s"] * B / b_run, scaled=b_run != B)
+            out["seminr_over_satmodel"] = out["seminr"]["scaled_s"] / out["satmodel_s"]
+            mine = {_common.path_key(r.source, r.target): float(r.estimate)
+                    for r in res.paths.itertuples()}
+            theirs = rec.get("estimates") or {}
+            if theirs:
+                out["seminr_max_abs_path_diff"] = max(abs(mine[k] - v) for k, v in theirs.items())
+    R.log("  15 x 80: " + ", ".join(f"{k} {v:.3g}" for k, v in out.items()
+                                     if isinstance(v, float)))
+    return out
 
 
 if __name__ == "__main__":

@@ -57,11 +57,6 @@ class Estimate:
     singular_block: np.ndarray  # (..., J) bool: Mode B block or structural system not invertible
 
 
-def _same_block(S: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """S with the between-block entries zeroed: (S_blk w)_k is item k's own-block loading."""
-    return S * ((M @ M.T) > 0)
-
-
 def _inner_weights(C: np.ndarray, lay: Layout, scheme: str) -> np.ndarray:
     """E[b, i, j]: weight of proxy i in the inner proxy of construct j."""
     A = lay.adjacency
@@ -72,10 +67,16 @@ def _inner_weights(C: np.ndarray, lay: Layout, scheme: str) -> np.ndarray:
         E = C * adjacent
     else:
         E = C * A.T  # successors i of j (path j -> i): e_ij = c_ij
-        for j in range(lay.n_constructs):
+        count = A.sum(axis=0)
+        j1 = np.flatnonzero(count == 1)  # one predecessor: the 1 x 1 systems are divisions
+        if j1.size:
+            i1 = np.argmax(A[:, j1], axis=0)
+            d = C[:, i1, i1]
+            with np.errstate(all="ignore"):  # singular (0): NaN, as solve gives
+                E[:, i1, j1] = np.where(d != 0, C[:, i1, j1] / d, np.nan)
+        for j in np.flatnonzero(count > 1):
             pred = np.flatnonzero(A[:, j])
-            if pred.size:
-                E[:, pred, j] = solve(C[:, pred][:, :, pred], C[:, pred, j])
+            E[:, pred, j] = solve(C[:, pred][:, :, pred], C[:, pred, j])
     # a construct without neighbours (a one-construct model) is its own inner proxy:
     # Mode A then converges to the block's first principal component (Wold)
     alone = np.flatnonzero(~adjacent.any(axis=0))
@@ -93,7 +94,7 @@ def _outer_update(S, Y, E, lay: Layout, mode_b_blocks, item_scale) -> np.ndarray
     """
     G = np.matmul(Y, E)
     cov = G[:, np.arange(len(lay.block_of)), lay.block_of]
-    new = cov * item_scale
+    new = cov if item_scale is None else cov * item_scale
     for j, idx in mode_b_blocks:
         # regression weights do not depend on the items' metric: no item_scale here
         new[:, idx] = solve(S[:, idx][:, :, idx], cov[:, idx])
@@ -119,12 +120,15 @@ def _scaled(raw, S, lay: Layout, M):
     var = (raw * Yraw[:, np.arange(raw.shape[1]), lay.block_of]) @ M
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = 1.0 / np.sqrt(var)
-        return raw * scale[:, lay.block_of], Yraw * scale[:, None, :]
+        Yraw *= scale[:, None, :]
+        return raw * scale[:, lay.block_of], Yraw
 
 
 def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k):
     B, p, _ = S.shape
     mode_b_blocks = [(j, lay.block(j)) for j, m in enumerate(lay.modes) if m == "B"]
+    unit = item_scale is None  # standardized items: no item scales to apply
+    item_scale = np.ones((1, p)) if unit else item_scale
     root = np.sqrt(item_scale)
     w, Y = _scaled(np.ones((B, p)) * root, S, lay, M)  # unit weights in the items' metric
     # plspm's loop weights in its own metric (only its stop rule "sum_sq" reads them)
@@ -135,53 +139,65 @@ def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k
     active = np.ones(B, dtype=bool)
     # the working set: the elements still iterating (converged ones are frozen, so each
     # equals its single fit), narrowed only when some converge -- no copy of S per step
+    # (only w is written back: Y and the loop weights live in the working set alone)
     idx = np.arange(B)
+    going = np.ones(B, dtype=bool)  # of the working set: still iterating
     Sa, wa, Ya, raw_a, scale_a, factor_a = S, w, Y, raw, item_scale, loop_factor
+    J = M.shape[1]
     for it in range(1, max_iter + 1):
-        C = np.matmul((wa[:, :, None] * M).transpose(0, 2, 1), Ya)
+        # C = W'Y on the items: each block's rows of w*Y summed by the 0/1 membership
+        C = ((wa[:, :, None] * Ya).transpose(0, 2, 1).reshape(-1, p) @ M) \
+            .reshape(len(idx), J, J).transpose(0, 2, 1)
         E = _inner_weights(C, lay, scheme)
-        update = _outer_update(Sa, Ya, E, lay, mode_b_blocks, scale_a)
+        update = _outer_update(Sa, Ya, E, lay, mode_b_blocks, None if unit else scale_a)
         w_new, Y_new = _scaled(update, Sa, lay, M)
-        raw_new = update * factor_a
+        raw_new = update * factor_a if stop == "sum_sq" else None  # only that rule reads it
         crit = _stop_value(stop, w_new, wa, raw_new, raw_a)
-        w[idx], Y[idx], raw[idx], n_iter[idx] = w_new, Y_new, raw_new, it
-        stopped = (crit < tol) | ~np.isfinite(crit)
+        stopped = ((crit < tol) | ~np.isfinite(crit)) & going
+        if going.all():
+            w[idx], n_iter[idx] = w_new, it
+        else:  # frozen elements of the working set keep their converged values
+            w[idx[going]], n_iter[idx[going]] = w_new[going], it
         active[idx[stopped]] = False
-        if stopped.all():
+        going &= ~stopped
+        if not going.any():
             break
         wa, Ya, raw_a = w_new, Y_new, raw_new
-        if stopped.any():
-            keep = ~stopped
-            idx, Sa, wa, Ya, raw_a = idx[keep], Sa[keep], wa[keep], Ya[keep], raw_a[keep]
+        # narrow the working set (a copy of S) when it pays or an element broke down
+        if going.sum() * 4 < 3 * len(idx) or not np.isfinite(crit[stopped]).all():
+            keep = going
+            idx, Sa, wa, Ya = idx[keep], Sa[keep], wa[keep], Ya[keep]
+            raw_a = None if raw_a is None else raw_a[keep]
             scale_a = scale_a if scale_a.shape[0] == 1 else scale_a[keep]
             factor_a = factor_a if factor_a.shape[0] == 1 else factor_a[keep]
+            going = np.ones(len(idx), dtype=bool)
     converged = ~active & np.all(np.isfinite(w), axis=-1)
     return w, n_iter, converged
 
 
-def _apply_sign_rule(w, Sblk, lay: Layout, M, reference=None) -> np.ndarray:
-    """Orient each block (docs/methods.md §1.5 and §4.3).
+def _sign_rule(lam, M, reference=None) -> np.ndarray:
+    """The orientation (B, J) of ±1 of each block (docs/methods.md §1.5 and §4.3), from
+    the loadings ``lam`` (B, p) of every item on its own construct.
 
     Without ``reference``: make the block's sum of loadings non-negative (the documented
     rule of every fit). With reference loadings λ̂ (shape (p,)): construct-level sign
     change of Tenenhaus et al. (2005) — reverse block j when |Σ(λ̂ − λ*)| > |Σ(λ̂ + λ*)|.
     """
-    lam = np.matmul(Sblk, w[..., None])[..., 0]  # loadings in own block
     if reference is None:
         flip = (lam @ M) < 0
     else:
         ref = np.asarray(reference, dtype=float)[None, :]
         flip = np.abs((ref - lam) @ M) > np.abs((ref + lam) @ M)
-    sign = np.where(flip, -1.0, 1.0)
-    return w * sign[:, lay.block_of]
+    return np.where(flip, -1.0, 1.0)
 
 
-def _consistent(S, Sblk, w, lay: Layout):
-    """PLSc correction factors rho_A and corrected loadings (Dijkstra & Henseler 2015)."""
+def _consistent(S, own, w, lay: Layout):
+    """PLSc correction factors rho_A and corrected loadings (Dijkstra & Henseler 2015);
+    ``own`` (B, p) holds each item's loading on its own (uncorrected) construct."""
     B, p = w.shape
     J = lay.n_constructs
     rho_a = np.ones((B, J))
-    loadings_c = np.matmul(Sblk, w[..., None])[..., 0]
+    loadings_c = own.copy()
     for j in range(J):
         idx = lay.block(j)
         if lay.modes[j] != "A" or idx.size < 2:
@@ -269,16 +285,20 @@ def estimate(
     Sb = S.reshape((-1, p, p))
     lay = layout
     M = lay.membership.astype(float)
-    Sblk = _same_block(Sb, M)
-    scale = np.ones((1, p)) if item_scale is None else \
+    scale = None if item_scale is None else \
         np.broadcast_to(np.asarray(item_scale, dtype=float), batch_shape + (p,)).reshape(-1, p)
     k = np.broadcast_to(np.asarray(plspm_k, dtype=float), batch_shape).reshape(-1, 1)
     w, n_iter, converged = _iterate(Sb, lay, M, scheme, tol, max_iter, stop, scale, k)
-    w = _apply_sign_rule(w, Sblk, lay, M, sign_reference)
     W = w[:, :, None] * M[None]
-    cross = np.matmul(Sb, W)
+    cross = np.matmul(Sb, W)  # item-proxy correlations, before orientation
+    own = cross[:, np.arange(p), lay.block_of]  # each item's loading on its own proxy
+    sign = _sign_rule(own, M, sign_reference)  # reversing a block flips its column: exact
+    w = w * sign[:, lay.block_of]
+    W *= sign[:, None, :]
+    cross *= sign[:, None, :]
+    own = own * sign[:, lay.block_of]
     C = np.matmul(W.transpose(0, 2, 1), cross)
-    rho_a, loadings = _consistent(Sb, Sblk, w, lay)
+    rho_a, loadings = _consistent(Sb, own, w, lay)
     if consistent:
         q = np.where(lay.common_factor[None, :], rho_a, 1.0)
         with np.errstate(invalid="ignore"):
@@ -290,7 +310,7 @@ def estimate(
             cross = _consistent_cross_loadings(cross, loadings, scale, lay)
     else:
         R = C
-        loadings = np.take_along_axis(cross, lay.block_of[None, :, None], axis=2)[:, :, 0]
+        loadings = own
     paths, r2, total, singular = _structural(R, lay)
 
     def shape(a, tail):

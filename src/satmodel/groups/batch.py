@@ -22,7 +22,8 @@ are frozen, so every group's numbers equal a fit on that group's rows alone.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -33,7 +34,8 @@ import pandas as pd
 from .. import errors
 from ..diagnostics import Diagnostic, collecting, report
 from ..errors import DataError, SatModelError, suggest
-from ..moments.core import Moments
+from ..inference.driver import usable_cores
+from ..moments.core import Moments, column_scales, scales_of
 from ..moments.treatment import survey_moments
 from ..spec.model import ModelSpec
 from ..survey import SurveyData, coding
@@ -41,7 +43,9 @@ from ..survey.adapters import as_table
 
 __all__ = [
     "Groups",
+    "concat",
     "group_moments",
+    "in_halves",
     "key_text",
     "label_of",
     "minimum_rows",
@@ -198,9 +202,24 @@ def with_report(spec: ModelSpec, survey: SurveyData, n_input: int) -> SurveyData
 
 
 def take(obj: Any, idx: Any) -> Any:
-    """Element(s) ``idx`` of every array field of a batched dataclass (Moments, Estimate)."""
+    """Element(s) ``idx`` of every array field of a batched dataclass (Moments, Estimate);
+    ``obj`` itself when ``idx`` lists every element in order (nothing to copy)."""
+    if isinstance(idx, np.ndarray) and idx.ndim == 1 and idx.dtype.kind in "iu":
+        size = np.shape(getattr(obj, dataclasses.fields(obj)[0].name))[:1]
+        if size == (idx.size,) and (idx == np.arange(idx.size)).all():
+            return obj
     return dataclasses.replace(obj, **{f.name: np.asarray(getattr(obj, f.name))[idx]
                                        for f in dataclasses.fields(obj)})
+
+
+def concat(parts: Sequence[Any]) -> Any:
+    """Batched dataclasses (Estimate, Moments) of consecutive groups joined on the leading
+    axis (the one part itself when there is one)."""
+    if len(parts) == 1:
+        return parts[0]
+    return dataclasses.replace(parts[0], **{
+        f.name: np.concatenate([np.asarray(getattr(q, f.name)) for q in parts])
+        for f in dataclasses.fields(parts[0])})
 
 
 def stack_moments(parts: Sequence[Moments]) -> Moments:
@@ -212,6 +231,27 @@ def stack_moments(parts: Sequence[Moments]) -> Moments:
                    std=cat([m.std for m in parts], 1), corr=cat([m.corr for m in parts], 2))
 
 
+#: fewest groups per thread worth a second thread (below: one call)
+MIN_GROUPS_PER_THREAD = 64
+
+
+def in_halves(fn: Callable[[int, int], Any], G: int) -> list:
+    """``fn(lo, hi)`` on consecutive parts of ``range(G)``, results in order: two parts on
+    two threads when the process may use two cores and each part has at least
+    :data:`MIN_GROUPS_PER_THREAD` groups (numpy and BLAS release the GIL), else one
+    call ``fn(0, G)``. For work where each group's numbers do not depend on the others'.
+
+    >>> in_halves(lambda lo, hi: (lo, hi), 10)
+    [(0, 10)]
+    """
+    parts = min(2, usable_cores()) if G >= 2 * MIN_GROUPS_PER_THREAD else 1
+    if parts == 1:
+        return [fn(0, G)]
+    cut = G // 2
+    with ThreadPoolExecutor(parts) as pool:
+        return list(pool.map(lambda ab: fn(*ab), [(0, cut), (cut, G)]))
+
+
 def group_moments(surveys: Sequence[SurveyData]) -> Moments:
     """Each group's moments (its own rows, missing-data treatment and weights), stacked
     on a leading axis of length G."""
@@ -219,49 +259,66 @@ def group_moments(surveys: Sequence[SurveyData]) -> Moments:
         return stack_moments([survey_moments(s) for s in surveys])
 
 
-_PAD_BUDGET = 32 * 2**20  # bytes of zero-padded group rows per batched product
+_CHUNK_BYTES = 2**20  # centred rows of the groups in one batched product: cache-sized
 
 
 def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | None:
-    """Moments of every group at once for complete, unweighted rows (None otherwise, or
-    when padding to the largest group would more than double the rows): the groups'
-    centred rows zero-padded to (G, n_max, p) and one batched X'X — the numbers of
+    """Moments of every group at once for complete, unweighted rows of ordinary magnitude
+    (None otherwise, or when padding to the largest group would more than double the
+    rows): a cache-sized chunk of groups at a time, their rows centred into one (g, p,
+    n_max) buffer (zero-padded when sizes differ) and one batched X'X — the numbers of
     :func:`satmodel.moments.compute_moments` on each group's rows, to rounding."""
     X = survey.X
     sizes = np.array([len(r) for r in rows])
-    if survey.weights is not None or not len(rows) or np.isnan(X).any() \
-            or sizes.sum() * 2 < len(rows) * sizes.max():
+    if survey.weights is not None or not len(rows) or sizes.sum() * 2 < len(rows) * sizes.max():
         return None
+    known = survey.extremes if survey.extremes is not None and survey.extremes[2] is X else None
+    if known is None and np.isnan(X).any():
+        return None
+    scale = column_scales(X) if known is None else scales_of(known[1], known[0])
+    if np.any(scale != 1.0):  # extreme magnitudes: the per-group path rescales exactly
+        return None
+    G, n_max, p = len(rows), int(sizes.max()), X.shape[1]
+    mean, cov = np.empty((G, p)), np.empty((G, p, p))
+    in_halves(lambda lo, hi: _centred_products(X, rows, sizes, lo, hi, mean, cov), G)
+    # as compute_moments does it (so a group's correlations are its own fit's, bit for bit)
+    cov /= (sizes - 1.0)[:, None, None]
+    std = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.divide(cov, std[:, :, None] * std[:, None, :], out=cov)
+    corr[:, np.arange(p), np.arange(p)] = 1.0
+    return Moments(n=sizes.astype(float), mean=mean, std=std, corr=corr)
+
+
+def _centred_products(X, rows, sizes, lo: int, hi: int, mean, cov) -> None:
+    """Means and centred cross products of groups ``lo:hi`` into ``mean`` and ``cov``."""
     n_max, p = int(sizes.max()), X.shape[1]
-    step = max(1, _PAD_BUDGET // (8 * n_max * p))
-    parts = []
-    for a in range(0, len(rows), step):
-        chunk, m = rows[a:a + step], sizes[a:a + step]
-        G = len(chunk)
+    step = max(1, _CHUNK_BYTES // (8 * n_max * p))
+    buf = np.empty((min(step, hi - lo), p, n_max))
+    for a in range(lo, hi, step):
+        chunk, m = rows[a:min(a + step, hi)], sizes[a:min(a + step, hi)]
+        g = len(chunk)
         idx = np.concatenate(chunk)
-        view = bool(idx[-1] - idx[0] + 1 == idx.size and (np.diff(idx) == 1).all())
-        Y = X[idx[0]:idx[-1] + 1] if view else X.take(idx, axis=0)  # sorted data: no copy
-        if (m == n_max).all():
-            pad = Y.reshape(G, n_max, p)
-        else:  # zero rows after each group's own
-            view = False
-            pad = np.zeros((G, n_max, p))
+        whole = bool((m == n_max).all() and idx[-1] - idx[0] + 1 == idx.size
+                     and (np.diff(idx) == 1).all())
+        if whole:  # sorted rows of equal groups: a view of the caller's rows, no copy
+            V = X[idx[0]:idx[-1] + 1].reshape(g, n_max, p).transpose(0, 2, 1)
+        else:  # each group's rows, then zeros up to n_max (gathered along memory order)
             starts = np.concatenate([[0], np.cumsum(m)[:-1]])
-            pad.reshape(-1, p)[np.repeat(np.arange(G) * n_max - starts, m) + np.arange(m.sum())] = Y
-        mean = pad.sum(axis=1) / m[:, None]
-        if view:  # the caller's rows: centred into a new array
-            pad = pad - mean[:, None, :]
-        else:
-            pad -= mean[:, None, :]
-        if not (m == n_max).all():
-            pad[np.arange(n_max)[None, :] >= m[:, None]] = 0.0
-        cov = np.einsum("gnp,gnq->gpq", pad, pad, optimize=True) / (m - 1.0)[:, None, None]
-        std = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            corr = cov / (std[:, :, None] * std[:, None, :])
-        corr[:, np.arange(p), np.arange(p)] = 1.0
-        parts.append(Moments(n=m.astype(float), mean=mean, std=std, corr=corr))
-    return stack_moments(parts)
+            at = np.repeat(np.arange(g) * n_max - starts, m) + np.arange(m.sum())
+            if X.flags.f_contiguous:  # column-major rows (prepare's): gather each column
+                pad = np.zeros((p, g, n_max))
+                pad.reshape(p, -1)[:, at] = X.T.take(idx, axis=1)
+                V = pad.transpose(1, 0, 2)
+            else:
+                pad = np.zeros((g, n_max, p))
+                pad.reshape(-1, p)[at] = X.take(idx, axis=0)
+                V = pad.transpose(0, 2, 1)
+        mean[a:a + g] = V.sum(axis=2) / m[:, None]
+        Z = np.subtract(V, mean[a:a + g, :, None], out=buf[:g])
+        if not whole:  # the padding is zero again after centring
+            Z *= (np.arange(n_max) < m[:, None])[:, None, :]
+        np.matmul(Z, Z.transpose(0, 2, 1), out=cov[a:a + g])
 
 
 def record_for(label: str, d: Diagnostic) -> Diagnostic:

@@ -208,7 +208,8 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
     rng = np.random.default_rng(seed)
     state = generator_state(rng)
     counts = BootstrapCounts(n, refit.n_rows, rng)
-    draws = run(counts, evaluate, refit.bytes_per_fit, chunk=chunk_size, progress=progress)
+    draws = run(counts, evaluate, refit.bytes_per_fit, chunk=chunk_size, progress=progress,
+                parallel=True)  # the table evaluator shares nothing between chunks
     return inference_of(draws, original, tables, n, signs=signs, level=level, seed=seed,
                         inadmissible=inadmissible, rng_state=state)
 

@@ -23,14 +23,19 @@ on top, once (the data, EM's E-step blocks of ``EM_WORK_BYTES``, the kept draws)
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .. import errors
+from .._threads import one_blas_thread
 from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine.admissible import admissible
 from ..engine.refit import Refit, Refitted
@@ -38,11 +43,16 @@ from ..spec.model import ModelSpec
 from ..tables import TABLES, Context
 
 __all__ = ["Weights", "BootstrapCounts", "LeaveOut", "Draws", "run", "table_evaluator",
-           "drop_reasons", "merge_diagnostics", "MEMORY_BUDGET"]
+           "drop_reasons", "merge_diagnostics", "usable_cores", "MEMORY_BUDGET"]
 
 #: bytes per chunk for the arrays a chunk of refits allocates
 MEMORY_BUDGET = 256 * 2**20
 MAX_CHUNK = 2000
+#: rows from which the moments' (draws x rows) GEMM keeps BLAS's own threads
+MANY_ROWS = 20_000
+#: chunks in flight at once with ``parallel=True`` (each gets its share of the budget);
+#: fixed, not the machine's cores, so the chunks -- and the numbers -- are the same anywhere
+PARALLEL_CHUNKS = 2
 
 Values = dict[str, dict[str, np.ndarray]]
 #: an evaluation: row weights (size * per_draw, n) -> values with leading axis ``size``
@@ -140,11 +150,27 @@ def table_evaluator(refit: Refit, spec: ModelSpec, tables: Sequence[str], *,
     return evaluate
 
 
-def chunk_size(bytes_per_draw: int, requested: int | None = None) -> int:
-    """Draws per batched call: ``requested``, or as many as fit the memory budget."""
+def chunk_size(bytes_per_draw: int, requested: int | None = None, *, share: int = 1) -> int:
+    """Draws per batched call: ``requested``, or as many as fit ``1/share`` of the memory
+    budget (``share`` chunks in flight at once)."""
     if requested is not None:
         return int(requested)
-    return max(1, min(MAX_CHUNK, MEMORY_BUDGET // max(int(bytes_per_draw), 1)))
+    return max(1, min(MAX_CHUNK, MEMORY_BUDGET // share // max(int(bytes_per_draw), 1)))
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _evaluate_quietly(evaluate: Evaluate, weights: np.ndarray) -> tuple[Any, Any, list]:
+    """One chunk's evaluation with what it reported (in the calling thread's own scope)."""
+    with collecting() as inside, quiet():
+        values, reasons = evaluate(weights)
+    return values, reasons, list(inside)
 
 
 def _in_notebook() -> bool:
@@ -173,32 +199,50 @@ def progress_bar(total: int, enabled: bool | None, desc: str) -> Any:
 
 
 def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
-        chunk: int | None = None, progress: bool | None = False) -> Draws:
-    """Draw, refit and evaluate chunk by chunk; drop unusable draws, counting each reason."""
-    size = chunk_size(bytes_per_draw * weights.per_draw, chunk)
+        chunk: int | None = None, progress: bool | None = False,
+        parallel: bool = False) -> Draws:
+    """Draw, refit and evaluate chunk by chunk; drop unusable draws, counting each reason.
+
+    BLAS runs one thread throughout for surveys below :data:`MANY_ROWS` rows (the batched
+    small products are slower with more, see :mod:`satmodel._threads`; the moments' GEMM
+    of a larger survey keeps the library's threads). ``parallel=True`` (for an ``evaluate`` that shares no
+    mutable state between calls) sizes chunks for :data:`PARALLEL_CHUNKS` in flight and
+    evaluates that many at once in threads when the process may use several cores: the
+    draws are made in order in the calling thread and the chunks kept in order, so the
+    numbers do not depend on the cores.
+    """
+    share = PARALLEL_CHUNKS if parallel and chunk is None else 1
+    size = chunk_size(bytes_per_draw * weights.per_draw, chunk, share=share)
+    if share > 1:  # equal chunks, a multiple of ``share`` of them: no straggler at the end
+        chunks = -(-weights.total // size)
+        size = -(-weights.total // (-(-chunks // share) * share))
+    workers = min(share, usable_cores(), -(-weights.total // size))
     kept: dict[str, dict[str, list[np.ndarray]]] = {}
     dropped: dict[str, int] = {}
     bar = progress_bar(weights.total, progress, weights.desc)
-    done = n_bad = 0
+    drawn = done = n_bad = 0
     found: list[Diagnostic] = []
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
+    pending: deque = deque()
     try:
-        while done < weights.total:
-            c = min(size, weights.total - done)
-            with collecting() as inside, quiet():
-                values, reasons = evaluate(weights.draw(c))
-            found += inside
-            bad = np.zeros(c, dtype=bool)
-            for reason, mask in reasons.items():
-                dropped[reason] = dropped.get(reason, 0) + int(mask.sum())
-                bad |= mask
-            for name, cols in values.items():
-                for col, v in cols.items():
-                    kept.setdefault(name, {}).setdefault(col, []).append(v[~bad])
-            n_bad += int(bad.sum())
-            done += c
-            if bar is not None:
-                bar.update(c)
+        with one_blas_thread() if weights.n < MANY_ROWS else contextlib.nullcontext():
+            while done < weights.total:
+                while drawn < weights.total and len(pending) < workers:
+                    c = min(size, weights.total - drawn)
+                    w = weights.draw(c)
+                    pending.append((c, pool.submit(_evaluate_quietly, evaluate, w)
+                                    if pool is not None else _evaluate_quietly(evaluate, w)))
+                    drawn += c
+                c, job = pending.popleft()
+                values, reasons, inside = job.result() if pool is not None else job
+                found += inside
+                n_bad += _keep(kept, dropped, values, reasons, c)
+                done += c
+                if bar is not None:
+                    bar.update(c)
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
     merge_diagnostics(found, weights.desc)
@@ -206,6 +250,19 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
            for name, cols in kept.items()}
     return Draws(values=out, n_requested=weights.total, n_valid=weights.total - n_bad,
                  dropped={k: v for k, v in dropped.items() if v})
+
+
+def _keep(kept: dict, dropped: dict, values: Values, reasons: dict, c: int) -> int:
+    """Add a chunk's usable draws to ``kept`` and its drop reasons to ``dropped``;
+    the number of draws dropped."""
+    bad = np.zeros(c, dtype=bool)
+    for reason, mask in reasons.items():
+        dropped[reason] = dropped.get(reason, 0) + int(mask.sum())
+        bad |= mask
+    for name, cols in values.items():
+        for col, v in cols.items():
+            kept.setdefault(name, {}).setdefault(col, []).append(v[~bad])
+    return int(bad.sum())
 
 
 def merge_diagnostics(found: list[Diagnostic], desc: str) -> None:

@@ -189,11 +189,9 @@ def interval(theta, draws, *, level: float, method: str, jackknife=None, tstar=N
     lo_q, hi_q = alpha / 2, 1 - alpha / 2
     if method in STUDENTIZED:
         return studentized_bounds(theta, draws, tstar, level=level, method=method)
-    if method == "percentile":
-        return np.quantile(draws, lo_q, axis=0), np.quantile(draws, hi_q, axis=0)
-    if method == "basic":
-        return (2 * theta - np.quantile(draws, hi_q, axis=0),
-                2 * theta - np.quantile(draws, lo_q, axis=0))
+    if method in ("percentile", "basic"):  # both bounds from one pass over the draws
+        lo, hi = np.quantile(draws, [lo_q, hi_q], axis=0)
+        return (lo, hi) if method == "percentile" else (2 * theta - hi, 2 * theta - lo)
     if method == "normal":
         z = stats.norm.ppf(hi_q)
         se = sd(draws)

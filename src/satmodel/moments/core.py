@@ -87,13 +87,16 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None, *,
         mean_s = (c @ Xs) / n[..., None]
         # sum_r c_r (x_r - m)(x_r - m)' = X' diag(c) X - n m m'
         cov = _weighted_cross(c, Xs)  # a fresh array: the steps below work in place
-        cov -= n[..., None, None] * mean_s[..., :, None] * mean_s[..., None, :]
+        outer = n[..., None, None] * mean_s[..., :, None] * mean_s[..., None, :]
+        cov -= outer  # (``outer`` is reused below for the SDs' products)
         cov /= n[..., None, None] - 1.0
         mean = mean_s + shift
     var = np.diagonal(cov, axis1=-2, axis2=-1)
     std = np.sqrt(np.clip(var, 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
-        corr = np.divide(cov, std[..., :, None] * std[..., None, :], out=cov)  # std is apart
+        sd2 = np.multiply(std[..., :, None], std[..., None, :],
+                          out=outer if row_weights is not None else None)
+        corr = np.divide(cov, sd2, out=cov)  # std is apart
     idx = np.arange(X.shape[1])
     corr[..., idx, idx] = 1.0
     return Moments(n=n, mean=mean, std=std, corr=corr)
@@ -154,10 +157,10 @@ def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
     """
     n, p = X.shape
     lead = c.shape[:-1]
-    if n * p * p * 8 <= _OUTER_BUDGET:  # one block: as it always was, bit for bit
+    c2 = c.reshape(-1, n)
+    if n * p * p * 8 <= _OUTER_BUDGET and c2.shape[0] < p:  # few vectors: one small GEMM
         outer = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
         return (c @ outer).reshape(lead + (p, p))
-    c2 = c.reshape(-1, n)
     if c2.shape[0] < p:
         out = np.zeros((c2.shape[0], p, p))
         rows = max(1, _BLOCK_BYTES // (8 * p))
@@ -166,17 +169,20 @@ def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
             for b in range(c2.shape[0]):
                 out[b] += Xb.T @ (c2[b, start:start + rows, None] * Xb)
         return out.reshape(lead + (p, p))
-    # the products x_rj x_rk for j <= k only (the sums are symmetric), a block of rows at a time
+    # the products x_rj x_rk for j <= k only (the sums are symmetric: half the flops of
+    # all p² products), a block of rows at a time
     j, k = np.triu_indices(p)
-    tri = np.zeros((c2.shape[0], j.size))
     rows = max(1, _BLOCK_BYTES // (8 * j.size))
-    for start in range(0, n, rows):
-        Xb = X[start:start + rows]
-        tri += c2[:, start:start + rows] @ (Xb[:, j] * Xb[:, k])
-    out = np.empty((c2.shape[0], p, p))
-    out[:, j, k] = tri
-    out[:, k, j] = tri
-    return out.reshape(lead + (p, p))
+    if n <= rows:  # one block (a bootstrap of survey size): no running sum
+        tri = c2 @ (X[:, j] * X[:, k])
+    else:
+        tri = np.zeros((c2.shape[0], j.size))
+        for start in range(0, n, rows):
+            Xb = X[start:start + rows]
+            tri += c2[:, start:start + rows] @ (Xb[:, j] * Xb[:, k])
+    where = np.empty((p, p), dtype=np.intp)  # entry (j, k) and (k, j): column of j <= k
+    where[j, k] = where[k, j] = np.arange(j.size)
+    return tri.take(where.ravel(), axis=1).reshape(lead + (p, p))  # one gather
 
 
 #: public name of :func:`_weighted_cross` (the streamed moment sums use it)

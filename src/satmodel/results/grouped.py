@@ -45,7 +45,8 @@ from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyData, SurveyOptions
 from ..tables import TABLES, Context, nullable
-from . import grouped_many, grouped_record
+import satmodel.results.grouped_many as grouped_many
+import satmodel.results.grouped_record as grouped_record
 from .base import ResultBase
 from .pls import PLSResult
 

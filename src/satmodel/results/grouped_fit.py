@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as valid
+from .._threads import one_blas_thread
 from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine import PLSOptions, Refit
 from ..engine.admissible import admissible
@@ -30,7 +31,7 @@ from ..moments.treatment import survey_moments
 from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 from ..survey import SurveyOptions, coding, prepare
-from . import pls_checks as checks
+import satmodel.results.pls_checks as checks
 from .grouped import GroupedPLSResult
 
 __all__ = ["STANDARDIZE", "check_standardize", "fit_groups"]
@@ -63,23 +64,43 @@ class _Labels:
     """``company='A', wave=2026`` of group g, made only when a diagnostic needs it."""
 
     def __init__(self, by: tuple[str, ...], keys: list[tuple]) -> None:
-        self.by, self.keys = by, keys
+        self.by, self.keys, self._made = by, keys, {}
 
     def __getitem__(self, g: int) -> str:
-        return batch.label_of(self.by, self.keys[g])
+        if g not in self._made:
+            self._made[g] = batch.label_of(self.by, self.keys[g])
+        return self._made[g]
 
     def __len__(self) -> int:
         return len(self.keys)
 
 
-def _sign_diagnostic(spec: ModelSpec, paths: np.ndarray) -> list[Diagnostic]:
-    """What :func:`~satmodel.results.pls_checks.check_signs` reports for one group's
-    path matrix, built without the report machinery (many groups may be flagged)."""
-    wrong, where = checks.sign_problems(spec, paths)
-    if not wrong:
-        return []
-    return [Diagnostic("sign", checks.SIGN_MESSAGE + "; ".join(wrong), category="SignWarning",
-                       names=tuple(where))]
+class _Signs:
+    """What :func:`~satmodel.results.pls_checks.check_signs` reports for each group's path
+    matrix, built without the report machinery (many groups may be flagged): the values
+    of every path with an expected sign read for all groups at once."""
+
+    def __init__(self, spec: ModelSpec, paths: np.ndarray) -> None:
+        pos = {c: i for i, c in enumerate(spec.construct_names)}
+        signed = [p for p in spec.paths if p.expected_sign is not None]
+        self.where = [f"{p.source} -> {p.target}" for p in signed]
+        self.expected = [p.expected_sign for p in signed]
+        rows = [pos[p.source] for p in signed]
+        cols = [pos[p.target] for p in signed]
+        values = paths[:, rows, cols]  # (G, paths with an expected sign)
+        plus = np.array([e == "+" for e in self.expected], dtype=bool)
+        self.wrong = np.where(plus, values < 0, values > 0)
+        self.values = values
+
+    def __call__(self, k: int) -> list[Diagnostic]:
+        hits = [i for i, bad in enumerate(self.wrong[k].tolist()) if bad]
+        if not hits:
+            return []
+        values = self.values[k].tolist()
+        wrong = [f"{self.where[i]} = {values[i]:.3f} (expected {self.expected[i]})"
+                 for i in hits]
+        return [Diagnostic("sign", checks.SIGN_MESSAGE + "; ".join(wrong),
+                           category="SignWarning", names=tuple(self.where[i] for i in hits))]
 
 
 def _moments(spec: ModelSpec, survey) -> tuple[Moments | None, str | None, str]:
@@ -214,11 +235,12 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
         groups = batch.split(data, by, survey, columns=columns)
         refit = Refit(None, options, layout_of(spec))
         labels = _Labels(by, groups.labels)
-        stacked, ok, skipped = group_moments(spec, survey, groups,
-                                             batch.minimum_rows(spec, min_rows))
-        if stacked is not None:
-            result = _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped,
-                             min_rows)
+        with one_blas_thread():  # many small products: one BLAS thread is faster
+            stacked, ok, skipped = group_moments(spec, survey, groups,
+                                                 batch.minimum_rows(spec, min_rows))
+            if stacked is not None:
+                result = _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped,
+                                 min_rows)
         _report_skipped(groups, labels, skipped)
     if stacked is None or not result[0]:
         raise SatModelError("no group could be fitted: " + "; ".join(
@@ -233,17 +255,21 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
 def _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped, min_rows=None):
     """One engine call on the groups with moments, then the flagged per-fit checks and
     each group's sample checks."""
-    est = refit.on_moments(stacked).estimate
+    # each group's estimate is its own fit's: two halves on two threads give the same
+    est = batch.concat(batch.in_halves(
+        lambda lo, hi: refit.on_moments(batch.take(stacked, slice(lo, hi))).estimate,
+        len(ok)))
     flags = _flags(spec, refit, stacked, est, survey.missing)
     any_flag = np.any(np.stack(list(flags.values())), axis=0)
     fitted, diags, named = [], [], []
     memo: dict = {}
+    signs = _Signs(spec, est.paths)
     for k, g in enumerate(ok):
         found: list[Diagnostic] = []
         if any_flag[k]:
             which = {name: bool(f[k]) for name, f in flags.items()}
             if not any(v for name, v in which.items() if name != "signs"):  # signs only
-                found, why = _sign_diagnostic(spec, est.paths[k]), None
+                found, why = signs(k), None
             else:
                 found, why = _check(spec, refit, batch.take(stacked, k), batch.take(est, k),
                                     which)

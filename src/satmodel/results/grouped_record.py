@@ -34,8 +34,8 @@ from ..groups import batch
 from ..spec.model import ModelSpec
 from ..survey.options import SurveyOptions
 from ..tables import TABLES
-from . import pls_record
-from . import record as rec
+import satmodel.results.pls_record as pls_record
+import satmodel.results.record as rec
 
 __all__ = ["GroupedPLSRecord", "from_record", "grouped_schema", "key_value", "to_record"]
 

@@ -45,6 +45,14 @@ class Context:
     mean: np.ndarray | None = None  # (..., p) item means (original metric)
     std: np.ndarray | None = None  # (..., p) item SDs, divisor n - 1
     refit: Refit | None = None  # for tables that re-estimate sub-models (f², saturated model)
+    #: values several columns share (all information criteria at once), made on first use
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def shared(self, key: str, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per context for every column that asks by ``key``."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
 
     @property
     def pos(self) -> dict[str, int]:

@@ -231,7 +231,8 @@ def _f2_values(ctx: Context) -> np.ndarray:
 
 def _ic_column(name: str):
     def fn(ctx: Context) -> np.ndarray:
-        vals = information_criteria_values(ctx.est.r2, ctx.layout, ctx.n_obs)[name]
+        vals = ctx.shared("information_criteria", lambda: information_criteria_values(
+            ctx.est.r2, ctx.layout, ctx.n_obs))[name]
         return vals[..., [ctx.pos[c] for c in ctx.spec.endogenous]]
     return fn
 
