@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
-from satmodel.cbsem import bootstrap as cb_boot
+from satmodel.cbsem import bootwork as cb_work, mlboot as cb_mlboot
 from satmodel.cbsem.engine import exact_sample
 from satmodel.results.record import cbsem_schema
 from tests._oracles import oracle_path, quiet, read_oracle
@@ -231,13 +231,13 @@ def test_conf_int_recomputes_intervals_from_the_stored_draws(boot):
 def test_resamples_are_the_drivers_row_counts(small, monkeypatch):
     X = small.survey.X
     seen = []
-    real = cb_boot.fit_cbsem_rows
+    real = cb_work.fit_cbsem_rows  # a resample's semopy refit (cbsem/bootwork.py)
 
     def spy(spec, rows, **kw):
         seen.append(rows)
         return real(spec, rows, **kw)
 
-    monkeypatch.setattr(cb_boot, "fit_cbsem_rows", spy)
+    monkeypatch.setattr(cb_work, "fit_cbsem_rows", spy)
     small.bootstrap(n=3, seed=5, progress=False)
     idx = np.random.default_rng(5).integers(0, X.shape[0], size=(3, X.shape[0]))
     for rows, take in zip(seen, idx):
@@ -245,7 +245,7 @@ def test_resamples_are_the_drivers_row_counts(small, monkeypatch):
 
 
 def test_dropped_resamples_are_counted_and_recorded(small, monkeypatch):
-    real, calls = cb_boot.ml_refit, []  # an ML resample's refit (on its moments)
+    real, calls = cb_mlboot.refit, []  # an ML resample's refit (on its moments)
 
     def flaky(*args, **kw):
         calls.append(1)
@@ -253,7 +253,7 @@ def test_dropped_resamples_are_counted_and_recorded(small, monkeypatch):
             raise sm.EstimationError("singular item covariance on this resample")
         return real(*args, **kw)
 
-    monkeypatch.setattr(cb_boot, "ml_refit", flaky)
+    monkeypatch.setattr(cb_mlboot, "refit", flaky)
     with pytest.warns(sm.SatModelWarning, match="dropped 1 of 4"):
         res = small.bootstrap(n=4, seed=2, progress=False)
     inf = res.inference
@@ -384,7 +384,7 @@ def test_bootstrap_refits_with_the_fits_conventions(monkeypatch):
     # A GLS fit with S divided by n-1 must be refitted alike in every resample; before,
     # the bootstrap refitted with the default conventions (divisor n).
     seen = []
-    real = cb_boot.fit_cbsem_rows
+    real = cb_work.fit_cbsem_rows  # a resample's semopy refit (cbsem/bootwork.py)
 
     def spy(*args, **kwargs):
         seen.append(kwargs.get("conventions"))
@@ -393,7 +393,7 @@ def test_bootstrap_refits_with_the_fits_conventions(monkeypatch):
     df = sm.datasets.load("ecsi_satisfaction")
     spec = sm.ModelSpec.from_lavaan(SMALL)
     res = quiet(sm.fit_cbsem, spec, df, estimator="GLS", cov_divisor="n-1")
-    monkeypatch.setattr(cb_boot, "fit_cbsem_rows", spy)
+    monkeypatch.setattr(cb_work, "fit_cbsem_rows", spy)
     with pytest.warns(sm.SatModelWarning, match="3 bootstrap resamples are too few"):
         res.bootstrap(n=3, seed=1, progress=False)
     assert len(seen) == 3 and all(c == res.conventions for c in seen)

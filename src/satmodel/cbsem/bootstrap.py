@@ -18,6 +18,10 @@ the column where a table has several, e.g. ``indirect_se``) for the columns of
 the stored draws ("percentile", "basic", "normal", "bc"; BCa needs a jackknife of
 semopy refits, which is not offered).
 
+Resamples are refitted in this process or in worker processes (``n_jobs``,
+:func:`jobs`; :mod:`satmodel.cbsem.bootwork`): the counts are drawn here and each refit
+depends on its counts only, so the draws do not depend on ``n_jobs``.
+
 Example
 -------
 >>> import satmodel as sm
@@ -31,22 +35,21 @@ Example
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .mlboot import Start as MLStart, moments as ml_moments, refit as ml_refit, start as ml_start
-from .._threads import one_blas_thread
-from .fitting import Conventions, fit_cbsem_rows
-from .tables import BOOTSTRAP, REQUIRED, Values, table_values
+from .bootwork import Job, Runner, forks, usable_cores
+from .fitting import Conventions
+from .tables import BOOTSTRAP, Values
 from .. import _validate as valid
 from ..diagnostics import report
 from ..errors import NotAvailableError, SatModelError
 from ..inference import intervals
 from ..inference.bootstrap import BootstrapInference
 from ..inference.driver import BootstrapCounts, run
-from ..spec.layout import layout_of
 from ..spec.model import ModelSpec
 
 __all__ = ["CBBootstrapInference", "bootstrap_cbsem", "check_options", "check_interval"]
@@ -75,30 +78,67 @@ def check_interval(method: Any, level: Any, verb: str = "bootstrap") -> None:
             "'percentile', 'basic' or 'normal'")
 
 
-def check_options(n: Any, ci: Any, level: Any, progress: Any, seed: Any = None) -> None:
+def check_options(n: Any, ci: Any, level: Any, progress: Any, seed: Any = None,
+                  n_jobs: Any = None) -> None:
     """Validate the options of ``CBSEMResult.bootstrap`` once (one message format)."""
     valid.integer("bootstrap", "n", n, minimum=2)
     valid.seed("bootstrap", seed)
     check_interval(ci, level)
     if progress is not None and not isinstance(progress, bool):
         raise valid.bad("bootstrap", "progress", progress, "True, False or None")
+    if n_jobs is not None and not (isinstance(n_jobs, (int, np.integer)) and n_jobs == -1):
+        valid.integer("bootstrap", "n_jobs", n_jobs, minimum=1)
+
+
+#: resamples below which the default (n_jobs=None) stays in this process: starting and
+#: ending the workers cost about 0.1-0.2 s, the time of 10-20 ECSI refits (at 41 resamples
+#: two workers were measured slower than one)
+POOL_MIN = 100
+
+
+def jobs(n_jobs: int | None, n: int, load: float | None = None) -> int:
+    """Worker processes for ``n`` resamples: ``n_jobs`` (-1: every usable core), never
+    more than ``n``. By default (None) one per idle core: the usable cores minus the work
+    of other processes (the 1-minute ``load`` average of ``os.getloadavg`` less this
+    process's own 1), rounded, at least 1; this process alone below :data:`POOL_MIN`
+    resamples, and where workers would be spawned rather than forked (macOS, Windows: a
+    spawned worker re-imports the caller's script, which then needs an ``if __name__ ==
+    "__main__":`` guard; ask for them with ``n_jobs``). On a 2-core machine: two workers
+    when nothing else runs (about 1.8x faster than one), this process when other work
+    keeps the cores busy (a second worker then mostly competes for the same core;
+    measured no faster). The draws are the same either way.
+
+    >>> jobs(1, 200), jobs(None, 5), jobs(3, 2), jobs(None, 200, load=50.0)
+    (1, 1, 2, 1)
+    """
+    if n_jobs is None:
+        if n < POOL_MIN or not forks():
+            return 1
+        if load is None:
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        n_jobs = max(1, round(usable_cores() - max(load - 1.0, 0.0)))
+    elif n_jobs == -1:
+        n_jobs = usable_cores()
+    return max(1, min(int(n_jobs), int(n)))
 
 
 def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimator: str,
                     missing: str, n: int, seed: Any = None, level: float = 0.95,
                     progress: bool | None = None,
-                    conventions: Conventions | None = None) -> CBBootstrapInference:
+                    conventions: Conventions | None = None,
+                    n_jobs: int | None = None) -> CBBootstrapInference:
     """Refit ``n`` resamples of the rows ``X`` (spec indicator order; NaN only with
     ``missing="fiml"``); ``original`` the fit's own values of the :data:`BOOTSTRAP` columns.
 
     Call it inside a :func:`~satmodel.diagnostics.collecting` scope: dropped resamples
     are reported there (code ``bootstrap_dropped``). Each resample is refitted with the
-    fit's ``conventions`` (covariance divisor, standard errors, ...).
+    fit's ``conventions`` (covariance divisor, standard errors, ...). ``n_jobs``: worker
+    processes (:func:`jobs`; the draws do not depend on it).
     """
-    layout = layout_of(spec)
+    workers = jobs(n_jobs, n)
+    job = Job.build(spec, X, estimator=estimator, missing=missing, conventions=conventions)
     failures: list[str] = []
     done = 0
-    fast = ml_start(spec, X, missing=missing, conventions=conventions) if estimator == "ML" else None
 
     def evaluate(counts: np.ndarray) -> tuple[Values, dict[str, np.ndarray]]:
         nonlocal done
@@ -106,21 +146,22 @@ def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimat
         out = {t: {c: np.full((size, np.size(original[t][c])), np.nan) for c in cols}
                for t, cols in BOOTSTRAP.items()}
         reasons = {"failed": np.zeros(size, dtype=bool), "not_converged": np.zeros(size, dtype=bool)}
-        with one_blas_thread():  # small matrices: a second BLAS thread only costs
-            for b in range(size):
-                if fast is not None:
-                    why = _refit_moments(spec, layout, fast, X, counts[b], out, b)
-                else:
-                    why = _refit(spec, layout, np.repeat(X, counts[b].astype(np.intp), axis=0),
-                                 estimator, missing, out, b, conventions)
-                if why is not None:
-                    reasons[why[0]][b] = True
-                    failures.append(f"resample {done + b}: {why[1]}")
+        for b, (values, why) in enumerate(runner.map(counts)):
+            if why is not None:
+                reasons[why[0]][b] = True
+                failures.append(f"resample {done + b}: {why[1]}")
+                continue
+            for t, cols in BOOTSTRAP.items():
+                for c in cols:
+                    out[t][c][b] = values[t][c]
         done += size
         return out, reasons
 
-    draws = run(BootstrapCounts(int(n), X.shape[0], np.random.default_rng(seed)), evaluate,
-                X.nbytes, chunk=1, progress=progress)
+    # blocks of resamples: one at a time in this process (a smooth progress bar), a few
+    # per worker in a pool (a block ends when its slowest refit does)
+    with Runner(job, workers) as runner:
+        draws = run(BootstrapCounts(int(n), X.shape[0], np.random.default_rng(seed)), evaluate,
+                    X.nbytes, chunk=1 if workers == 1 else 32 * workers, progress=progress)
     if draws.dropped:
         report("bootstrap_dropped",
                f"CB-SEM bootstrap dropped {n - draws.n_valid} of {n} resamples ({draws.dropped}; "
@@ -137,39 +178,3 @@ def bootstrap_cbsem(spec: ModelSpec, X: np.ndarray, original: Values, *, estimat
         n_requested=int(n), n_valid=draws.n_valid, dropped=draws.dropped, seed=seed,
         signs="none", level=float(level), method="percentile", failures=tuple(failures))
 
-
-def _refit(spec: ModelSpec, layout: Any, rows: np.ndarray, estimator: str, missing: str,
-           out: Values, b: int, conventions: Conventions | None = None) -> tuple[str, str] | None:
-    """Fit one resample into row ``b`` of ``out``; (reason, message) when it is unusable."""
-    try:
-        fit = fit_cbsem_rows(spec, rows, estimator=estimator, diagnose=False, missing=missing,
-                             conventions=conventions, se=False)
-        values = table_values(spec, layout, fit.estimate, fit.sample_cov)
-    except (ValueError, ArithmeticError) as err:  # SatModelError, LinAlgError, scipy's checks
-        return "failed", f"{type(err).__name__}: {err}"
-    if not fit.estimate.converged:
-        return "not_converged", f"did not converge ({fit.estimate.message})"
-    return _store(values, out, b)
-
-
-def _refit_moments(spec: ModelSpec, layout: Any, fast: MLStart, X: np.ndarray,
-                   counts: np.ndarray, out: Values, b: int) -> tuple[str, str] | None:
-    """:func:`_refit` of an ML fit on the resample's covariance matrix (:mod:`~satmodel.cbsem.mlboot`)."""
-    try:
-        arrays, why = ml_refit(spec, fast, X, counts)
-        if why is not None:
-            return why
-        values = table_values(spec, layout, arrays, ml_moments(X, counts))
-    except (ValueError, ArithmeticError) as err:
-        return "failed", f"{type(err).__name__}: {err}"
-    return _store(values, out, b)
-
-
-def _store(values: Values, out: Values, b: int) -> tuple[str, str] | None:
-    """Row ``b`` of ``out`` from one refit's ``values``; ("failed", ...) if not finite."""
-    if not all(np.isfinite(values[t][c]).all() for t, c in REQUIRED):
-        return "failed", "non-finite estimates"
-    for t, cols in BOOTSTRAP.items():
-        for c in cols:
-            out[t][c][b] = values[t][c]
-    return None

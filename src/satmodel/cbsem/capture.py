@@ -16,7 +16,7 @@ import sys
 import threading
 import warnings
 
-__all__ = ["SemopyLog", "FILTER", "WarningCapture"]
+__all__ = ["SemopyLog", "FILTER", "LOCK", "WarningCapture"]
 
 
 class SemopyLog(logging.Filter):
@@ -32,6 +32,20 @@ class SemopyLog(logging.Filter):
 
 
 FILTER = SemopyLog()
+
+#: the one lock around all semopy work (see :mod:`satmodel.cbsem.engine`)
+LOCK = threading.RLock()
+
+
+def _fresh_lock_in_child() -> None:
+    """A forked child (a bootstrap worker) runs only the thread that forked: a lock another
+    thread held at that moment would stay held for ever, so the child gets a fresh one."""
+    global LOCK
+    LOCK = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_lock_in_child)
 
 
 class WarningCapture:

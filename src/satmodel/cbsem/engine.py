@@ -74,10 +74,11 @@ from .fiml import fit_fiml
 from .mlfast import MLProblem
 from .optimize import fit_uls, solve
 from .polish import newton, unbounded
+import satmodel.cbsem.capture as _capture  # its LOCK: fresh in a forked child
 from .capture import FILTER, WarningCapture
 from .._threads import one_blas_thread
 from .identify import check_identified, generic_jacobian, sigma_jacobian, weak_parameters
-from .translate import SemopyNames, semopy_description, semopy_names
+from .translate import SemopyNames, latent_names, semopy_description, semopy_names
 from ..errors import EstimationError, SatModelError, SpecError
 from ..spec.model import ModelSpec
 
@@ -85,8 +86,6 @@ __all__ = ["CBEstimate", "run_semopy", "exact_sample", "adf_gamma", "OBJECTIVES"
 
 #: satmodel estimator name -> semopy objective
 OBJECTIVES = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "WLS": "WLS", "DWLS": "DWLS"}
-
-_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,7 +151,7 @@ def run_semopy(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML",
     root = logging.getLogger()
     capture = WarningCapture(threading.get_ident())
     try:
-        with _LOCK, one_blas_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
+        with _capture.LOCK, one_blas_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("always")
             warnings.showwarning = capture.show
             if FILTER not in root.filters:
@@ -349,14 +348,14 @@ def _describe(model, names: SemopyNames, matrix, idx) -> tuple[str, str, str]:
 def _spec_rows(spec: ModelSpec, names: SemopyNames, model) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the spec's items and constructs in semopy's Lambda (its matrix order)."""
     obs = [model.names_lambda[0].index(names.to_semopy[x]) for x in spec.indicator_names]
-    lat = [model.names_lambda[1].index(names.to_semopy[c]) for c in spec.construct_names]
+    lat = [model.names_lambda[1].index(names.to_semopy[c]) for c in latent_names(spec)]
     return np.array(obs, dtype=int), np.array(lat, dtype=int)
 
 
 def _arrays(spec: ModelSpec, names: SemopyNames, model, active, se, res,
             fim_singular) -> CBEstimate:
     obs, lat = _spec_rows(spec, names, model)
-    cons = spec.construct_names
+    cons = latent_names(spec)
     lam = model.mx_lambda[np.ix_(obs, lat)].copy()
     beta = model.mx_beta[np.ix_(lat, lat)].copy()
     psi = model.mx_psi[np.ix_(lat, lat)].copy()
@@ -364,7 +363,7 @@ def _arrays(spec: ModelSpec, names: SemopyNames, model, active, se, res,
     inv = np.linalg.inv(np.eye(len(cons)) - beta)
     sigma = lam @ inv @ psi @ inv.T @ lam.T + theta
     se_of = dict(zip(active, se))
-    order = {x: k for k, x in enumerate(spec.construct_names + spec.indicator_names)}
+    order = {x: k for k, x in enumerate(latent_names(spec) + spec.indicator_names)}
     rows = []
     for key, par in model.parameters.items():
         for loc in par.locations:

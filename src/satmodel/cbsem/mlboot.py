@@ -7,12 +7,15 @@ bootstrap of an ML fit builds semopy's model once (:func:`start`: a full-sample 
 whose :class:`~satmodel.cbsem.mlfast.MLState` holds the objective as arrays), and each
 resample (:func:`refit`) does what the engine's refit of the repeated rows does, on S:
 semopy's starting values (:func:`~satmodel.cbsem.mlfast.start_values`), then semopy's
-optimizer call (SLSQP, ``ftol=1e-14``, the model's bounds) on semopy's ML objective with
-the gradient as matrix products (:mod:`satmodel.cbsem.mlfast`), no polish and no standard
-errors (a resample uses neither). The draws equal that refit's to the optimizer's
-tolerance (tests: 1e-8); they are not started from the full-sample estimate, because on a
-resample near empirical under-identification the minimum is a flat ridge and the point
-found depends on the start.
+optimizer call (SLSQP, ``ftol=1e-14``, the model's bounds; :func:`slsqp` runs scipy's
+SLSQP loop without its wrappers) on semopy's ML objective with the gradient as matrix
+products (:mod:`satmodel.cbsem.mlfast`), no polish and no standard errors (a resample uses
+neither). The draws equal a plain semopy fit of the resample to the optimizer's tolerance
+(tests/test_cbsem_speed_jobs.py). They are not started from the full-sample estimate
+(warm starts): on the ECSI model about half of the resamples have a variance at its bound 0
+or a flat ridge, and the point SLSQP stops at then depends on the start (measured: up to
+1e-2 in the discrepancy, 17 in a parameter), so warm-started draws would not be the plain
+fits' draws.
 
 Example
 -------
@@ -31,15 +34,27 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 from .._threads import one_blas_thread
 from ..errors import EstimationError
 from ..spec.model import ModelSpec
 from .fitting import Conventions, check_moments, fit_cbsem_rows
-from .mlfast import Arrays, MLState, start_values
+from .mlfast import Arrays, MLProblem, MLState, start_values
 
-__all__ = ["Start", "start", "refit", "moments"]
+try:  # scipy's SLSQP step routine (private; the C implementation of scipy >= 1.16)
+    from scipy.optimize._slsqplib import slsqp as _step
+except ImportError:  # pragma: no cover - other scipy versions: through minimize
+    _step = None
+
+#: scipy's messages of SLSQP's exit modes
+EXIT = {0: "Optimization terminated successfully",
+        2: "More equality constraints than independent variables",
+        3: "More than 3*n iterations in LSQ subproblem", 4: "Inequality constraints incompatible",
+        5: "Singular matrix E in LSQ subproblem", 6: "Singular matrix C in LSQ subproblem",
+        7: "Rank-deficient equality constraint subproblem HFTI",
+        8: "Positive directional derivative for linesearch", 9: "Iteration limit reached"}
+
+__all__ = ["Start", "start", "refit", "moments", "slsqp", "EXIT"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,11 +107,47 @@ def refit(spec: ModelSpec, st: Start, X: np.ndarray, w: np.ndarray) -> tuple[Arr
             x0 = start_values(st.state.model, S)
         except (EstimationError, np.linalg.LinAlgError, ValueError) as err:
             return None, ("failed", f"{type(err).__name__}: {err}")
-        res = minimize(prob.fun, x0, jac=prob.grad, bounds=prob.bounds, constraints=[],
-                       options={"ftol": 1e-14, "maxiter": st.max_iter}, method="SLSQP")
-        if not res.success:
-            return None, ("not_converged", f"did not converge ({res.message})")
-        arrays = st.state.arrays(prob, res.x)
+        mode, x = slsqp(prob, x0, st.max_iter)
+        if mode != 0:
+            return None, ("not_converged", f"did not converge ({EXIT.get(mode, mode)})")
+        arrays = st.state.arrays(prob, x)
     if not np.all(np.isfinite(arrays.sigma)):
         return None, ("failed", "EstimationError: non-finite implied covariance matrix")
     return arrays, None
+
+
+def slsqp(prob: MLProblem, x0: np.ndarray, max_iter: int) -> tuple[int, np.ndarray]:
+    """``scipy.optimize.minimize(prob.fun, x0, jac=prob.grad, bounds=prob.bounds,
+    method="SLSQP", options={"ftol": 1e-14, "maxiter": max_iter})`` as (exit mode, x):
+    scipy's loop around its SLSQP step routine (``_minimize_slsqp`` without constraints),
+    without the wrappers around the objective, which cost about a fifth of a refit (the
+    same steps: tests compare the two). Through ``minimize`` where the routine is not
+    scipy's C one."""
+    lo = np.array([-np.inf if b[0] is None else b[0] for b in prob.bounds], dtype=float)
+    hi = np.array([np.inf if b[1] is None else b[1] for b in prob.bounds], dtype=float)
+    if _step is None:  # pragma: no cover
+        from scipy.optimize import minimize
+
+        res = minimize(prob.fun, x0, jac=prob.grad, bounds=prob.bounds, method="SLSQP",
+                       options={"ftol": 1e-14, "maxiter": int(max_iter)})
+        return int(res.status), res.x
+    n = len(x0)
+    x = np.clip(np.array(x0, dtype=float).ravel(), lo, hi)
+    xl, xu = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
+    acc = 1e-14
+    state = {"acc": acc, "alpha": 0.0, "f0": 0.0, "gs": 0.0, "h1": 0.0, "h2": 0.0, "h3": 0.0,
+             "h4": 0.0, "t": 0.0, "t0": 0.0, "tol": 10.0 * acc, "exact": 0, "inconsistent": 0,
+             "reset": 0, "iter": 0, "itermax": int(max_iter), "line": 0, "m": 0, "meq": 0,
+             "mode": 0, "n": n}
+    size = n * (n + 1) // 2 + 8 * n * n + 35 * n + 28 + 2 * n * (n + 1)  # scipy's, m = 0
+    buffer, indices = np.zeros(size), np.zeros(2 * n + 2, dtype=np.int32)
+    mult, C, d = np.zeros(2 * n + 2), np.zeros((1, n), order="F"), np.zeros(1)
+    fx, g = float(prob.fun(x)), np.asarray(prob.grad(x), dtype=float)  # neither keeps x
+    while True:
+        _step(state, fx, g, C, d, x, mult, xl, xu, buffer, indices)
+        if state["mode"] == 1:
+            fx = float(prob.fun(x))
+        elif state["mode"] == -1:
+            g = np.asarray(prob.grad(x), dtype=float)
+        else:
+            return int(state["mode"]), x

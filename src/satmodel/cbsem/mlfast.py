@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,15 @@ class MLProblem:
     S: np.ndarray
     logdet_s: float
     _last: list = field(default_factory=list, repr=False)
+    #: ``jac`` as (rows, cols, values) of its nonzeros (most parameters sit in one entry)
+    sparse: tuple = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        if not all(m.flags.c_contiguous for m in self.mats):  # update() writes through ravel()
+            object.__setattr__(self, "mats", tuple(np.ascontiguousarray(m) for m in self.mats))
+        if not self.sparse:
+            rows, cols = np.nonzero(self.jac)
+            object.__setattr__(self, "sparse", (rows, cols, self.jac[rows, cols], len(self.jac)))
 
     @classmethod
     def of(cls, model) -> MLProblem:
@@ -84,19 +94,19 @@ class MLProblem:
         """The same model with another covariance matrix (own working matrices)."""
         S = np.asarray(S, dtype=float)
         return MLProblem(mats=tuple(m.copy() for m in self.mats), ranges=self.ranges, jac=self.jac,
-                         bounds=self.bounds, S=S, logdet_s=_chol_inv(S)[1])
+                         bounds=self.bounds, S=S, logdet_s=_chol_inv(S)[1], sparse=self.sparse)
 
     def update(self, x: np.ndarray) -> None:
         """Put the parameters ``x`` into the working matrices (semopy's ``update_matrices``)."""
         for mx, (flat, r2) in zip(self.mats, self.ranges):
             if flat is not None:
-                mx.flat[flat] = x[r2]
+                mx.ravel()[flat] = x[r2]  # a view: the matrices are contiguous
 
     def sigma(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Implied covariance and semopy's auxiliaries M = Lambda C and C."""
         self.update(x)
         beta, lamb, psi, theta = self.mats
-        c = np.linalg.inv(np.identity(beta.shape[0]) - beta)
+        c = _inv(_identity(beta.shape[0]) - beta)
         m = lamb @ c
         return m @ psi @ m.T + theta, m, c
 
@@ -104,7 +114,8 @@ class MLProblem:
         """(M, C P, Sigma^-1, log|Sigma|) at ``x``, None if Sigma is not positive definite;
         the last point is kept (SLSQP asks for the value and then the gradient at one x)."""
         last = self._last
-        if last and np.array_equal(last[0], x):
+        key = np.asarray(x, dtype=float).tobytes()
+        if last and last[0] == key:
             return last[1]
         try:
             sigma, m, c = self.sigma(x)
@@ -112,7 +123,7 @@ class MLProblem:
             out = (m, c @ self.mats[2], inv, logdet)
         except np.linalg.LinAlgError:
             out = None
-        last[:] = [np.array(x, dtype=float), out]
+        last[:] = [key, out]
         return out
 
     def fun(self, x: np.ndarray) -> float:
@@ -122,7 +133,7 @@ class MLProblem:
         if at is None:
             return np.inf
         inv, logdet = at[2], at[3]
-        loss = np.einsum("ij,ji->", self.S, inv) - inv.shape[0] + (logdet - self.logdet_s)
+        loss = float(np.vdot(self.S, inv)) - inv.shape[0] + (logdet - self.logdet_s)
         return np.inf if loss < 0 else loss
 
     def grad(self, x: np.ndarray) -> np.ndarray:
@@ -136,7 +147,29 @@ class MLProblem:
         mom = m.T @ om                # M' Omega M
         g = np.concatenate([(2.0 * mom @ p.T).ravel(), (2.0 * om @ p.T).ravel(), mom.ravel(),
                             omega.ravel()])
-        return self.jac @ g
+        rows, cols, vals, q = self.sparse  # jac @ g over jac's nonzeros
+        return np.bincount(rows, weights=vals * g[cols], minlength=q)
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(n: int) -> np.ndarray:
+    """A shared read-only identity matrix (building one took a tenth of an evaluation)."""
+    eye = np.identity(n)
+    eye.flags.writeable = False
+    return eye
+
+
+@functools.lru_cache(maxsize=8)
+def _diagonal(n: int) -> np.ndarray:
+    return np.arange(n)
+
+
+def _inv(A: np.ndarray) -> np.ndarray:
+    """Inverse of a small square ``A`` by LAPACK gesv (numpy's ``inv`` without its checks)."""
+    _, _, inv, info = lapack.dgesv(A, _identity(A.shape[0]))
+    if info:
+        raise np.linalg.LinAlgError("singular matrix")
+    return inv
 
 
 def _chol_inv(A: np.ndarray) -> tuple[np.ndarray, float]:
@@ -145,13 +178,13 @@ def _chol_inv(A: np.ndarray) -> tuple[np.ndarray, float]:
     c, info = lapack.dpotrf(A)
     if info:
         raise np.linalg.LinAlgError("not positive definite")
-    d = c.diagonal().copy()
-    logdet = 2 * float(np.sum(np.log(d)))
+    logdet = 2 * float(np.log(c.diagonal()).sum())
     inv, info = lapack.dpotri(c, overwrite_c=1)  # upper triangle; potrf zeroed the lower one
     if info:
         raise np.linalg.LinAlgError("singular")
     full = inv + inv.T
-    full[np.diag_indices_from(full)] -= np.diagonal(inv)
+    d = _diagonal(full.shape[0])
+    full[d, d] = inv[d, d]  # the diagonal once
     return full, logdet
 
 
