@@ -89,12 +89,12 @@ def test_cbsem_honours_fixed_values():
 
 
 @pytest.mark.parametrize("extra, culprit", [
-    ("PERF =~ QUAL + VAL\nLOY ~ PERF + SAT", "higher-order construct(s) 'PERF'"),
+    ("PERF <~ QUAL + VAL\nLOY ~ PERF + SAT", "higher-order construct(s) 'PERF' (mode B)"),
     ("LOY ~ SAT + IMAG + SAT:IMAG", "interaction term(s) 'SAT:IMAG'"),
 ])
 def test_higher_order_and_interactions_are_refused_by_name(extra, culprit):
-    # fit_pls fits these through spec transforms; CB-SEM has no such route yet, and before
-    # this check the fit failed deep inside with KeyError 'PERF'.
+    # fit_pls fits these through spec transforms; CB-SEM fits reflective higher-order factors
+    # (tests/test_cbsem_hoc_lavaan.py) but refuses formative ones and interaction terms.
     text = ("IMAG =~ IMAG1 + IMAG2 + IMAG3\nQUAL =~ QUAL1 + QUAL2 + QUAL3\nVAL =~ VAL1 + VAL2\n"
             "SAT =~ SAT1 + SAT2 + SAT3\nLOY =~ LOY1 + LOY2 + LOY3\n"
             + ("SAT ~ IMAG\n" if "PERF" in extra else "SAT ~ IMAG + QUAL + VAL\n") + extra)

@@ -13,6 +13,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,8 @@ import pandas as pd
 from .engine import OBJECTIVES, CBEstimate, adf_gamma, run_semopy
 from .solution import standardize
 from .stats import fiml_indices, fit_indices
-from .translate import count_moments, with_first_markers, with_outcome_covariances
+from .translate import (cb_endogenous, count_moments, hoc_loadings, latent_names, with_first_markers,
+                        with_outcome_covariances)
 from .. import _validate as valid
 from ..diagnostics import report
 from ..errors import (AdmissibilityWarning, ConvergenceWarning, DataError, EstimationError,
@@ -31,7 +33,7 @@ from ..moments.missing import em_moments
 from ..spec.model import ModelSpec
 
 __all__ = ["CBFit", "Conventions", "fit_cbsem_rows", "check_options", "check_conventions",
-           "check_moments", "refuse_missing", "MISSING"]
+           "check_moments", "refuse_missing", "with_hoc_labels", "MISSING"]
 
 #: a free variance below this share of its implied (item) or total (construct) variance is "at 0"
 HEYWOOD_TOL = 1e-6
@@ -198,6 +200,7 @@ def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max
                      se_kind=conv.se_kind(estimator), gamma=gamma, n_obs=n,
                      em=(mean, S) if fiml else None, polish=diagnose if polish is None else polish,
                      keep_ml=keep_ml)
+    est = with_hoc_labels(spec, est)
     if not np.all(np.isfinite(est.sigma)):
         raise EstimationError(f"semopy returned a non-finite implied covariance matrix for model "
                               f"{spec.name!r}: {est.message}")
@@ -212,6 +215,22 @@ def fit_cbsem_rows(spec: ModelSpec, X: np.ndarray, *, estimator: str = "ML", max
                           unscaled_test=conv.unscaled_test)
     return CBFit(spec=spec, estimator=estimator, n_obs=n, indicator_mean=mean, sample_cov=S,
                  estimate=est, fit_indices=fit, missing=missing, conventions=conv)
+
+
+def with_hoc_labels(spec: ModelSpec, est: CBEstimate) -> CBEstimate:
+    """``est`` with each second-order loading listed as lavaan does, ``HOC =~ component``
+    (semopy lists it as the regression ``component ~ HOC``)."""
+    pairs = {(c, h) for h, c in hoc_loadings(spec)}
+    par = est.params
+    hit = [(a, b) in pairs and op == "~" for a, op, b in zip(par["lhs"], par["op"], par["rhs"])]
+    if not any(hit):
+        return est
+    par = par.copy()
+    hit = np.array(hit)
+    par.loc[hit, ["lhs", "rhs"]] = par.loc[hit, ["rhs", "lhs"]].to_numpy()
+    par.loc[hit, "op"] = "=~"
+    text = {f"{c} ~ {h}": f"{h} =~ {c}" for c, h in pairs}  # the names in diagnostics too
+    return dataclasses.replace(est, params=par, weak=tuple(text.get(w, w) for w in est.weak))
 
 
 def _check_gamma(spec: ModelSpec, X: np.ndarray, estimator: str) -> np.ndarray:
@@ -294,9 +313,9 @@ def _heywood(spec: ModelSpec, est: CBEstimate) -> None:
         elif lam >= 1.0 + 1e-9:
             heywood_names.append(item)
             problems.append(f"item {item!r} of construct {owner[item]!r} has standardized loading {lam:.3f} > 1")
-    for j, name in enumerate(spec.construct_names):
+    for j, name in enumerate(latent_names(spec)):
         if name in free_var and est.psi[j, j] <= HEYWOOD_TOL * max(sol.construct_var[j], 1e-300):
-            what = "disturbance variance" if name in spec.endogenous else "variance"
+            what = "disturbance variance" if name in cb_endogenous(spec) else "variance"
             heywood_names.append(name)
             problems.append(f"construct {name!r} has {what} {est.psi[j, j]:.3g} (at its bound 0"
                             f"{unbounded(name)})")

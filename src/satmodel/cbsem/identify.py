@@ -43,6 +43,7 @@ import numpy as np
 
 from ..errors import SpecError
 from ..spec.model import ModelSpec
+from .translate import cb_endogenous, latent_names
 
 __all__ = ["check_identified", "generic_jacobian", "sigma_jacobian", "unlinked_two_item",
            "unscaled", "weak_parameters", "GENERIC_SEED", "WEAK_TOL"]
@@ -122,10 +123,16 @@ def unscaled(spec: ModelSpec) -> list[str]:
 
 
 def unlinked_two_item(spec: ModelSpec) -> list[str]:
-    """Constructs with two items and no free or non-zero path or covariance to another
-    construct (exogenous constructs covary freely unless a covariance fixes it to 0)."""
-    names = set(spec.construct_names)
-    linked: set[str] = set()
+    """Constructs with two items, and higher-order factors with two components, without a
+    free or non-zero path or covariance to another construct (exogenous constructs covary
+    freely unless a covariance fixes it to 0; a component is linked through its factor).
+
+    >>> import satmodel as sm
+    >>> unlinked_two_item(sm.ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; H =~ A + B"))
+    ['H']
+    """
+    names = set(latent_names(spec))
+    linked: set[str] = {c for h in spec.higher_order for c in h.components}
     for p in spec.paths:
         if _nonzero(p.fixed) and p.source != p.target:
             linked |= {p.source, p.target}
@@ -136,11 +143,13 @@ def unlinked_two_item(spec: ModelSpec) -> list[str]:
                 linked |= {c.lhs, c.rhs}
             else:
                 zero.add(frozenset((c.lhs, c.rhs)))
-    exo = [c for c in spec.construct_names if c not in set(spec.endogenous)]
+    inner = set(cb_endogenous(spec))
+    exo = [c for c in latent_names(spec) if c not in inner]
     for a in exo:
         if any(b != a and frozenset((a, b)) not in zero for b in exo):
             linked.add(a)
-    return [c.name for c in spec.constructs if len(c.indicators) == 2 and c.name not in linked]
+    return [c.name for c in spec.constructs if len(c.indicators) == 2 and c.name not in linked] + \
+        [h.name for h in spec.higher_order if len(h.components) == 2 and h.name not in linked]
 
 
 def check_identified(spec: ModelSpec, n_free: int, jacobian: np.ndarray, names: list[str]) -> None:
@@ -176,7 +185,8 @@ def check_identified(spec: ModelSpec, n_free: int, jacobian: np.ndarray, names: 
     involved = [names[k] for k in np.argsort(-weight, kind="stable") if weight[k] > 1e-6][:8]
     two = unlinked_two_item(spec)
     if two:
-        cause = (f"Cause: construct(s) {', '.join(map(repr, two))} have two items and no free or non-zero "
+        cause = (f"Cause: construct(s) {', '.join(map(repr, two))} have two items (or, higher-order, two "
+                 "components) and no free or non-zero "
                  "path or covariance to another construct, so their loading and variance cannot "
                  "be told apart: give each a free path or covariance to another construct, a "
                  "third item, or fix its second loading (e.g. 'A =~ a1 + 1*a2')")

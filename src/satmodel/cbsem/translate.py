@@ -6,7 +6,11 @@ loading of each construct is fixed to 1 (marker indicator) unless the spec fixes
 loadings itself; a single-item construct gets its item's residual variance fixed
 to 0 (the construct *is* the item); exogenous constructs covary freely;
 disturbances of endogenous constructs are uncorrelated unless the spec lists a
-covariance (``~~``).
+covariance (``~~``). A reflective higher-order factor (``PERF =~ QUAL + VAL``) is a
+latent variable whose indicators are constructs, as in lavaan: its loadings are
+regressions of the components on it (first fixed to 1), the components' disturbances
+are uncorrelated unless the spec lists a covariance, and it may predict or be predicted by
+other constructs.
 
 semopy's parser reads only names such as ``x1`` (no ``-``, ``/``, ``$``, ``@``, digits
 first, ...), and orders its variables by sorting the names. So the engine never shows it
@@ -36,12 +40,16 @@ from dataclasses import dataclass
 from ..errors import NotAvailableError, SpecError
 from ..spec.model import ModelSpec
 
-__all__ = ["check_cbsem_spec", "semopy_description", "semopy_names", "SemopyNames", "count_moments",
+__all__ = ["check_cbsem_spec", "latent_names", "cb_endogenous", "hoc_loadings",
+           "semopy_description", "semopy_names", "SemopyNames", "count_moments",
            "pure_outcomes", "with_outcome_covariances", "with_first_markers"]
 
 
 def check_cbsem_spec(spec: ModelSpec) -> None:
-    """Refuse what CB-SEM cannot fit: composites (``<~``, mode B/unit, mode-A composites).
+    """Refuse what CB-SEM cannot fit: composites (``<~``, mode B/unit, mode-A composites),
+    formative higher-order constructs and interaction terms (reflective higher-order
+    factors ``PERF =~ QUAL + VAL`` are fitted: the second-order loadings are regressions
+    of the components on the factor, as in lavaan).
 
     >>> import satmodel as sm
     >>> try:
@@ -50,16 +58,21 @@ def check_cbsem_spec(spec: ModelSpec) -> None:
     ...     print(str(err)[:70])
     CB-SEM (common factor model) cannot fit composite construct(s) 'A' (mo
     """
-    if spec.higher_order or spec.interactions:
-        what = ([f"higher-order construct(s) {', '.join(repr(h.name) for h in spec.higher_order)}"]
-                if spec.higher_order else []) + (
-            [f"interaction term(s) {', '.join(map(repr, spec.interactions))}"]
-            if spec.interactions else [])
+    if spec.interactions:
         raise NotAvailableError(
-            f"fit_cbsem does not fit {' and '.join(what)} yet (second-order factors and latent "
-            "interactions need their own CB-SEM specification); fit the model with "
-            "sm.fit_pls(spec, data, hoc=..., interaction=...), or write the CB-SEM model with "
-            "first-order constructs only")
+            f"fit_cbsem does not fit interaction term(s) {', '.join(map(repr, spec.interactions))} "
+            "(latent interactions need their own CB-SEM estimator, e.g. latent moderated "
+            "structural equations, which semopy does not offer); fit the model with "
+            "sm.fit_pls(spec, data, interaction=...), or drop the interaction terms")
+    formed = [h for h in spec.higher_order if not (h.mode == "A" and h.common_factor)]
+    if formed:
+        shown = ", ".join(f"{h.name!r} (mode {h.mode})" for h in formed)
+        raise NotAvailableError(
+            f"fit_cbsem fits reflective higher-order factors ('HOC =~ components') only, not "
+            f"formative or composite higher-order construct(s) {shown}: a formative HOC is not "
+            "identified as a common factor without outcomes of its own (a MIMIC model), which "
+            "satmodel does not set up; fit it with sm.fit_pls(spec, data, hoc=...), or declare "
+            "it reflective ('HOC =~ components')")
     bad = [c for c in spec.constructs if not (c.common_factor and c.mode == "A")]
     if bad:
         shown = ", ".join(f"{c.name!r} (mode {c.mode}{'' if c.mode != 'A' else ', composite'})" for c in bad)
@@ -68,6 +81,31 @@ def check_cbsem_spec(spec: ModelSpec) -> None:
             "('<~', mode B or unit) is a weighted sum of its items, not a factor behind them. "
             "Fit composites with sm.fit_pls(spec, data), or declare them reflective "
             "('NAME =~ items', mode 'A', common_factor=True) to fit them as common factors")
+
+
+def latent_names(spec: ModelSpec) -> tuple[str, ...]:
+    """The CB-SEM model's latent variables: the first-order constructs in spec order, then
+    the higher-order ones (the construct axis of every CB-SEM array).
+
+    >>> import satmodel as sm
+    >>> latent_names(sm.ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; C =~ c1 + c2; "
+    ...                                       "H =~ A + B; C ~ H"))
+    ('A', 'B', 'C', 'H')
+    """
+    return spec.construct_names + tuple(h.name for h in spec.higher_order)
+
+
+def cb_endogenous(spec: ModelSpec) -> tuple[str, ...]:
+    """Latent variables with a disturbance (an R²): path targets and the components of
+    higher-order factors, in :func:`latent_names` order."""
+    inner = {p.target for p in spec.paths} | {c for h in spec.higher_order for c in h.components}
+    return tuple(c for c in latent_names(spec) if c in inner)
+
+
+def hoc_loadings(spec: ModelSpec) -> tuple[tuple[str, str], ...]:
+    """(higher-order factor, component) pairs in spec order: the second-order loadings,
+    held in the structural matrix as regressions of the components on the factor."""
+    return tuple((h.name, c) for h in spec.higher_order for c in h.components)
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,8 +132,9 @@ class SemopyNames:
 
 
 def semopy_names(spec: ModelSpec) -> SemopyNames:
-    """Safe identifiers for semopy: constructs ``f0000...``, items ``x0000...`` in spec order."""
-    cons, items = spec.construct_names, spec.indicator_names
+    """Safe identifiers for semopy: constructs ``f0000...`` (higher-order ones after the
+    first-order ones, :func:`latent_names`), items ``x0000...`` in spec order."""
+    cons, items = latent_names(spec), spec.indicator_names
     width = max(4, len(str(max(len(cons), len(items)))))
     to = {c: f"f{j:0{width}d}" for j, c in enumerate(cons)}
     to.update({x: f"x{k:0{width}d}" for k, x in enumerate(items)})
@@ -119,7 +158,10 @@ def semopy_description(spec: ModelSpec, names: Mapping[str, str] | None = None) 
     lines = []
     for con in spec.constructs:
         lines.append(f"{n(con.name)} =~ " + " + ".join(term(i.fixed_loading, i.name) for i in con.indicators))
-    for target in spec.endogenous:
+    for hoc in spec.higher_order:
+        lines.append(f"{n(hoc.name)} =~ " + " + ".join(map(n, hoc.components)))
+    targets = {p.target for p in spec.paths}
+    for target in (c for c in latent_names(spec) if c in targets):
         terms = [term(p.fixed, p.source) for p in spec.paths if p.target == target]
         lines.append(f"{n(target)} ~ " + " + ".join(terms))
     fixed_var = {(c.lhs, c.rhs) for c in spec.covariances if c.lhs == c.rhs}
@@ -148,8 +190,8 @@ def pure_outcomes(spec: ModelSpec) -> tuple[str, ...]:
     >>> pure_outcomes(sm.ModelSpec.from_lavaan("A =~ a1; B =~ b1; C =~ c1; B ~ A; C ~ A"))
     ('B', 'C')
     """
-    sources = {p.source for p in spec.paths}
-    return tuple(c for c in spec.endogenous if c not in sources)
+    sources, targets = {p.source for p in spec.paths}, {p.target for p in spec.paths}
+    return tuple(c for c in latent_names(spec) if c in targets and c not in sources)
 
 
 def with_outcome_covariances(spec: ModelSpec) -> ModelSpec:
@@ -162,6 +204,13 @@ def with_outcome_covariances(spec: ModelSpec) -> ModelSpec:
     [('B', 'C')]
     """
     ys = pure_outcomes(spec)
+    hocs = [y for y in ys if y not in spec.construct_names]
+    if hocs and len(ys) > 1:
+        raise NotAvailableError(
+            f"outcome_covariances=True would free the disturbance covariances of higher-order "
+            f"factor(s) {', '.join(map(repr, hocs))} with the other pure outcomes (as lavaan "
+            "does), which a spec cannot hold yet (covariances name first-order constructs); "
+            "use outcome_covariances=False (the default), or give the factor a successor")
     have = {frozenset((c.lhs, c.rhs)) for c in spec.covariances}
     extra = [{"lhs": a, "rhs": b} for i, a in enumerate(ys) for b in ys[i + 1:]
              if frozenset((a, b)) not in have]

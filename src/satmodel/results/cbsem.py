@@ -29,14 +29,18 @@ from ..cbsem import tables as cbt
 from ..cbsem.engine import CBEstimate
 from ..cbsem.fitting import CBFit, Conventions
 from ..cbsem.solution import Solution, factor_scores, standardize
+from ..cbsem.translate import cb_endogenous, latent_names
+from ..assess import mediation
 from ..diagnostics import Diagnostic, collecting
 from ..errors import SatModelError, suggest
-from ..spec.layout import Layout, layout_of
+from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 from ..survey import SurveyData, SurveyOptions
 from ..tables import square
 from ..tables.validity import htmt_matrix
-from . import cbsem_record, cbsem_report
+import satmodel.results.cbsem_record as cbsem_record
+import satmodel.results.cbsem_report as cbsem_report
+import satmodel.results.plot_method as plot_method
 from .base import ResultBase
 
 __all__ = ["CBSEMResult"]
@@ -111,10 +115,15 @@ class CBSEMResult(ResultBase):
         """True when semopy's optimizer reported success."""
         return self.estimate.converged
 
+    @property
+    def constructs(self) -> tuple[str, ...]:
+        """Latent variables: the constructs in spec order, then higher-order factors."""
+        return latent_names(self.spec)
+
     @cached_property
     def layout(self) -> Layout:
-        """The index layout of the spec (every construct a Mode A block)."""
-        return layout_of(self.spec)
+        """The index layout of the first-order constructs (every one a Mode A block)."""
+        return cbt.cb_layout(self.spec)
 
     @cached_property
     def solution(self) -> Solution:
@@ -149,7 +158,9 @@ class CBSEMResult(ResultBase):
     def outer(self) -> pd.DataFrame:
         """Measurement model: construct, indicator, loading (standardized), loading_unstd,
         residual_var (standardized, 1 - item R²), residual_var_unstd, then se, z, p of
-        ``loading_unstd`` (``<NA>`` for the fixed marker loadings)."""
+        ``loading_unstd`` (``<NA>`` for the fixed marker loadings). A higher-order factor
+        adds a row per component (indicator = the component): the second-order loading, and
+        the component's disturbance variance (standardized: 1 - its R²) as residual."""
         return self.table("outer")
 
     @property
@@ -159,15 +170,28 @@ class CBSEMResult(ResultBase):
 
     @property
     def r2(self) -> pd.Series:
-        """R² of the endogenous constructs (1 - disturbance variance / implied variance)."""
-        return pd.Series(self._values["r2"]["r2"], index=list(self.spec.endogenous), name="r2",
-                         dtype=float)
+        """R² of the endogenous constructs (1 - disturbance variance / implied variance),
+        the components of higher-order factors included."""
+        return pd.Series(self._values["r2"]["r2"], index=list(cb_endogenous(self.spec)),
+                         name="r2", dtype=float)
 
     @property
     def quality(self) -> pd.DataFrame:
         """Per construct: alpha (standardized, from the item correlations; PLS's formula),
-        rho_c and ave (from the standardized loadings), r2 (``<NA>`` for exogenous ones)."""
+        rho_c and ave (from the standardized loadings), r2 (``<NA>`` for exogenous ones).
+        A higher-order factor: rho_c and ave of its standardized second-order loadings
+        (rho_c is semTools' omega_L2 formula on the completely standardized solution), alpha
+        ``<NA>``."""
         return self.table("quality")
+
+    @property
+    def indirect_effects(self) -> pd.DataFrame:
+        """Specific and total indirect effects of the standardized paths (as ``effects``):
+        source, through (``"M1 -> M2"`` or ``"(total)"``), target, estimate, direct, total;
+        after :meth:`bootstrap` also se, t, p, ci_lower, ci_upper of the indirect effect,
+        the direct effect's interval and the Zhao, Lynch & Chen (2010) ``type``
+        (:func:`satmodel.assess.mediation.indirect_effects`, as ``PLSResult``)."""
+        return mediation.indirect_effects(self)
 
     @property
     def parameters(self) -> pd.DataFrame:
@@ -184,7 +208,7 @@ class CBSEMResult(ResultBase):
     @property
     def htmt(self) -> pd.DataFrame:
         """HTMT of the sample correlations (construct x construct; bootstrap: ``htmt_pairs``)."""
-        return square(htmt_matrix(self.sample_corr, self.layout), list(self.constructs))
+        return square(htmt_matrix(self.sample_corr, self.layout), list(self.spec.construct_names))
 
     @property
     def construct_correlations(self) -> pd.DataFrame:
@@ -208,16 +232,19 @@ class CBSEMResult(ResultBase):
 
     # ----------------------------------------------------------------- inference
     def bootstrap(self, n: int = 500, seed: Any = None, *, ci: str = "percentile",
-                  level: float = 0.95, progress: bool | None = None) -> CBSEMResult:
+                  level: float = 0.95, progress: bool | None = None,
+                  n_jobs: int | None = None) -> CBSEMResult:
         """Nonparametric bootstrap: refit on ``n`` resamples of the rows (a new result).
 
         The tables get se, t, p, ci_lower, ci_upper of their standardized estimates (see
         :mod:`satmodel.cbsem.bootstrap`); ``ci``: "percentile", "basic", "normal" or "bc"
         (change later with :meth:`conf_int`); dropped resamples are counted in
         ``inference.dropped`` and a diagnostic. ``progress``: tqdm bar (default: only on a
-        terminal). With ML each resample is refitted on its covariance matrix (about 20 ms on
+        terminal). With ML each resample is refitted on its covariance matrix (about 10 ms on
         the ECSI model; :mod:`satmodel.cbsem.mlboot`), otherwise by a semopy fit of its rows
-        (about 0.1-0.3 s); one BLAS thread either way.
+        (about 0.1-0.3 s); one BLAS thread either way. ``n_jobs``: worker processes (-1:
+        every core; default None: one per idle core from 100 resamples on, see
+        :func:`satmodel.cbsem.bootstrap.jobs`); the draws do not depend on it.
 
         >>> import satmodel as sm
         >>> spec = sm.ModelSpec.from_lavaan("A =~ EXPE1 + EXPE2 + EXPE3; B =~ SAT1 + SAT2 + SAT3; B ~ A")
@@ -225,13 +252,14 @@ class CBSEMResult(ResultBase):
         >>> cb.bootstrap(n=3, seed=1, progress=False).inference.n_valid
         3
         """
-        boot.check_options(n, ci, level, progress, seed)
+        boot.check_options(n, ci, level, progress, seed, n_jobs)
         survey = self.survey_rows("bootstrap")
         original = {t: {c: self._values[t][c] for c in cols} for t, cols in cbt.BOOTSTRAP.items()}
         with collecting() as found:
             inf = boot.bootstrap_cbsem(self.spec, survey.X, original, estimator=self.estimator,
                                        missing=self.missing, n=n, seed=seed, level=level,
-                                       progress=progress, conventions=self.conventions)
+                                       progress=progress, conventions=self.conventions,
+                                       n_jobs=n_jobs)
         out = dataclasses.replace(self, inference=inf, diagnostics=self.diagnostics + tuple(found))
         return out.conf_int(level=level, method=ci) if ci != "percentile" else out
 
@@ -301,3 +329,5 @@ class CBSEMResult(ResultBase):
     @classmethod
     def _from_record(cls, record: Any) -> CBSEMResult:
         return cbsem_record.from_record(cls, record)
+
+    plot = plot_method.plot  # res.plot(): the path diagram (sm.plot_paths)

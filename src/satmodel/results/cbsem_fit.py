@@ -65,7 +65,9 @@ def fit_cbsem(
         values are honoured. Identification follows lavaan's ``sem()``: first loading
         of each construct fixed to 1, single items measured without error,
         exogenous constructs correlated. A spec without paths is a measurement model
-        (CFA): every construct covaries freely, as lavaan's ``cfa()``.
+        (CFA): every construct covaries freely, as lavaan's ``cfa()``. Reflective
+        higher-order factors (``PERF =~ QUAL + VAL``) are fitted as lavaan fits them (their
+        loadings are ``outer`` rows, see :mod:`satmodel.cbsem.translate`).
     data : table
         As for :func:`satmodel.fit_pls` (one row per respondent).
     estimator : {"ML", "GLS", "ULS", "WLS", "DWLS"}
@@ -135,6 +137,9 @@ def fit_cbsem(
     SpecError
         Composite constructs (use :func:`satmodel.fit_pls`), or a model that is not
         identified (the message says which parameters cannot be told apart).
+    NotAvailableError
+        Formative higher-order constructs (``<~``) and interaction terms, naming them
+        (fit them with :func:`satmodel.fit_pls`).
     DataError, OptionError, EstimationError
         Bad data or options (an option semopy cannot honour names the alternative);
         missing answers with ``missing="error"``; a singular item covariance matrix.

@@ -26,7 +26,8 @@ import pandas as pd
 from ..cbsem.bootstrap import CBBootstrapInference
 from ..cbsem.engine import CBEstimate
 from ..cbsem.stats import indices_series
-from . import record as rec
+from ..cbsem.translate import latent_names
+import satmodel.results.record as rec
 
 __all__ = ["to_record", "from_record"]
 
@@ -41,7 +42,7 @@ def _number(value: Any) -> float | None:
 
 def to_record(res: Any, *, draws: bool = False) -> dict[str, Any]:
     """The JSON-ready record of a :class:`~satmodel.CBSEMResult`."""
-    names = {"items": res.spec.indicator_names, "constructs": res.spec.construct_names}
+    names = {"items": res.spec.indicator_names, "constructs": latent_names(res.spec)}
     e = res.estimate
     estimate: dict[str, Any] = {k: rec.matrix(getattr(e, k), names[r], names[c])
                                 for k, (r, c) in _SHAPES.items()}
@@ -75,7 +76,7 @@ def to_record(res: Any, *, draws: bool = False) -> dict[str, Any]:
 
 def from_record(cls: type, r: rec.CBSEMRecord) -> Any:
     """Rebuild a result from a validated record (no respondent rows)."""
-    names = {"items": r.spec.indicator_names, "constructs": r.spec.construct_names}
+    names = {"items": r.spec.indicator_names, "constructs": latent_names(r.spec)}
     e = r.estimate
     arrays = {k: getattr(e, k).array(names[a], names[b], f"estimate.{k}")
               for k, (a, b) in _SHAPES.items()}

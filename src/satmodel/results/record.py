@@ -286,7 +286,7 @@ class CBSEMRecord(_Strict):
     def _matches_spec(self) -> CBSEMRecord:
         spec, est = self.spec, self.estimate
         cbtranslate.check_cbsem_spec(spec)
-        items, cons = spec.indicator_names, spec.construct_names
+        items, cons = spec.indicator_names, cbtranslate.latent_names(spec)
         for name, vec in (("indicator_mean", self.indicator_mean), ("estimate.mean", est.mean)):
             if vec is not None and sorted(vec) != sorted(items):
                 raise ValueError(f"{name} must name exactly the spec's indicators")
