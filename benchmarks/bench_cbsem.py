@@ -125,7 +125,7 @@ def phase_boot(a: argparse.Namespace, n: int) -> dict:
     if "n_jobs" in inspect.signature(cb.bootstrap).parameters:
         from satmodel.cbsem.bootstrap import jobs
 
-        chosen = jobs(None, n)  # the default's choice at this load, passed on to be exact
+        chosen = jobs(None, n)  # the default (this process)
         runs = {"default": {"n_jobs": chosen}, "n_jobs=1": {"n_jobs": 1}, "n_jobs=2": {"n_jobs": 2}}
     out = {"phase": "boot", "satmodel_file": sm.__file__, "B": n, "runs": {}}
     for label, options in runs.items():

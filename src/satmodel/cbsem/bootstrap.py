@@ -35,13 +35,12 @@ Example
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .bootwork import Job, Runner, forks, usable_cores
+from .bootwork import Job, Runner, usable_cores
 from .fitting import Conventions
 from .tables import BOOTSTRAP, Values
 from .. import _validate as valid
@@ -90,34 +89,22 @@ def check_options(n: Any, ci: Any, level: Any, progress: Any, seed: Any = None,
         valid.integer("bootstrap", "n_jobs", n_jobs, minimum=1)
 
 
-#: resamples below which the default (n_jobs=None) stays in this process: starting and
-#: ending the workers cost about 0.1-0.2 s, the time of 10-20 ECSI refits (at 41 resamples
-#: two workers were measured slower than one)
-POOL_MIN = 100
-
-
-def jobs(n_jobs: int | None, n: int, load: float | None = None) -> int:
+def jobs(n_jobs: int | None, n: int) -> int:
     """Worker processes for ``n`` resamples: ``n_jobs`` (-1: every usable core), never
-    more than ``n``. By default (None) one per idle core: the usable cores minus the work
-    of other processes (the 1-minute ``load`` average of ``os.getloadavg`` less this
-    process's own 1), rounded, at least 1; this process alone below :data:`POOL_MIN`
-    resamples, and where workers would be spawned rather than forked (macOS, Windows: a
-    spawned worker re-imports the caller's script, which then needs an ``if __name__ ==
-    "__main__":`` guard; ask for them with ``n_jobs``). On a 2-core machine: two workers
-    when nothing else runs (about 1.8x faster than one), this process when other work
-    keeps the cores busy (a second worker then mostly competes for the same core;
-    measured no faster). The draws are the same either way.
+    more than ``n``; by default (None) this process alone.
 
-    >>> jobs(1, 200), jobs(None, 5), jobs(3, 2), jobs(None, 200, load=50.0)
-    (1, 1, 2, 1)
+    Workers are opt-in, as in scikit-learn and joblib: forking a process that holds
+    threads (a notebook kernel, a web service, BLAS) can deadlock a child, and on a 2-core
+    machine two workers were 1.5-1.8x faster only when nothing else ran (no faster under
+    load). Spawned workers (macOS, Windows) re-import the caller's script, which then needs
+    an ``if __name__ == "__main__":`` guard. The draws are the same for any ``n_jobs``.
+
+    >>> jobs(None, 200), jobs(1, 200), jobs(3, 2)
+    (1, 1, 2)
     """
     if n_jobs is None:
-        if n < POOL_MIN or not forks():
-            return 1
-        if load is None:
-            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-        n_jobs = max(1, round(usable_cores() - max(load - 1.0, 0.0)))
-    elif n_jobs == -1:
+        return 1
+    if n_jobs == -1:
         n_jobs = usable_cores()
     return max(1, min(int(n_jobs), int(n)))
 

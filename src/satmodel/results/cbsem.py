@@ -243,8 +243,8 @@ class CBSEMResult(ResultBase):
         terminal). With ML each resample is refitted on its covariance matrix (about 10 ms on
         the ECSI model; :mod:`satmodel.cbsem.mlboot`), otherwise by a semopy fit of its rows
         (about 0.1-0.3 s); one BLAS thread either way. ``n_jobs``: worker processes (-1:
-        every core; default None: one per idle core from 100 resamples on, see
-        :func:`satmodel.cbsem.bootstrap.jobs`); the draws do not depend on it.
+        every core; default None: this process, see :func:`satmodel.cbsem.bootstrap.jobs`);
+        the draws do not depend on it.
 
         >>> import satmodel as sm
         >>> spec = sm.ModelSpec.from_lavaan("A =~ EXPE1 + EXPE2 + EXPE3; B =~ SAT1 + SAT2 + SAT3; B ~ A")
