@@ -94,6 +94,7 @@ BAD: dict[str, list] = {
     "parameters": ["nope", 5, ["nope.estimate"]],
     "correction": CHOICE, "permute": CHOICE,
     "alpha": [0, 1, -0.1, NAN, True, "0.05"],
+    "n_jobs": [0, -2, 1.5, "2", True, NAN],  # None, -1 or a count >= 1
 }
 
 #: where a verb's option takes other values than the same name elsewhere
