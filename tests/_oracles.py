@@ -299,3 +299,29 @@ def data_with_correlation(sigma: pd.DataFrame, n: int = 200, seed: int = 2024060
     check = np.corrcoef(out.to_numpy().T)
     assert np.abs(check - s).max() < 1e-13, "synthetic data do not reproduce Sigma"
     return out
+
+
+def csem_stage_frame(case: str, tag: str, kind: str, **kwargs) -> pd.DataFrame:
+    """cSEM's ``<tag>_<kind>.csv`` of a two-stage case with its ``_temp`` suffixes removed
+    (cSEM names a second stage's construct scores ``<name>_temp``)."""
+    df = pd.read_csv(ORACLES / case / f"{tag}_{kind}.csv", **kwargs)
+    if kwargs.get("index_col") is not None:
+        df.index = df.index.str.replace("_temp", "", regex=False)
+        df.columns = df.columns.str.replace("_temp", "", regex=False)
+        return df
+    for col in df.columns[:2]:
+        if not pd.api.types.is_numeric_dtype(df[col]):
+            df[col] = df[col].str.replace("_temp", "", regex=False)
+    return df
+
+
+def check_csem_stage(res, case: str, tag: str, tol: float) -> None:
+    """Paths, outer weights and loadings of ``res`` equal cSEM's (same rows both sides)."""
+    p = csem_stage_frame(case, tag, "paths").merge(res.paths, on=["source", "target"],
+                                                   how="outer", suffixes=("_r", ""))
+    o = csem_stage_frame(case, tag, "outer").merge(res.outer, on=["construct", "indicator"],
+                                                   how="outer", suffixes=("_r", ""))
+    assert not p.isna().any().any() and not o.isna().any().any()  # same rows both sides
+    assert np.abs(p.estimate_r - p.estimate).max() < tol
+    assert np.abs(o.weight_r - o.weight).max() < tol
+    assert np.abs(o.loading_r - o.loading).max() < tol

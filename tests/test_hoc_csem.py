@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import satmodel as sm
+from _oracles import check_csem_stage
 
 ORACLE = Path(__file__).parent / "oracles" / "csem_hoc_two_stage"
 TOL = 1e-9  # both sides converged to 1e-12 (max |dw|); observed max |diff| 2e-15
@@ -23,22 +22,8 @@ LOY ~ SAT + IMAG
 """
 
 
-def _read(tag: str, kind: str) -> pd.DataFrame:
-    df = pd.read_csv(ORACLE / f"{tag}_{kind}.csv")
-    for col in df.columns[:2]:
-        df[col] = df[col].str.replace("_temp", "", regex=False)
-    return df
-
-
 def _check(res, tag: str) -> None:
-    p = _read(tag, "paths").merge(res.paths, on=["source", "target"], how="outer",
-                                  suffixes=("_r", ""))
-    o = _read(tag, "outer").merge(res.outer, on=["construct", "indicator"], how="outer",
-                                  suffixes=("_r", ""))
-    assert not p.isna().any().any() and not o.isna().any().any()  # same rows both sides
-    assert np.abs(p.estimate_r - p.estimate).max() < TOL
-    assert np.abs(o.weight_r - o.weight).max() < TOL
-    assert np.abs(o.loading_r - o.loading).max() < TOL
+    check_csem_stage(res, "csem_hoc_two_stage", tag, TOL)
 
 
 @pytest.mark.parametrize("scheme", ["path", "factorial"])

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
+from _oracles import check_csem_stage, csem_stage_frame
 
 ORACLE = Path(__file__).parent / "oracles" / "csem_hoc_plsc"
 TOL = 1e-9  # both sides converged to 1e-12 (max |dw|); observed max |diff| 1.2e-15
@@ -64,26 +65,11 @@ def _fit(data, model, **options):
 
 
 def _read(tag: str, kind: str, **kwargs) -> pd.DataFrame:
-    df = pd.read_csv(ORACLE / f"{tag}_{kind}.csv", **kwargs)
-    if kind == "construct_corr":
-        df.index = df.index.str.replace("_temp", "", regex=False)
-        df.columns = df.columns.str.replace("_temp", "", regex=False)
-        return df
-    for col in df.columns[:2]:
-        if not pd.api.types.is_numeric_dtype(df[col]):
-            df[col] = df[col].str.replace("_temp", "", regex=False)
-    return df
+    return csem_stage_frame("csem_hoc_plsc", tag, kind, **kwargs)
 
 
 def _check(res, tag: str, stage1: bool = False) -> None:
-    p = _read(tag, "paths").merge(res.paths, on=["source", "target"], how="outer",
-                                  suffixes=("_r", ""))
-    o = _read(tag, "outer").merge(res.outer, on=["construct", "indicator"], how="outer",
-                                  suffixes=("_r", ""))
-    assert not p.isna().any().any() and not o.isna().any().any()  # same rows both sides
-    assert np.abs(p.estimate_r - p.estimate).max() < TOL
-    assert np.abs(o.weight_r - o.weight).max() < TOL
-    assert np.abs(o.loading_r - o.loading).max() < TOL
+    check_csem_stage(res, "csem_hoc_plsc", tag, TOL)
     cc = _read(tag, "construct_corr", index_col=0)
     ours = res.construct_correlations.loc[cc.index, cc.columns]
     assert np.abs(ours.to_numpy() - cc.to_numpy()).max() < TOL
