@@ -3,14 +3,12 @@ cSEM 0.4.0.9000; oracle and settings: tests/oracles/csem_hoc_two_stage/SOURCE.md
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 import satmodel as sm
 from _oracles import check_csem_stage
 
-ORACLE = Path(__file__).parent / "oracles" / "csem_hoc_two_stage"
 TOL = 1e-9  # both sides converged to 1e-12 (max |dw|); observed max |diff| 2e-15
 BLOCKS = {"IMAG": 5, "EXPE": 5, "QUAL": 5, "VAL": 4, "SAT": 4, "LOY": 4}
 TEXT = "\n".join(f"{c} =~ " + " + ".join(f"{c}{i}" for i in range(1, k + 1))
