@@ -3,7 +3,6 @@ cSEM 0.4.0.9000; oracle and settings: tests/oracles/csem_hoc_two_stage/SOURCE.md
 
 from __future__ import annotations
 
-
 import pytest
 
 import satmodel as sm
