@@ -10,7 +10,11 @@ memory after building the data), with BLAS/OpenMP threads set to 1 (environment 
 numpy is imported, and threadpoolctl):
 
 - ``grouped``: ``sm.fit_pls(spec, df, by="company")`` — validation, grouping, G moment
-  matrices, one batched engine call, the per-fit checks (median of ``--reps``);
+  matrices, one batched engine call, the per-fit checks (median of ``--reps``); the
+  first (warm-up) call is recorded apart (``first_call_s``: with numba it includes
+  importing numba and loading the compiled PLS iteration from its disk cache);
+- ``grouped_numpy``: the same with the compiled iteration switched off
+  (``SATMODEL_NUMBA=0``: the numpy path), when numba is installed (the kernel's gain);
 - ``loop``: ``for part in parts: sm.fit_pls(spec, part)`` over the pre-split companies
   (the split is not timed, in the loop's favour);
 - ``bootstrap``: ``res.bootstrap(n=B, seed=1, tables=["paths", "index"])`` on the
@@ -107,14 +111,17 @@ def run_phase(a: argparse.Namespace) -> dict:
     df = make_data(a.groups, a.rows, a.seed)
     out = {"phase": a.phase, "rss_after_data_mb": _maxrss_mb(),
            "blas_threads": sorted({i.get("num_threads") for i in threadpool_info()})}
-    if a.phase == "grouped":
+    if a.phase in ("grouped", "grouped_numpy"):
+        from satmodel.engine import kernel
+
+        out["kernel"] = kernel.available()
         times, cpu = [], []
         for _ in range(a.reps + 1):  # the first call warms up (excluded)
             t0, c0 = time.perf_counter(), time.process_time()
             res = sm.fit_pls(spec, df, by="company")
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
-        out.update(times_s=times[1:], median_s=float(np.median(times[1:])),
+        out.update(first_call_s=times[0], times_s=times[1:], median_s=float(np.median(times[1:])),
                    cpu_times_s=cpu[1:], median_cpu_s=float(np.median(cpu[1:])),
                    fitted=res.n_groups, skipped=len(res.skipped))
         first = res.paths[res.paths.company == res.groups.labels[0][0]]  # seminr's check
@@ -150,6 +157,8 @@ def run_phase(a: argparse.Namespace) -> dict:
 
 def child(a: argparse.Namespace, phase: str) -> dict:
     env = dict(os.environ, **{v: "1" for v in THREAD_VARS})
+    if phase == "grouped_numpy":
+        env["SATMODEL_NUMBA"] = "0"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", phase,
            "--groups", str(a.groups), "--rows", str(a.rows), "--boot", str(a.boot),
            "--reps", str(a.reps), "--loop-groups", str(a.loop_groups), "--seed", str(a.seed)]
@@ -206,7 +215,11 @@ def main() -> None:
     machine = R.announce_machine()
     R.log(f"data: {a.groups} companies x {a.rows} rows (ECSI resampled, seed {a.seed}); "
           f"B = {a.boot}; BLAS threads 1")
-    phases = ["grouped", "loop"] + (["bootstrap", "boot_loop"] if a.boot else [])
+    import importlib.util
+
+    numba = importlib.util.find_spec("numba") is not None
+    phases = ["grouped"] + (["grouped_numpy"] if numba else []) + ["loop"] \
+        + (["bootstrap", "boot_loop"] if a.boot else [])
     results = {}
     for phase in phases:
         R.log(f"\n== {phase}")
@@ -221,6 +234,11 @@ def main() -> None:
         results["seminr"] = run_seminr(a, R)
     g, lp = results.get("grouped", {}), results.get("loop", {})
     summary = {}
+    gn = results.get("grouped_numpy", {})
+    if "median_s" in g and "median_s" in gn and g.get("kernel"):
+        summary["kernel_speedup_grouped"] = gn["median_s"] / g["median_s"]
+        summary["kernel_speedup_grouped_cpu"] = gn["median_cpu_s"] / g["median_cpu_s"]
+        summary["kernel_first_call_extra_s"] = g["first_call_s"] - gn["first_call_s"]
     if "median_s" in g and "total_s" in lp:
         summary["fit_ratio_loop_over_grouped"] = lp["total_s"] / g["median_s"]
         summary["fit_ratio_loop_over_grouped_cpu"] = lp["total_cpu_s"] / g["median_cpu_s"]
@@ -248,6 +266,9 @@ def main() -> None:
                  ["loop of res[key].bootstrap (extrap.)", R.fmt_s(bl.get("extrapolated_s")),
                   R.fmt_ratio(summary.get("bootstrap_ratio_loop_over_grouped")),
                   f"{bl.get('peak_rss_mb', float('nan')):.0f}"]]
+    if "median_s" in gn:
+        rows.insert(1, ["grouped fit, numpy path (no numba)", R.fmt_s(gn.get("median_s")),
+                        "-", f"{gn.get('peak_rss_mb', float('nan')):.0f}"])
     if "scaled_s" in sem:
         rows.insert(2, [f"loop of seminr estimate_pls (x{a.groups}/{sem['companies']})",
                         R.fmt_s(sem["scaled_s"]),
@@ -258,6 +279,13 @@ def main() -> None:
               f"{R.fmt_ratio(summary['fit_ratio_loop_over_grouped_cpu'])}"
               + (f", loop of seminr {R.fmt_ratio(summary['fit_ratio_seminr_loop_over_grouped_cpu'])}"
                  if "fit_ratio_seminr_loop_over_grouped_cpu" in summary else ""))
+    if "kernel_speedup_grouped" in summary:
+        R.log(f"compiled PLS iteration (numba): grouped fit {summary['kernel_speedup_grouped']:.2f}x "
+              f"faster than the numpy path (CPU {summary['kernel_speedup_grouped_cpu']:.2f}x); "
+              f"first call {g['first_call_s']:.2f} s vs {gn['first_call_s']:.2f} s (numba import "
+              "and cache load)")
+    if "fit_ratio_seminr_loop_over_grouped" in summary and "median_s" in gn:
+        summary["fit_ratio_seminr_loop_over_grouped_numpy"] = sem["scaled_s"] / gn["median_s"]
     machine["load_average_end"] = R.load_average()
     R.write_json(a.out, {"benchmark": "groups", "machine": machine,
                          "settings": {"groups": a.groups, "rows": a.rows, "boot": a.boot,

@@ -33,6 +33,7 @@ import numpy as np
 
 from .._linalg import inv, solve
 from ..spec.layout import Layout
+from . import kernel
 
 @dataclass(frozen=True)
 class Estimate:
@@ -175,6 +176,24 @@ def _iterate(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k
     return w, n_iter, converged
 
 
+def _weights(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k):
+    """The iteration's weights, counts and convergence: compiled (:mod:`.kernel`) when numba
+    is there and the batch is large; the elements it marks are redone here on the numpy
+    path (each element's iteration is its own, so redoing some leaves the others as
+    they are)."""
+    out = kernel.iterate(S, lay, scheme, tol, max_iter, stop, item_scale,
+                         None if stop != "sum_sq" else plspm_k)
+    if out is None:
+        return _iterate(S, lay, M, scheme, tol, max_iter, stop, item_scale, plspm_k)
+    w, n_iter, converged, redo = out
+    if redo.any():
+        def part(a):
+            return a if a is None or a.shape[0] == 1 else a[redo]
+        w[redo], n_iter[redo], converged[redo] = _iterate(
+            S[redo], lay, M, scheme, tol, max_iter, stop, part(item_scale), part(plspm_k))
+    return w, n_iter, converged
+
+
 def _sign_rule(lam, M, reference=None) -> np.ndarray:
     """The orientation (B, J) of ±1 of each block (docs/methods.md §1.5 and §4.3), from
     the loadings ``lam`` (B, p) of every item on its own construct.
@@ -288,7 +307,7 @@ def estimate(
     scale = None if item_scale is None else \
         np.broadcast_to(np.asarray(item_scale, dtype=float), batch_shape + (p,)).reshape(-1, p)
     k = np.broadcast_to(np.asarray(plspm_k, dtype=float), batch_shape).reshape(-1, 1)
-    w, n_iter, converged = _iterate(Sb, lay, M, scheme, tol, max_iter, stop, scale, k)
+    w, n_iter, converged = _weights(Sb, lay, M, scheme, tol, max_iter, stop, scale, k)
     W = w[:, :, None] * M[None]
     cross = np.matmul(Sb, W)  # item-proxy correlations, before orientation
     own = cross[:, np.arange(p), lay.block_of]  # each item's loading on its own proxy

@@ -137,8 +137,10 @@ class Groups:
         return [sub_survey(survey, r) for r in self.rows]
 
     def take(self, positions: Sequence[int]) -> Groups:
-        """The listed groups only."""
+        """The listed groups only (this object itself when that is every group, in order)."""
         pos = list(positions)
+        if pos == list(range(len(self.keys))):
+            return self
         return Groups(self.by, self.keys.iloc[pos].reset_index(drop=True),
                       tuple(self.rows[g] for g in pos) if self.rows else (), self.n_input[pos],
                       None if self.n_rows is None else self.n_rows[pos])

@@ -61,14 +61,16 @@ def _by_columns(by: Any) -> tuple[str, ...]:
 
 
 class _Labels:
-    """``company='A', wave=2026`` of group g, made only when a diagnostic needs it."""
+    """``company='A', wave=2026`` of group g, made only when a diagnostic needs it (from
+    the key columns: no tuple of keys is built for groups that are never named)."""
 
-    def __init__(self, by: tuple[str, ...], keys: list[tuple]) -> None:
+    def __init__(self, by: tuple[str, ...], keys) -> None:
         self.by, self.keys, self._made = by, keys, {}
+        self._columns = [keys[c].tolist() for c in keys.columns]  # plain values
 
     def __getitem__(self, g: int) -> str:
         if g not in self._made:
-            self._made[g] = batch.label_of(self.by, self.keys[g])
+            self._made[g] = batch.label_of(self.by, tuple(col[g] for col in self._columns))
         return self._made[g]
 
     def __len__(self) -> int:
@@ -234,7 +236,7 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
                          missing=so.missing, weights=weights, missing_warn=so.missing_warn)
         groups = batch.split(data, by, survey, columns=columns)
         refit = Refit(None, options, layout_of(spec))
-        labels = _Labels(by, groups.labels)
+        labels = _Labels(by, groups.keys)
         with one_blas_thread():  # many small products: one BLAS thread is faster
             stacked, ok, skipped = group_moments(spec, survey, groups,
                                                  batch.minimum_rows(spec, min_rows))
@@ -264,7 +266,17 @@ def _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped, min_rows=
     fitted, diags, named = [], [], []
     memo: dict = {}
     signs = _Signs(spec, est.paths)
+    silent = _silent_samples(spec, refit, stacked, survey.weights, min_rows, memo)
+    others = np.any(np.stack([f for name, f in flags.items() if name != "signs"]), axis=0)
     for k, g in enumerate(ok):
+        if silent[k] and not others[k]:  # the common cases, recorded as below
+            found = signs(k) if flags["signs"][k] else []
+            for d in found:  # a sign diagnostic is a warning: recorded, warned once
+                batch.record_for(labels[g], d)
+                named.append((labels[g], d))
+            fitted.append(k)
+            diags.append(tuple(found))
+            continue
         found: list[Diagnostic] = []
         if any_flag[k]:
             which = {name: bool(f[k]) for name, f in flags.items()}
@@ -296,6 +308,19 @@ def _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped, min_rows=
     frame["reason"] = [w for _, _, w in skipped]
     idx = np.asarray(fitted, dtype=int)
     return [ok[k] for k in fitted], diags, batch.take(stacked, idx), batch.take(est, idx), frame
+
+
+def _silent_samples(spec, refit, stacked, weights, min_rows, memo) -> np.ndarray:
+    """Groups (bool per group) whose sample checks report nothing: unweighted, with a row
+    count whose 10-times rule is silent (evaluated once per distinct count, in ``memo``
+    as :func:`_sample_checks` keeps it)."""
+    n = np.asarray(stacked.n, dtype=float)
+    silent = np.zeros(len(n), dtype=bool)
+    if weights is None:
+        for value in np.unique(n).tolist():
+            before, after, _ = _sample_checks(spec, refit, None, value, min_rows, memo)
+            silent[n == value] = not before and not after
+    return silent
 
 
 def _report_skipped(groups, labels, skipped) -> None:

@@ -23,8 +23,8 @@ class Table:
     column: Callable[[Any], Any]  # label -> pandas Series or 1-D array-like
     index: pd.Index | None  # None: RangeIndex over the row count
     kind: str  # for messages: "DataFrame", "dict", ...
-    # labels -> (X (n, k) float64, owner) when every column is a plain real numeric one
-    # whose values float64 holds exactly, else None (see :func:`numeric_block`)
+    # labels -> (X (n, k) float64, owner) when every column is a plain real numeric one,
+    # else None; the caller checks exactness (|x| < 2^53) on X's column extremes
     block: Callable[[Sequence[Any]], tuple[np.ndarray, Any] | None] | None = None
 
 
@@ -109,19 +109,9 @@ def numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> Table:
     def block(names: Sequence[Any]) -> tuple[np.ndarray, Any] | None:
         if arr.dtype.kind not in "fiu":
             return None
-        X = np.asarray(arr[:, [position[c] for c in names]], dtype=np.float64, order="F")
-        return (X, None) if _exact(X) else None
+        return np.asarray(arr[:, [position[c] for c in names]], dtype=np.float64, order="F"), None
 
     return Table(labels, lambda c: arr[:, position[c]], None, "array", block)
-
-
-def _exact(X: np.ndarray) -> bool:
-    """No |value| at or beyond 2^53 (NaN passes): integers converted to float64 are exact.
-    Conservative: 2^53 itself is left to the column-by-column check, which is exact."""
-    if X.size == 0:
-        return True
-    lo, hi = np.fmin.reduce(X, axis=None), np.fmax.reduce(X, axis=None)
-    return not (hi >= _EXACT or lo <= -_EXACT)
 
 
 def copy_on_write() -> bool:
@@ -140,6 +130,8 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
     a column is not of a plain numpy real dtype (then the caller converts column by column,
     with its exact messages).
 
+    Integers at or beyond 2^53 may be rounded here: the caller sends any block with such
+    extremes to the column-by-column path (:func:`satmodel.survey.prepare`), which says so.
     A frame whose items sit in one float64 block gives a read-only view, not a copy: the
     view is of a shallow copy of the frame (``owner``, kept alive by the caller), which
     pandas' copy-on-write shields from any later write to ``df``. Otherwise one copy.
@@ -163,8 +155,6 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
     elif not copy_on_write():
         X = np.array(X, order="F")  # no copy-on-write: a view could change under us
         owner = None
-    if any(dt.kind in "iu" for dt in dtypes) and not _exact(X):
-        return None
     return X, owner
 
 
@@ -212,7 +202,7 @@ def _first_bad(values: Any) -> Any:
     return None
 
 
-_EXACT = 2**53  # integers beyond this lose digits as float64
+EXACT_INTEGERS = 2**53  # integers beyond this lose digits as float64
 
 
 def _too_big(name: str, col: Any, dtype: Any) -> str | None:
@@ -221,8 +211,8 @@ def _too_big(name: str, col: Any, dtype: Any) -> str | None:
         return None
     values = pd.Series(col) if not isinstance(col, pd.Series) else col
     lo, hi = values.min(), values.max()  # NA skipped; numpy ints, compared exactly
-    if values.notna().any() and (int(hi) > _EXACT or int(lo) < -_EXACT):
-        worst = int(hi) if int(hi) > _EXACT else int(lo)
+    if values.notna().any() and (int(hi) > EXACT_INTEGERS or int(lo) < -EXACT_INTEGERS):
+        worst = int(hi) if int(hi) > EXACT_INTEGERS else int(lo)
         return (f"item {name} holds integers too large for a scale answer (e.g. {worst}, "
                 f"beyond ±2^53, where float64 loses digits: {dtype} values would be "
                 "rounded, and nearby values made equal); check the column (an ID or a "

@@ -33,7 +33,7 @@ import pandas as pd
 
 from .codes import code_problems
 from .coding import ACTIONS, apply_codes, check_pairs, check_weights, codes_per_item, missing_report, read_weights, reverse_items, scale_problems, warn_shares
-from .adapters import Table, as_table, to_float
+from .adapters import EXACT_INTEGERS, Table, as_table, to_float
 from .checks import check_columns, check_rows, raise_all, value_problem
 from ..errors import DataError, OptionError
 
@@ -264,10 +264,13 @@ def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_ro
         check_weights(w, index)
         if missing == "casewise" and not (w > 0).all():
             return None  # casewise drops the zero-weight rows: the full path does it
-    lo, hi = X.min(axis=0), X.max(axis=0)  # NaN and inf show in both
+    # the one pass over the block: NaN and inf show in both extremes; |x| >= 2^53 may be
+    # an integer float64 rounded (the column path checks it exactly); tiny magnitudes
+    lo, hi = X.min(axis=0), X.max(axis=0)
     top = np.maximum(-lo, hi)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all() and (lo < hi).all()) or \
-            ((top > 0) & (top < np.finfo(np.float64).tiny)).any():
+            ((top > 0) & (top < np.finfo(np.float64).tiny)).any() or \
+            (top >= EXACT_INTEGERS).any():
         return None
     unscaled = {}
     for j, smin, smax in _scales(spec):
