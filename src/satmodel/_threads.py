@@ -4,8 +4,11 @@ The CB-SEM fits and the bootstrap's batched steps multiply small matrices; with 
 OpenBLAS threads on a loaded 2-core machine they ran 1.5x (batched PLS) to 8x (semopy)
 slower than with one. :func:`one_blas_thread` limits the BLAS libraries numpy and scipy
 loaded (OpenBLAS, MKL, BLIS: threadpoolctl finds them) for the duration of a ``with``
-block and restores the previous limits afterwards. The limit is process-wide (as BLAS
-threads are): another thread calling BLAS meanwhile runs single-threaded too.
+block and restores the previous limits when the last overlapping block ends. The limit is
+process-wide (as BLAS threads are): another thread calling BLAS meanwhile runs
+single-threaded too. Blocks entered from several threads at once are counted, so the
+limits found before the first are the ones restored after the last (threadpoolctl alone
+would let a later block restore the "1" an earlier one set, for the rest of the process).
 
 >>> import numpy as np
 >>> with one_blas_thread():
@@ -15,7 +18,10 @@ threads are): another thread calling BLAS meanwhile runs single-threaded too.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["one_blas_thread"]
@@ -30,6 +36,22 @@ def _controller() -> Any:
     return ThreadpoolController()
 
 
-def one_blas_thread() -> Any:
+_LOCK = threading.Lock()
+_active: list[Any] = []  # the open threadpoolctl limit while any block runs
+_depth = [0]
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
     """A context manager limiting the BLAS libraries to one thread (about 20 us)."""
-    return _controller().limit(limits=1, user_api="blas")
+    with _LOCK:
+        if _depth[0] == 0:
+            _active.append(_controller().limit(limits=1, user_api="blas"))
+        _depth[0] += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _depth[0] -= 1
+            if _depth[0] == 0:
+                _active.pop().restore_original_limits()

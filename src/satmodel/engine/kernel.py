@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,7 @@ _MODES = {"A": 0, "B": 1, "unit": 2}
 _REDO, _NOT_CONVERGED, _CONVERGED = 2, 1, 0
 
 _compiled: Any = None  # the jitted function once built; False when numba is unusable
+_LOADING = threading.Lock()  # two chunks in flight must not see a half-loaded kernel
 
 
 def available() -> bool:
@@ -59,14 +61,17 @@ def available() -> bool:
 def _kernel() -> Any:
     global _compiled
     if _compiled is None:
-        _compiled = False
-        if os.environ.get("SATMODEL_NUMBA", "1") != "0":
-            try:
-                from ._kernel_jit import run
-            except (ImportError, OSError, RuntimeError):  # no numba, or no cache directory
-                pass
-            else:
-                _compiled = run
+        with _LOADING:
+            if _compiled is None:
+                found: Any = False
+                if os.environ.get("SATMODEL_NUMBA", "1") != "0":
+                    try:
+                        from ._kernel_jit import run
+                    except (ImportError, OSError, RuntimeError):  # no numba / cache dir
+                        pass
+                    else:
+                        found = run
+                _compiled = found
     return _compiled or None
 
 

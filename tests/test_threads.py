@@ -1,0 +1,88 @@
+"""one_blas_thread() from several threads at once: the limits found before the first block
+are restored after the last, whatever the order the blocks end in (threadpoolctl alone lets
+the block that ends last restore the "1" an earlier block set, for the rest of the process)."""
+import threading
+
+import pytest
+from threadpoolctl import threadpool_info
+
+import satmodel._threads as threads_mod
+from satmodel._threads import one_blas_thread
+
+
+class _FakeBlas:
+    """A stand-in for threadpoolctl's controller: one process-wide thread count."""
+
+    def __init__(self):
+        self.threads = 2
+
+    def limit(self, limits, user_api):
+        before, self.threads = self.threads, limits
+        fake = self
+
+        class _Limiter:
+            def restore_original_limits(self):
+                fake.threads = before
+        return _Limiter()
+
+
+def _overlap(read):
+    """A enters, B enters, A ends, B ends; ``read()`` in this thread at each step."""
+    a_in, b_in, a_go, a_out, b_go = (threading.Event() for _ in range(5))
+    seen = {}
+
+    def first():
+        with one_blas_thread():
+            a_in.set()
+            a_go.wait(5)
+        a_out.set()
+
+    def second():
+        a_in.wait(5)
+        with one_blas_thread():
+            b_in.set()
+            b_go.wait(5)
+
+    workers = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in workers:
+        t.start()
+    b_in.wait(5)
+    seen["both inside"] = read()
+    a_go.set()
+    a_out.wait(5)
+    seen["B still inside"] = read()
+    b_go.set()
+    for t in workers:
+        t.join(10)
+    seen["after both"] = read()
+    return seen
+
+
+def test_overlapping_blocks_restore_the_limits_found_before_the_first(monkeypatch):
+    fake = _FakeBlas()
+    monkeypatch.setattr(threads_mod, "_controller", lambda: fake)
+    assert _overlap(lambda: fake.threads) == {
+        "both inside": 1, "B still inside": 1,  # A's end must not lift B's limit
+        "after both": 2}                         # B's end restores what was there before A
+
+
+def test_nested_blocks_in_one_thread(monkeypatch):
+    fake = _FakeBlas()
+    monkeypatch.setattr(threads_mod, "_controller", lambda: fake)
+    with one_blas_thread():
+        with one_blas_thread():
+            assert fake.threads == 1
+        assert fake.threads == 1
+    assert fake.threads == 2
+
+
+def _blas_threads():
+    return {m["num_threads"] for m in threadpool_info() if m["user_api"] == "blas"}
+
+
+def test_the_real_blas_after_overlapping_blocks():
+    before = _blas_threads()
+    if not before or min(before) < 2:
+        pytest.skip("BLAS runs one thread here already")
+    _overlap(_blas_threads)
+    assert _blas_threads() == before
