@@ -7,8 +7,8 @@ draws n respondents from that population (standardized latent variables, structu
 coefficients 0.3, loadings 0.7-0.85, normal errors) as a float matrix.
 
 ``flop_limit(...)`` is the issue's flop-count limit of a bootstrap: the multiply-adds
-it cannot avoid -- B resampled moment matrices (2 B n p² flops for the weighted
-cross-products) plus the PLS iterations (2 B p² J flops a step for S W, for the mean
+it cannot avoid -- B resampled moment matrices (B n p (p + 1) flops for the weighted
+cross-products: they are symmetric, so only the p (p + 1) / 2 products j <= k count) plus the PLS iterations (2 B p² J flops a step for S W, for the mean
 number of steps) -- divided by the GEMM rate measured in the same run (one product of
 the same shape as the moments' one). It is a lower bound on the time of the work, not
 of a real implementation (tables, checks and memory traffic come on top).
@@ -74,7 +74,7 @@ def gemm_rate(n: int, p: int, B: int, reps: int = 3) -> float:
 
 def flop_limit(B: int, n: int, p: int, J: int, steps: float, rate: float) -> dict:
     """Seconds of the bootstrap's unavoidable flops at ``rate`` (see the module text)."""
-    moments = 2.0 * B * n * p * p
+    moments = 1.0 * B * n * p * (p + 1)  # symmetric: p (p + 1) / 2 products, 2 flops each
     iterations = 2.0 * B * p * p * J * steps
     return {"flops_moments": moments, "flops_iterations": iterations, "steps": steps,
             "gemm_rate_gflops": rate / 1e9, "limit_s": (moments + iterations) / rate}
