@@ -9,8 +9,9 @@ coefficients 0.3, loadings 0.7-0.85, normal errors) as a float matrix.
 ``flop_limit(...)`` is the issue's flop-count limit of a bootstrap: the multiply-adds
 it cannot avoid -- B resampled moment matrices (B n p (p + 1) flops for the weighted
 cross-products: they are symmetric, so only the p (p + 1) / 2 products j <= k count)
-plus the PLS iterations (2 B p² J flops a step for S W, for the mean number of steps) -- divided by the GEMM rate measured in the same run (one product of
-the same shape as the moments' one). It is a lower bound on the time of the work, not
+plus the PLS iterations (2 B p² J flops a step for S W, for the mean number of steps)
+-- divided by the GEMM rate measured in the same run (one product of the same shape as
+the moments' one). It is a lower bound on the time of the work, not
 of a real implementation (tables, checks and memory traffic come on top).
 """
 from __future__ import annotations
