@@ -154,23 +154,35 @@ def test_weighted_cross_products_of_many_vectors_equal_their_definition():
         np.testing.assert_array_equal(got, np.swapaxes(got, -1, -2))  # exactly symmetric
 
 
-def test_parallel_chunks_equal_sequential_chunks():
+def test_parallel_chunks_equal_sequential_chunks(monkeypatch):
+    # two usable cores whatever the runner has, and a count of the thread pools made: on a
+    # 1-core runner no pool would be made and the comparison would be of one path with itself
+    import satmodel.inference.driver as driver
+    from concurrent.futures import ThreadPoolExecutor
+
+    pools = []
+
+    class Counting(ThreadPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self._max_workers)
+
+    monkeypatch.setattr(driver, "usable_cores", lambda: 2)
+    monkeypatch.setattr(driver, "ThreadPoolExecutor", Counting)
     res = sm.fit_pls(SPEC, DF)
     evaluate = table_evaluator(res.refit, SPEC, ["paths", "htmt_pairs", "quality"])
     runs = [run(BootstrapCounts(300, 250, np.random.default_rng(7)), evaluate,
                 res.refit.bytes_per_fit, chunk=50, parallel=flag)
             for flag in (False, True)]
-    # an explicit chunk keeps one chunk in flight; so give the threads chunks of 70 at most:
-    # ceil(300 / 70) = 5 chunks, rounded up to 6 (a multiple of the 2 in flight): 50 each
-    import satmodel.inference.driver as driver
-
-    saved = driver.MAX_CHUNK
-    try:
-        driver.MAX_CHUNK = 70
-        threaded = run(BootstrapCounts(300, 250, np.random.default_rng(7)), evaluate,
-                       res.refit.bytes_per_fit, parallel=True)
-    finally:
-        driver.MAX_CHUNK = saved
+    assert pools == []  # an explicit chunk keeps one chunk in flight: no threads
+    # so give the threads chunks of 70 at most: ceil(300 / 70) = 5 chunks, rounded up to 6
+    # (a multiple of the 2 in flight): 50 each, the sequential run's chunks
+    monkeypatch.setattr(driver, "MAX_CHUNK", 70)
+    threaded = run(BootstrapCounts(300, 250, np.random.default_rng(7)), evaluate,
+                   res.refit.bytes_per_fit, parallel=True)
+    assert pools == [2]  # the threaded path ran
+    # the same chunks with the same draws through the same code (the numpy path or the
+    # numba kernel, each deterministic for a chunk whatever thread runs it): equal exactly
     for other in (runs[1], threaded):
         assert other.n_valid == runs[0].n_valid and other.dropped == runs[0].dropped
         for t, cols in runs[0].values.items():

@@ -29,9 +29,9 @@ Example
 from __future__ import annotations
 
 import multiprocessing
-import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ import numpy as np
 from . import mlboot
 from .. import errors
 from ..diagnostics import Diagnostic, collecting, quiet, report
+from ..inference.driver import usable_cores
 from .fitting import Conventions, fit_cbsem_rows
 from .tables import BOOTSTRAP, REQUIRED, Values, cb_layout, table_values
 from ..spec.model import ModelSpec
@@ -103,14 +104,6 @@ class Job:
                 for t, cols in BOOTSTRAP.items()}, None
 
 
-def usable_cores() -> int:
-    """Cores this process may run on (its affinity where the OS tells, else the count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
 class Runner:
     """Refits of a :class:`Job` for blocks of counts (``with Runner(job, n_jobs) as run``):
     ``run.map(counts)`` -> one :data:`Outcome` a row, in order."""
@@ -137,11 +130,16 @@ class Runner:
         if self.pool is None:
             return [self.job.refit(c) for c in counts]
         out = []
-        for outcome, found in self.pool.map(_refit_in_worker, counts, chunksize=TASK):
-            for d in found:  # what the worker's refit reported (EM at its limit, ...), here
-                report(d.code, d.message, getattr(errors, d.category, errors.SatModelWarning),
-                       names=d.names, count=d.count, severity=d.severity)
-            out.append(outcome)
+        try:
+            for outcome, found in self.pool.map(_refit_in_worker, counts, chunksize=TASK):
+                for d in found:  # what the worker's refit reported (EM at its limit, ...), here
+                    report(d.code, d.message, getattr(errors, d.category, errors.SatModelWarning),
+                           names=d.names, count=d.count, severity=d.severity)
+                out.append(outcome)
+        except BrokenProcessPool as err:  # a worker killed (out of memory, a crash)
+            raise errors.EstimationError(
+                "a bootstrap worker process died (out of memory?); run with n_jobs=None "
+                "(this process) or fewer workers") from err
         return out
 
 

@@ -121,16 +121,54 @@ def slsqp(prob: MLProblem, x0: np.ndarray, max_iter: int) -> tuple[int, np.ndarr
     method="SLSQP", options={"ftol": 1e-14, "maxiter": max_iter})`` as (exit mode, x):
     scipy's loop around its SLSQP step routine (``_minimize_slsqp`` without constraints),
     without the wrappers around the objective, which cost about a fifth of a refit (the
-    same steps: tests compare the two). Through ``minimize`` where the routine is not
-    scipy's C one."""
+    same steps: tests compare the two). Through ``minimize`` where that private routine is
+    missing or fails :func:`own_loop_works`'s probe (another scipy)."""
+    if not own_loop_works():
+        return _minimize(prob, x0, max_iter)
+    return _own_loop(prob, x0, max_iter)
+
+
+#: whether :func:`_own_loop` runs and agrees with ``minimize`` (None: not probed yet)
+_OWN_LOOP: bool | None = None
+
+
+def own_loop_works() -> bool:
+    """Whether scipy's private SLSQP step routine is there, takes the arguments
+    :func:`_own_loop` gives it, and gives ``minimize``'s answer on a tiny bounded problem
+    (probed once, on first use; any exception means no)."""
+    global _OWN_LOOP
+    if _OWN_LOOP is None:
+        _OWN_LOOP = _step is not None and _probe()
+    return _OWN_LOOP
+
+
+def _probe() -> bool:
+    from types import SimpleNamespace
+
+    tiny = SimpleNamespace(  # (a + 1)^2 + (b + 2)^2 + a b / 2, a >= 0, b <= 5: a = 0, b = -2
+        fun=lambda x: (x[0] + 1.0) ** 2 + (x[1] + 2.0) ** 2 + 0.5 * x[0] * x[1],
+        grad=lambda x: np.array([2.0 * (x[0] + 1.0) + 0.5 * x[1], 2.0 * (x[1] + 2.0) + 0.5 * x[0]]),
+        bounds=[(0.0, None), (None, 5.0)])
+    x0 = np.array([0.5, 0.5])
+    try:
+        mode, x = _own_loop(tiny, x0, 100)
+        ref_mode, ref_x = _minimize(tiny, x0, 100)
+        return bool(mode == ref_mode == 0 and np.allclose(x, ref_x, rtol=0, atol=1e-10))
+    except Exception:  # noqa: BLE001 - a changed private routine may fail in any way
+        return False
+
+
+def _minimize(prob: Any, x0: np.ndarray, max_iter: int) -> tuple[int, np.ndarray]:
+    from scipy.optimize import minimize
+
+    res = minimize(prob.fun, x0, jac=prob.grad, bounds=prob.bounds, method="SLSQP",
+                   options={"ftol": 1e-14, "maxiter": int(max_iter)})
+    return int(res.status), res.x
+
+
+def _own_loop(prob: Any, x0: np.ndarray, max_iter: int) -> tuple[int, np.ndarray]:
     lo = np.array([-np.inf if b[0] is None else b[0] for b in prob.bounds], dtype=float)
     hi = np.array([np.inf if b[1] is None else b[1] for b in prob.bounds], dtype=float)
-    if _step is None:  # pragma: no cover
-        from scipy.optimize import minimize
-
-        res = minimize(prob.fun, x0, jac=prob.grad, bounds=prob.bounds, method="SLSQP",
-                       options={"ftol": 1e-14, "maxiter": int(max_iter)})
-        return int(res.status), res.x
     n = len(x0)
     x = np.clip(np.array(x0, dtype=float).ravel(), lo, hi)
     xl, xu = np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)

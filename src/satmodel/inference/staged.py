@@ -197,7 +197,8 @@ class StagedRefit:
             weights = fitted.estimate.weights  # the scores' weights (before PLSc's 3rd stage)
             if last and k and self.options.consistent and self.plan.hoc_convention == "csem":
                 fitted = dataclasses.replace(fitted, estimate=self._consistent(
-                    fitted.estimate, fitted.corr, out[-1].fitted.estimate, stages[k - 1], st))
+                    fitted.estimate, fitted.corr, out[-1].fitted.estimate, stages[k - 1], st,
+                    point=single))
             degenerate = degenerate | fitted.degenerate
             fitted = dataclasses.replace(fitted, degenerate=degenerate)
             scores = None
@@ -216,13 +217,15 @@ class StagedRefit:
         return out
 
     def _consistent(self, est: Any, S: np.ndarray, first: Any, previous: _Stage,
-                    st: _Stage) -> Any:
-        """PLSc of cSEM's second stage (:mod:`satmodel.inference.staged_plsc`)."""
+                    st: _Stage, point: bool = False) -> Any:
+        """PLSc of cSEM's second stage (:mod:`satmodel.inference.staged_plsc`); ``point``:
+        the point fit, where a breakdown raises (a resample's gives NaN: dropped)."""
         names = self.plan.final.construct_names
         hoc = {names.index(h.name): h.common_factor and h.mode == "A"
                for h in self.plan.spec.higher_order}
         score_of = np.array([r[0][1] for r in st.refs])
-        return consistent_second_stage(est, S, first, previous.layout, st.layout, score_of, hoc)
+        return consistent_second_stage(est, S, first, previous.layout, st.layout, score_of, hoc,
+                                       names=names if point else None)
 
     def _seminr_scale(self, est: Any, std: np.ndarray, st: _Stage) -> Any:
         """seminr's scale of the interaction constructs: score times a = sum sd|l| / sum |l|

@@ -34,11 +34,13 @@ corrected here, batched over reweightings:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .._linalg import inv, solve
+from ..errors import EstimationError
 from ..spec.layout import Layout
 
 __all__ = ["consistent_second_stage"]
@@ -46,14 +48,20 @@ __all__ = ["consistent_second_stage"]
 
 def consistent_second_stage(est: Any, S: np.ndarray, first: Any, first_layout: Layout,
                             layout: Layout, score_of: np.ndarray,
-                            higher_order: dict[int, bool]) -> Any:
+                            higher_order: dict[int, bool],
+                            names: Sequence[str] | None = None) -> Any:
     """The stage-2 estimate ``est`` (batched, B leading) corrected as cSEM's PLSc does.
 
     ``S`` (B, q, q): stage-2 column correlations (the stage-1 score correlations);
     ``first``: the stage-1 (PLSc) estimate on ``first_layout``; ``score_of`` (q,): the
     stage-1 construct whose score each stage-2 column is; ``higher_order``: stage-2
     construct index -> True for a common-factor second-order construct, False for a
-    composite one (every other stage-2 construct is measured by its own score)."""
+    composite one (every other stage-2 construct is measured by its own score).
+
+    Where the correction breaks down (a composite's reliability ``w' S* w`` not positive,
+    or non-finite corrected paths) a reweighting's weights and paths are NaN (a bootstrap
+    drops it as singular); with ``names`` (the point fit) it raises EstimationError naming
+    the construct, unless a stage-1 reliability is invalid (stage 1's check names that)."""
     w = np.array(est.weights, dtype=float)
     B, q = w.shape
     J = layout.n_constructs
@@ -65,6 +73,9 @@ def consistent_second_stage(est: Any, S: np.ndarray, first: Any, first_layout: L
     rho_a = np.array(est.rho_a, dtype=float).reshape(B, J)
     Q = np.ones((B, J))
     third: list[int] = []
+    # (B,) the inputs are usable: else stage 1's or the PLS iteration's check names the cause
+    valid1 = np.all(np.isfinite(rel_col) & (rel_col > 0), axis=1) & np.isfinite(w).all(1)
+    broken = np.zeros(B, dtype=bool)
     for j in range(J):
         idx = layout.block(j)
         wj = w[:, idx]
@@ -82,6 +93,16 @@ def consistent_second_stage(est: Any, S: np.ndarray, first: Any, first_layout: L
             k = np.arange(idx.size)
             Sstar[:, k, k] = rel_col[:, idx]
             rel2 = np.einsum("bk,bkl,bl->b", wj, Sstar, wj)
+            bad = ~(rel2 > 0)
+            culprit = np.flatnonzero(bad & valid1 & np.isfinite(rel2))
+            if names is not None and culprit.size:
+                raise EstimationError(
+                    f"PLSc correction is undefined for the composite {names[j]!r}: its "
+                    f"reliability w'S*w = {float(rel2[culprit[0]]):.3g} is not positive "
+                    "(its components' scores correlate negatively on balance); check "
+                    "reverse-coded items or fit it with consistent=False")
+            broken |= bad
+            rel2 = np.where(bad, np.nan, rel2)
             Q[:, j] = np.sqrt(rel2)
             rho_a[:, j] = rel2
         # else a composite of composites: nothing to correct (reliabilities 1)
@@ -107,6 +128,16 @@ def consistent_second_stage(est: Any, S: np.ndarray, first: Any, first_layout: L
     R[:, np.arange(J), np.arange(J)] = 1.0
     cross[:, layout.membership] = loadings
     paths, r2, total = _structural(R, layout)
+    bad = ~np.isfinite(paths).all((-1, -2))
+    culprit = np.flatnonzero(bad & valid1 & np.isfinite(Q).all(1) & ~broken)
+    if names is not None and culprit.size:
+        into = [names[j] for j in range(J) if not np.isfinite(paths[culprit[0], :, j]).all()]
+        raise EstimationError(
+            f"the PLSc-corrected paths into {into} are not finite (the disattenuated "
+            "construct correlations are singular); check for collinear constructs or fit "
+            "with consistent=False")
+    broken |= bad
+    weights[broken], paths[broken] = np.nan, np.nan
     shape = est.paths.shape[:-2]
 
     def back(a: np.ndarray) -> np.ndarray:

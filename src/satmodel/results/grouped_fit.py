@@ -257,7 +257,8 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
 def _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped, min_rows=None):
     """One engine call on the groups with moments, then the flagged per-fit checks and
     each group's sample checks."""
-    # each group's estimate is its own fit's: two halves on two threads give the same
+    # each group's estimate is its own fit's: two halves on two threads give the same to
+    # rounding (1e-15)
     est = batch.concat(batch.in_halves(
         lambda lo, hi: refit.on_moments(batch.take(stacked, slice(lo, hi))).estimate,
         len(ok)))
