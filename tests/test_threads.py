@@ -86,3 +86,22 @@ def test_the_real_blas_after_overlapping_blocks():
         pytest.skip("BLAS runs one thread here already")
     _overlap(_blas_threads)
     assert _blas_threads() == before
+
+
+def test_a_block_in_a_worker_thread_limits_after_one_in_this_thread():
+    """threadpoolctl >= 3.8 lets one controlling thread change OpenBLAS; a block ended in
+    this thread must not keep that control from the next block in another thread."""
+    if min(_blas_threads() or {1}) < 2:
+        pytest.skip("BLAS runs one thread here already")
+    with one_blas_thread():
+        pass
+    seen = {}
+
+    def worker():
+        with one_blas_thread():
+            seen["inside"] = _blas_threads()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join(10)
+    assert seen["inside"] == {1}

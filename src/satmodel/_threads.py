@@ -9,6 +9,9 @@ process-wide (as BLAS threads are): another thread calling BLAS meanwhile runs
 single-threaded too. Blocks entered from several threads at once are counted, so the
 limits found before the first are the ones restored after the last (threadpoolctl alone
 would let a later block restore the "1" an earlier one set, for the rest of the process).
+threadpoolctl >= 3.8 lets only one "controlling" Python thread change OpenBLAS; the first
+and the last block here may run in different threads, so control is released around the
+change (and the next thread to set a limit, ours or the caller's, takes it).
 
 >>> import numpy as np
 >>> with one_blas_thread():
@@ -36,6 +39,15 @@ def _controller() -> Any:
     return ThreadpoolController()
 
 
+def _release_control() -> None:
+    """Let the next thread that sets an OpenBLAS limit take control (threadpoolctl >= 3.8)."""
+    from threadpoolctl import OpenBLASController
+
+    clear = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
+
+
 _LOCK = threading.Lock()
 _active: list[Any] = []  # the open threadpoolctl limit while any block runs
 _depth = [0]
@@ -46,6 +58,7 @@ def one_blas_thread() -> Iterator[None]:
     """A context manager limiting the BLAS libraries to one thread (about 20 us)."""
     with _LOCK:
         if _depth[0] == 0:
+            _release_control()
             _active.append(_controller().limit(limits=1, user_api="blas"))
         _depth[0] += 1
     try:
@@ -54,4 +67,6 @@ def one_blas_thread() -> Iterator[None]:
         with _LOCK:
             _depth[0] -= 1
             if _depth[0] == 0:
+                _release_control()
                 _active.pop().restore_original_limits()
+                _release_control()
