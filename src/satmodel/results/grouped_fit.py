@@ -77,32 +77,16 @@ class _Labels:
         return len(self.keys)
 
 
-class _Signs:
+class _Signs(checks.SignedPaths):
     """What :func:`~satmodel.results.pls_checks.check_signs` reports for each group's path
-    matrix, built without the report machinery (many groups may be flagged): the values
-    of every path with an expected sign read for all groups at once."""
-
-    def __init__(self, spec: ModelSpec, paths: np.ndarray) -> None:
-        pos = {c: i for i, c in enumerate(spec.construct_names)}
-        signed = [p for p in spec.paths if p.expected_sign is not None]
-        self.where = [f"{p.source} -> {p.target}" for p in signed]
-        self.expected = [p.expected_sign for p in signed]
-        rows = [pos[p.source] for p in signed]
-        cols = [pos[p.target] for p in signed]
-        values = paths[:, rows, cols]  # (G, paths with an expected sign)
-        plus = np.array([e == "+" for e in self.expected], dtype=bool)
-        self.wrong = np.where(plus, values < 0, values > 0)
-        self.values = values
+    matrix, built without the report machinery (many groups may be flagged)."""
 
     def __call__(self, k: int) -> list[Diagnostic]:
-        hits = [i for i, bad in enumerate(self.wrong[k].tolist()) if bad]
-        if not hits:
+        wrong, where = self.findings(k)
+        if not wrong:
             return []
-        values = self.values[k].tolist()
-        wrong = [f"{self.where[i]} = {values[i]:.3f} (expected {self.expected[i]})"
-                 for i in hits]
         return [Diagnostic("sign", checks.SIGN_MESSAGE + "; ".join(wrong),
-                           category="SignWarning", names=tuple(self.where[i] for i in hits))]
+                           category="SignWarning", names=tuple(where))]
 
 
 def _moments(spec: ModelSpec, survey) -> tuple[Moments | None, str | None, str]:

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..diagnostics import report
@@ -21,7 +23,7 @@ from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 
 __all__ = ["check_moments", "check_blocks", "check_estimate", "check_signs", "check_admissible",
-           "effective_n", "check_weights", "check_sample_size"]
+           "SignedPaths", "sign_problems", "effective_n", "check_weights", "check_sample_size"]
 
 
 def check_moments(spec: ModelSpec, mom: Moments, correlation: str = "pearson") -> None:
@@ -110,19 +112,40 @@ def check_admissible(spec: ModelSpec, lay: Layout, est: Estimate) -> None:
            names=[what for what, _ in found] + [f"{names[i]} ~ {names[j]}" for i, j in pairs])
 
 
+class SignedPaths:
+    """The spec's paths with an expected sign, read from (..., p, p) path matrices at once.
+
+    >>> import satmodel as sm
+    >>> spec = sm.ModelSpec.from_lavaan("A =~ a1 + a2; B =~ b1 + b2; B ~ A")
+    >>> spec = spec.model_copy(update={"paths": [spec.paths[0].model_copy(
+    ...     update={"expected_sign": "+"})]})
+    >>> signed = SignedPaths(spec, np.array([[[0.0, -0.5], [0.0, 0.0]]]))
+    >>> signed.findings(0)
+    (['A -> B = -0.500 (expected +)'], ['A -> B'])
+    """
+
+    def __init__(self, spec: ModelSpec, paths: np.ndarray) -> None:
+        pos = {c: i for i, c in enumerate(spec.construct_names)}
+        signed = [p for p in spec.paths if p.expected_sign is not None]
+        self.where = [f"{p.source} -> {p.target}" for p in signed]
+        self.expected = [p.expected_sign for p in signed]
+        self.values = np.asarray(paths)[..., [pos[p.source] for p in signed],
+                                        [pos[p.target] for p in signed]]
+        plus = np.array([e == "+" for e in self.expected], dtype=bool)
+        self.wrong = np.where(plus, self.values < 0, self.values > 0)  # (..., signed paths)
+
+    def findings(self, k: Any = ()) -> tuple[list[str], list[str]]:
+        """The described findings and ``source -> target`` names of element ``k``."""
+        values, wrong = self.values[k].tolist(), self.wrong[k].tolist()
+        hits = [i for i, bad in enumerate(wrong) if bad]
+        return ([f"{self.where[i]} = {values[i]:.3f} (expected {self.expected[i]})"
+                 for i in hits], [self.where[i] for i in hits])
+
+
 def sign_problems(spec: ModelSpec, paths: np.ndarray) -> tuple[list[str], list[str]]:
     """Paths of the (p, p) matrix ``paths`` that contradict the spec's expected sign: the
     described findings and the ``source -> target`` names (both empty if none)."""
-    pos = {c: i for i, c in enumerate(spec.construct_names)}
-    wrong, where = [], []
-    for p in spec.paths:
-        if p.expected_sign is None:
-            continue
-        value = float(paths[pos[p.source], pos[p.target]])
-        if (value < 0 and p.expected_sign == "+") or (value > 0 and p.expected_sign == "-"):
-            wrong.append(f"{p.source} -> {p.target} = {value:.3f} (expected {p.expected_sign})")
-            where.append(f"{p.source} -> {p.target}")
-    return wrong, where
+    return SignedPaths(spec, paths).findings()
 
 
 SIGN_MESSAGE = "path estimates with the opposite of the expected sign: "
