@@ -126,3 +126,19 @@ def test_pooled_standardization_is_refused_because_it_changes_nothing():
         np.testing.assert_allclose(z.paths.estimate, res[g].paths.estimate, rtol=0, atol=1e-12)
         np.testing.assert_allclose(z.outer[["weight", "loading"]], res[g].outer[["weight", "loading"]],
                                    rtol=0, atol=1e-12)
+
+
+def test_sign_diagnostics_of_each_group_equal_a_separate_fit():
+    """Paths with the opposite of their expected sign (every ECSI path is expected '+',
+    and EXPE -> SAT is near 0, so some of 16 random groups of ~60 rows turn negative)."""
+    assert all(p.expected_sign == "+" for p in SPEC.paths)
+    df = DF.assign(unit=np.random.default_rng(4).integers(0, 16, len(DF)))
+    res = _quiet(sm.fit_pls, SPEC, df, by="unit")
+    flagged = 0
+    for unit in res.keys.unit:
+        own = _quiet(sm.fit_pls, SPEC, df[df.unit == unit])
+        mine = [(d.message, d.names) for d in res[unit].diagnostics if d.code == "sign"]
+        theirs = [(d.message, d.names) for d in own.diagnostics if d.code == "sign"]
+        assert mine == theirs
+        flagged += bool(theirs)
+    assert 0 < flagged < len(res.keys)  # the case tests both branches
