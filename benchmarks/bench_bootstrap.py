@@ -308,7 +308,7 @@ def run_large(a: argparse.Namespace, machine: dict) -> dict:
             np.savez(data, X=X, columns=np.array(cols))
             spec_file.write_text(json.dumps({"blocks": blocks, "paths": paths}))
             warm = a.peer_cores * 2
-            rec = R.peer("seminr", "seminr_boot_model.py",
+            rec = R.peer("seminr", "seminr_boot.py",
                          ["--data", str(data), "--model", str(spec_file), "--bs", str(b_run),
                           "--reps", str(a.peer_reps), "--warmup-b", str(warm),
                           "--cores", str(a.peer_cores), "--seed", str(a.seed)],

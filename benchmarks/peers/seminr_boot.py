@@ -5,27 +5,39 @@ API (read from the installed source, seminr/bootstrap/bootstrap.py):
 ``bootstrap_model(model, nboot, seed=..., cores=...)``; ``cores >= 2`` fans the
 replications out over a spawn-based process pool (its start-up is part of the time).
 The point fit is outside the timed call, as for satmodel's ``res.bootstrap``.
+The ECSI model by default; ``--model`` a JSON file ``{"blocks": {construct: [items]},
+"paths": [[source, target], ...]}`` for other models (the 15 constructs x 80 items case of
+``bench_bootstrap.py``).
 """
 from __future__ import annotations
+
+import json
 
 import _common as c
 
 
 def main() -> None:
-    args = c.parser(__doc__).parse_args()
+    p = c.parser(__doc__)
+    p.add_argument("--model", help="JSON file with blocks and paths (default: ECSI)")
+    args = p.parse_args()
     record = {"tool": "seminr", "kind": "bootstrap", "cores": args.cores,
               "bootstrap_includes_fit": False, "notes": []}
     try:
         import seminr as s
         record["version"] = s.__version__
+        blocks, paths = c.ECSI_BLOCKS, c.ECSI_PATHS
+        if args.model:
+            with open(args.model) as fh:
+                spec = json.load(fh)
+            blocks, paths = spec["blocks"], [tuple(x) for x in spec["paths"]]
         cols, X = c.load_data(args.data)
-        mm = s.constructs(*[s.composite(lv, items) for lv, items in c.ECSI_BLOCKS.items()])
-        sm = s.relationships(*[s.paths(src, dst) for src, dst in c.ECSI_PATHS])
+        mm = s.constructs(*[s.composite(lv, items) for lv, items in blocks.items()])
+        sm = s.relationships(*[s.paths(src, dst) for src, dst in paths])
         # seminr's defaults: path weighting, max_it 300, stop criterion 1e-7 -- as satmodel's
         model = s.estimate_pls((cols, X), mm, sm, inner_weights=s.path_weighting)
         pc = model.path_coef
         record["estimates"] = {c.path_key(a, b): float(pc.values[pc.rows.index(a), pc.cols.index(b)])
-                               for a, b in c.ECSI_PATHS}
+                               for a, b in paths}
     except Exception as exc:
         c.fail(record, exc)
 
