@@ -33,7 +33,7 @@ import numpy as np
 
 from .._linalg import inv, solve
 from ..spec.layout import Layout
-from . import kernel
+from .kernel import iterate as compiled_iteration
 
 @dataclass(frozen=True)
 class Estimate:
@@ -181,8 +181,8 @@ def _weights(S, lay: Layout, M, scheme, tol, max_iter, stop, item_scale, plspm_k
     is there and the batch is large; the elements it marks are redone here on the numpy
     path (each element's iteration is its own, so redoing some leaves the others as
     they are)."""
-    out = kernel.iterate(S, lay, scheme, tol, max_iter, stop, item_scale,
-                         None if stop != "sum_sq" else plspm_k)
+    out = compiled_iteration(S, lay, scheme, tol, max_iter, stop, item_scale,
+                             None if stop != "sum_sq" else plspm_k)
     if out is None:
         return _iterate(S, lay, M, scheme, tol, max_iter, stop, item_scale, plspm_k)
     w, n_iter, converged, redo = out

@@ -27,7 +27,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .._threads import one_blas_thread
 from ..errors import DataError
@@ -40,13 +39,14 @@ __all__ = ["stream_sums", "sums_of_batch"]
 
 
 def sums_of_batch(plan: BatchPlan, cols: Mapping[Any, np.ndarray], rows: int, *,
-                  start: int | None, index: pd.Index | None = None,
+                  start: int | None, index: Any = None,
                   weights: np.ndarray | None = None, where: str = "",
                   boot: tuple[np.ndarray, int] | None = None, fast: bool = True,
                   ) -> tuple[MomentSums, Tally]:
     """(sums, tally) of one batch (arguments as :func:`clean_batch`; ``boot`` as
     :func:`batch_sums`): the fast path when it takes the batch, else the plain one;
-    ``fast=False``: the plain path always (the tests compare the two)."""
+    ``fast=False``: the plain path always (the tests compare the two); ``index``: the
+    batch's row labels (a pandas Index) for messages, or None."""
     if fast and boot is None:
         out = fast_batch(plan, cols, rows, weights)
         if out is not None:
