@@ -23,7 +23,7 @@ from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 
 __all__ = ["check_moments", "check_blocks", "check_estimate", "check_signs", "check_admissible",
-           "SignedPaths", "sign_problems", "effective_n", "check_weights", "check_sample_size"]
+           "SignedPaths", "sign_problems", "effective_n", "judge_effective_n", "check_weights", "check_sample_size"]
 
 
 def check_moments(spec: ModelSpec, mom: Moments, correlation: str = "pearson") -> None:
@@ -183,11 +183,18 @@ def check_weights(spec: ModelSpec, weights: np.ndarray | None,
     n, n_eff = weights.size, effective_n(weights)
     if np.ptp(weights) == 0:
         return n_eff
+    return judge_effective_n(spec, n_eff, n, int((weights > 0).sum()), min_rows)
+
+
+def judge_effective_n(spec: ModelSpec, n_eff: float, rows: int, positive: int,
+                      min_rows: int | None) -> float:
+    """Record Kish's ``n_eff`` of unequal weights over ``rows`` rows (``positive`` with a
+    positive weight), or DataError when it is below the data rule (3, more than the largest
+    block's items, ``min_rows``); shared by in-memory and streamed fits."""
     block, items = max(spec.blocks.items(), key=lambda kv: len(kv[1]))
     need = max(3, len(items) + 1, min_rows or 0)
-    positive = int((weights > 0).sum())
     text = (f"the sampling weights leave an effective sample size of {n_eff:.1f} "
-            f"(Kish: (Σw)²/Σw²) from {n} rows ({positive} with a positive weight)")
+            f"(Kish: (Σw)²/Σw²) from {rows} rows ({positive} with a positive weight)")
     if n_eff < need:
         raise DataError(f"{text}; a fit needs at least {need} (3, more than the {len(items)} "
                         f"items of block {block}" + (f", min_rows={min_rows}" if min_rows else "")

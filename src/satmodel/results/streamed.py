@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as valid
-from ..diagnostics import collecting, report
+from ..diagnostics import collecting
 from ..engine import Refit
 from ..errors import DataError, NotAvailableError, SatModelError
 from ..inference import bootstrap as boot
@@ -208,14 +208,4 @@ def _effective_n(spec: Any, tally: Tally, min_rows: int | None) -> float:
     n_eff = tally.effective_n
     if tally.w_high == tally.w_low:
         return n_eff
-    block, items = max(spec.blocks.items(), key=lambda kv: len(kv[1]))
-    need = max(3, len(items) + 1, min_rows or 0)
-    text = (f"the sampling weights leave an effective sample size of {n_eff:.1f} "
-            f"(Kish: (Σw)²/Σw²) from {tally.rows_kept} rows ({tally.w_positive} with a "
-            "positive weight)")
-    if n_eff < need:
-        raise DataError(f"{text}; a fit needs at least {need} (3, more than the {len(items)} "
-                        f"items of block {block}" + (f", min_rows={min_rows}" if min_rows else "")
-                        + "), or its estimates are arbitrary. Check the weights column")
-    report("effective_n", text, names=(), count=round(n_eff), severity="info", warn=False)
-    return n_eff
+    return checks.judge_effective_n(spec, n_eff, tally.rows_kept, tally.w_positive, min_rows)
