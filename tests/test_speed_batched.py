@@ -73,6 +73,43 @@ def test_pooled_group_moments_equal_each_groups_own(sizes, shuffle, order):
         np.testing.assert_allclose(getattr(fast, name), getattr(plain, name), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("values, exact_chunks", [
+    ("int", "all"),        # integer columns: known integers, float32 products throughout
+    ("float", "all"),      # the same codes as float64 columns: each chunk checked, exact
+    ("decimal", "some"),   # one company with a half-point answer: its chunk in float64
+    ("wide", "none"),      # codes up to 1,000: products pass 2^24, float64 throughout
+])
+def test_pooled_moments_exact_integer_products(values, exact_chunks, monkeypatch):
+    """The float32 products of integer codes equal each group's own moments (the
+    float64 centred path) to rounding, and each kind of data takes the branch it should."""
+    df = companies([40, 55, 61, 48] * 10, shuffle=True)
+    items = list(SPEC.indicator_names)
+    if values != "int":
+        df[items] = df[items].astype(float)
+    if values == "decimal":
+        df.loc[df.index[df.company == "C007"][0], "SAT2"] = 6.5
+    spec = SPEC
+    if values == "wide":
+        df[items] = df[items] * 100 + 3
+        lines = [f"{c.name} =~ " + " + ".join(i.name for i in c.indicators)
+                 for c in SPEC.constructs]
+        spec = sm.ModelSpec.from_lavaan("\n".join(lines + [f"{p.target} ~ {p.source}"
+                                                           for p in SPEC.paths]))
+    survey = prepare(spec, df)
+    groups = batch.split(df, ("company",), survey)
+    taken = []  # the chunks (of 5 groups: 8 in all) with float32 products
+    real = batch._integer_products
+    monkeypatch.setattr(batch, "_integer_products", lambda *a: taken.append(real(*a)))
+    monkeypatch.setattr(batch, "MIN_GROUPS_PER_THREAD", 10**6)  # one call: chunks in order
+    monkeypatch.setattr(batch, "_CHUNK_BYTES", 8 * 61 * 27 * 5)  # 5 groups a chunk
+    fast = batch.pooled_moments(survey, list(groups.rows))
+    plain = plain_group_moments(survey, groups)
+    assert {"all": len(taken) == 8, "some": 0 < len(taken) < 8, "none": not taken}[exact_chunks]
+    for name in ("mean", "std", "corr"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(plain, name), rtol=1e-13,
+                                   atol=1e-12)
+
+
 def test_pooled_moments_decline_extreme_magnitudes():
     """Columns beyond 2^50 are left to the per-group path, which rescales them exactly."""
     df = companies([30] * 4)

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _solve(A, b, x):
     """x = A^-1 b by Gaussian elimination with partial pivoting (A, b are overwritten);
     False when a pivot is zero or not finite."""
@@ -47,10 +47,11 @@ def _solve(A, b, x):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _scaled(St, raw, starts, w, Y):
-    """w = raw scaled to unit proxy variance and Y = (S W)' (J, p), from St = S' (so the
-    inner loops run along memory); False if a variance is not positive or not finite."""
+    """w = raw scaled to unit proxy variance and Y = (S W)' (J, p), from St = S' (= S: a
+    moment matrix is symmetric; rows run along memory); False if a variance is not
+    positive or not finite."""
     p, J = raw.shape[0], starts.shape[0] - 1
     for j in range(J):
         for k in range(p):
@@ -72,7 +73,7 @@ def _scaled(St, raw, starts, w, Y):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _inner(C, adj, scheme, E, A2, b2, x2):
     """Inner weights E[i, j] of proxy i in the inner proxy of construct j; False when a
     path-scheme system is singular."""
@@ -121,7 +122,7 @@ def _inner(C, adj, scheme, E, A2, b2, x2):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def run(S, block_of, starts, modes, adj, scheme, tol, max_iter, stop, unit, scale, k,
         w_out, n_out, status):
     """Iterate every element of ``S`` (B, p, p), whose blocks are consecutive items
@@ -133,11 +134,8 @@ def run(S, block_of, starts, modes, adj, scheme, tol, max_iter, stop, unit, scal
     C, E = np.empty((J, J)), np.empty((J, J))
     A2, b2, x2 = np.empty((J, J)), np.empty(J), np.empty(J)
     Ab, bb, xb = np.empty((p, p)), np.empty(p), np.empty(p)
-    St = np.empty((p, p))
     for b in range(B):
-        for r in range(p):
-            for c in range(p):
-                St[c, r] = S[b, r, c]
+        St = S[b]  # symmetric: row l is column l, and rows run along memory
         sb = 0 if scale.shape[0] == 1 else b
         for q in range(p):
             root[q] = math.sqrt(scale[sb, q])

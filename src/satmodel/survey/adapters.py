@@ -23,9 +23,10 @@ class Table:
     column: Callable[[Any], Any]  # label -> pandas Series or 1-D array-like
     index: pd.Index | None  # None: RangeIndex over the row count
     kind: str  # for messages: "DataFrame", "dict", ...
-    # labels -> (X (n, k) float64, owner) when every column is a plain real numeric one,
-    # else None; the caller checks exactness (|x| < 2^53) on X's column extremes
-    block: Callable[[Sequence[Any]], tuple[np.ndarray, Any] | None] | None = None
+    # labels -> (X (n, k) float64, owner, integral) when every column is a plain real
+    # numeric one (integral: every column of an integer dtype), else None; the caller
+    # checks exactness (|x| < 2^53) on X's column extremes
+    block: Callable[[Sequence[Any]], tuple[np.ndarray, Any, bool] | None] | None = None
 
 
 def _top_module(obj: Any) -> str:
@@ -106,10 +107,11 @@ def numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> Table:
     for j, label in enumerate(labels):
         position.setdefault(label, j)
 
-    def block(names: Sequence[Any]) -> tuple[np.ndarray, Any] | None:
+    def block(names: Sequence[Any]) -> tuple[np.ndarray, Any, bool] | None:
         if arr.dtype.kind not in "fiu":
             return None
-        return np.asarray(arr[:, [position[c] for c in names]], dtype=np.float64, order="F"), None
+        X = np.asarray(arr[:, [position[c] for c in names]], dtype=np.float64, order="F")
+        return X, None, arr.dtype.kind in "iu"
 
     return Table(labels, lambda c: arr[:, position[c]], None, "array", block)
 
@@ -125,10 +127,11 @@ def copy_on_write() -> bool:
 
 
 def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
-                  ) -> tuple[np.ndarray, Any] | None:
-    """The columns ``names`` of ``df`` (column ``labels``) as one float64 matrix, or None when
-    a column is not of a plain numpy real dtype (then the caller converts column by column,
-    with its exact messages).
+                  ) -> tuple[np.ndarray, Any, bool] | None:
+    """The columns ``names`` of ``df`` (column ``labels``) as one float64 matrix, its owner
+    and whether every column is of an integer dtype; or None when a column is not of a
+    plain numpy real dtype (then the caller converts column by column, with its exact
+    messages).
 
     Integers at or beyond 2^53 may be rounded here: the caller sends any block with such
     extremes to the column-by-column path (:func:`satmodel.survey.prepare`), which says so.
@@ -155,7 +158,7 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
     elif not copy_on_write():
         X = np.array(X, order="F")  # no copy-on-write: a view could change under us
         owner = None
-    return X, owner
+    return X, owner, all(dt.kind in "iu" for dt in dtypes)
 
 
 _SHOW_ROWS = 5  # rows quoted per problem

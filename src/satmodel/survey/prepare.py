@@ -71,7 +71,8 @@ class SurveyData:
         The missing-data report (see ``PLSResult.missing_report``).
     owner, extremes
         Internal: what a zero-copy ``X`` is a view of (kept alive), and the column minima
-        and maxima validation found (they spare the moments a pass over ``X``).
+        and maxima validation found with whether every column came from an integer dtype
+        (they spare the moments a pass over ``X``).
     """
 
     X: np.ndarray
@@ -82,8 +83,10 @@ class SurveyData:
     rows: np.ndarray | None = None
     report: pd.DataFrame | None = None
     owner: Any = field(default=None, repr=False)  # keeps a zero-copy X's source alive
-    # (column minima, maxima, the X they describe): a replaced X leaves them unused
-    extremes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    # (column minima, maxima, the X they describe, every column of an integer dtype): a
+    # replaced X leaves them unused
+    extremes: tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None = field(default=None,
+                                                                             repr=False)
     correlation: str = "pearson"  # moments.ordinal.CORRELATIONS; set by fit_pls(correlation=)
 
     @property
@@ -252,7 +255,7 @@ def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_ro
     got = table.block(names)
     if got is None:
         return None
-    X, owner = got
+    X, owner, integral = got
     n = X.shape[0]
     index = table.index if table.index is not None else pd.RangeIndex(n)
     check_rows(spec, n, min_rows)
@@ -297,7 +300,7 @@ def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_ro
         w = w * (len(w) / w.sum())
     return SurveyData(X=X, index=index, indicators=names, weights=w, missing=missing,
                       rows=np.arange(n), report=report, owner=owner,
-                      extremes=None if reverse else (lo, hi, X))
+                      extremes=None if reverse else (lo, hi, X, integral))
 
 
 def _has_codes(na_values: Any) -> bool:
