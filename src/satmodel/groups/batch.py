@@ -298,7 +298,7 @@ def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | 
         "yes" if known is not None and known[3] else "check"
     mean, cov = np.empty((G, p)), np.empty((G, p, p))
     in_halves(lambda lo, hi: _centred_products(X, rows, sizes, lo, hi, mean, cov, exact), G)
-    # as compute_moments does it (so a group's correlations are its own fit's, bit for bit)
+    # as compute_moments does it (so a group's correlations are its own fit's, to rounding)
     cov /= (sizes - 1.0)[:, None, None]
     std = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
