@@ -41,7 +41,7 @@ def values(df):
 
 def close(a, b, tol=1e-12, rtol=1e-12):
     """Equal to rounding: 1e-12 absolute on values of order one, relative on large ones
-    (information criteria are ~1e3: the grouped moments' exact integer products and a
+    (the fit table's chi-square is ~1e3: the grouped moments' exact integer products and a
     single fit's centred float64 products differ in their last bits)."""
     a, b = values(a), values(b)
     assert a.shape == b.shape
