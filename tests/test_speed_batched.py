@@ -24,7 +24,7 @@ import pytest
 
 import satmodel as sm
 from satmodel.engine import pls
-from satmodel.groups import batch
+from satmodel.groups import batch, pooled
 from satmodel.inference.driver import BootstrapCounts, run, table_evaluator
 from satmodel.moments import core
 from satmodel.moments.treatment import survey_moments
@@ -65,7 +65,7 @@ def test_pooled_group_moments_equal_each_groups_own(sizes, shuffle, order):
         df[list(SPEC.indicator_names)].to_numpy(float))
     survey = prepare(SPEC, data, columns=None if order == "frame" else list(SPEC.indicator_names))
     groups = batch.split(df, ("company",), survey)
-    fast = batch.pooled_moments(survey, list(groups.rows))
+    fast = pooled.pooled_moments(survey, list(groups.rows))
     plain = plain_group_moments(survey, groups)
     assert fast is not None
     np.testing.assert_array_equal(fast.n, plain.n)
@@ -98,11 +98,11 @@ def test_pooled_moments_exact_integer_products(values, exact_chunks, monkeypatch
     survey = prepare(spec, df)
     groups = batch.split(df, ("company",), survey)
     taken = []  # the chunks (of 5 groups: 8 in all) with float32 products
-    real = batch._integer_products
-    monkeypatch.setattr(batch, "_integer_products", lambda *a: taken.append(real(*a)))
+    real = pooled._integer_products
+    monkeypatch.setattr(pooled, "_integer_products", lambda *a: taken.append(real(*a)))
     monkeypatch.setattr(batch, "MIN_GROUPS_PER_THREAD", 10**6)  # one call: chunks in order
-    monkeypatch.setattr(batch, "_CHUNK_BYTES", 8 * 61 * 27 * 5)  # 5 groups a chunk
-    fast = batch.pooled_moments(survey, list(groups.rows))
+    monkeypatch.setattr(pooled, "_CHUNK_BYTES", 8 * 61 * 27 * 5)  # 5 groups a chunk
+    fast = pooled.pooled_moments(survey, list(groups.rows))
     plain = plain_group_moments(survey, groups)
     assert {"all": len(taken) == 8, "some": 0 < len(taken) < 8, "none": not taken}[exact_chunks]
     for name in ("mean", "std", "corr"):
@@ -119,7 +119,7 @@ def test_pooled_moments_decline_extreme_magnitudes():
     spec = sm.ModelSpec.from_lavaan("\n".join(lines))  # no declared answer scales
     survey = prepare(spec, df.drop(columns="company"))
     groups = batch.split(df, ("company",), survey)
-    assert batch.pooled_moments(survey, list(groups.rows)) is None
+    assert pooled.pooled_moments(survey, list(groups.rows)) is None
 
 
 @pytest.mark.filterwarnings("ignore:path estimates with the opposite")
@@ -168,7 +168,7 @@ def test_engine_equals_a_plain_iteration_on_every_element():
     df = companies([40] * 30, seed=3)
     survey = prepare(SPEC, df.drop(columns="company"))
     groups = batch.split(df, ("company",), survey)
-    S = batch.pooled_moments(survey, list(groups.rows)).corr
+    S = pooled.pooled_moments(survey, list(groups.rows)).corr
     lay = layout_of(SPEC)
     est = pls.estimate(S, lay)
     for g in range(S.shape[0]):

@@ -4,7 +4,8 @@ A group is the set of rows with one value of the ``by=`` key columns. Its moment
 those of its own rows — exactly what a 0/1 row-weight mask on the pooled rows gives,
 but computed on the group's rows only (O(n p²) for all groups together instead of
 O(G n p²) for G full-length masks) — so each group is standardized with its own means
-and SDs (cSEM, SmartPLS). The G moment matrices are stacked on the leading batch axis
+and SDs (cSEM, SmartPLS); :func:`satmodel.groups.pooled.pooled_moments` computes them
+for all groups at once. The G moment matrices are stacked on the leading batch axis
 and :meth:`satmodel.engine.Refit.on_moments` fits them in ONE call; converged elements
 are frozen, so every group's numbers equal a fit on that group's rows alone.
 
@@ -35,7 +36,7 @@ from .. import errors
 from ..diagnostics import Diagnostic, collecting, report
 from ..errors import DataError, SatModelError, suggest
 from ..inference.driver import usable_cores
-from ..moments.core import Moments, scales_of
+from ..moments.core import Moments
 from ..moments.treatment import survey_moments
 from ..spec.model import ModelSpec
 from ..survey import SurveyData, coding
@@ -43,6 +44,7 @@ from ..survey.adapters import as_table
 
 __all__ = [
     "Groups",
+    "code_keys",
     "concat",
     "group_moments",
     "in_halves",
@@ -50,7 +52,6 @@ __all__ = [
     "label_of",
     "minimum_rows",
     "plain",
-    "pooled_moments",
     "record_for",
     "split",
     "stack_moments",
@@ -146,14 +147,14 @@ class Groups:
                       None if self.n_rows is None else self.n_rows[pos])
 
 
-def _key_column(table, name: str, n: int) -> pd.Series:
+def _key_column(table, name: str, n: int | None) -> pd.Series:
     if name not in table.labels:
         raise DataError(f"by= column {name!r} is not a column of the data."
                         f"{suggest(name, [str(c) for c in table.labels])}")
     column = table.column(name)  # a pandas column stays one: no object-array copy
     values = column.reset_index(drop=True) if isinstance(column, pd.Series) \
         else pd.Series(np.asarray(column))
-    if values.ndim != 1 or len(values) != n:
+    if values.ndim != 1 or (n is not None and len(values) != n):
         raise DataError(f"by= column {name!r} has {values.size} values for {n} rows")
     missing = values.isna().to_numpy()
     if missing.any():
@@ -162,15 +163,28 @@ def _key_column(table, name: str, n: int) -> pd.Series:
     return values
 
 
-def split(data: Any, by: Sequence[str], survey: SurveyData, *, columns: Any = None) -> Groups:
-    """Group the rows of ``survey`` (validated from ``data``) by the ``by`` columns."""
+def code_keys(data: Any, by: Sequence[str], *, columns: Any = None
+              ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``by`` columns of ``data`` and each input row's group code (0, 1, ... in the
+    sorted order of the keys). It reads only the key columns, so it can run while the
+    items are validated (:func:`split` takes its result as ``coded``)."""
     table = as_table(data, columns)
-    n_all = int(survey.report.attrs["rows_input"]) if survey.report is not None else survey.n
-    frame = pd.DataFrame({name: _key_column(table, name, n_all) for name in by})
+    first = _key_column(table, by[0], None)
+    frame = pd.DataFrame({name: first if name == by[0] else _key_column(table, name, len(first))
+                          for name in by})
     if len(by) == 1:
-        codes_all = pd.factorize(frame[by[0]], sort=True)[0]
-    else:
-        codes_all = frame.groupby(list(by), sort=True).ngroup().to_numpy()
+        return frame, pd.factorize(frame[by[0]], sort=True)[0]
+    return frame, frame.groupby(list(by), sort=True).ngroup().to_numpy()
+
+
+def split(data: Any, by: Sequence[str], survey: SurveyData, *, columns: Any = None,
+          coded: tuple[pd.DataFrame, np.ndarray] | None = None) -> Groups:
+    """Group the rows of ``survey`` (validated from ``data``) by the ``by`` columns
+    (``coded``: :func:`code_keys` of the same data, when already at hand)."""
+    n_all = int(survey.report.attrs["rows_input"]) if survey.report is not None else survey.n
+    frame, codes_all = code_keys(data, by, columns=columns) if coded is None else coded
+    if len(codes_all) != n_all:
+        raise DataError(f"by= column {by[0]!r} has {len(codes_all)} values for {n_all} rows")
     order = np.argsort(codes_all, kind="stable")  # adaptive: sorted input costs one pass
     counts = n_input = np.bincount(codes_all)
     keys = frame.iloc[order[np.cumsum(counts) - counts]].reset_index(drop=True)  # first rows
@@ -261,113 +275,6 @@ def group_moments(surveys: Sequence[SurveyData]) -> Moments:
     on a leading axis of length G."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return stack_moments([survey_moments(s) for s in surveys])
-
-
-_CHUNK_BYTES = 2**20  # centred rows of the groups in one batched product: cache-sized
-_FLOAT32_EXACT = 2.0**24  # integers up to this magnitude add up exactly in float32
-
-
-def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | None:
-    """Moments of every group at once for complete, unweighted rows of ordinary magnitude
-    (None otherwise, or when padding to the largest group would more than double the
-    rows): a cache-sized chunk of groups at a time, their rows in one (g, p, n_max) buffer
-    (zero-padded when sizes differ) and one batched product — the numbers of
-    :func:`satmodel.moments.compute_moments` on each group's rows, to rounding.
-
-    Survey codes are small integers: when a chunk's values are integers whose products
-    sum below 2^24 (|x| <= 10 and 200 rows use 20,000 of it), its products are formed
-    in float32, where every partial sum is an integer and so exact, and centred in
-    float64 as ``(m X'X - s s') / m`` (integers below 2^53: exact before the division).
-    That halves the product's cost and drops the centring pass; other chunks are
-    centred and multiplied in float64.
-    """
-    X = survey.X
-    sizes = np.array([len(r) for r in rows])
-    if survey.weights is not None or not len(rows) or sizes.sum() * 2 < len(rows) * sizes.max():
-        return None
-    known = survey.extremes if survey.extremes is not None and survey.extremes[2] is X else None
-    if known is None and np.isnan(X).any():
-        return None
-    low, high = (X.min(axis=0), X.max(axis=0)) if known is None else known[:2]
-    scale = scales_of(high, low)
-    if np.any(scale != 1.0):  # extreme magnitudes: the per-group path rescales exactly
-        return None
-    top = float(np.maximum(-low, high).max())
-    G, n_max, p = len(rows), int(sizes.max()), X.shape[1]
-    exact = "no" if n_max * top * top >= _FLOAT32_EXACT else \
-        "yes" if known is not None and known[3] else "check"
-    mean, cov = np.empty((G, p)), np.empty((G, p, p))
-    in_halves(lambda lo, hi: _centred_products(X, rows, sizes, lo, hi, mean, cov, exact), G)
-    # as compute_moments does it (so a group's correlations are its own fit's, to rounding)
-    cov /= (sizes - 1.0)[:, None, None]
-    std = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = np.divide(cov, std[:, :, None] * std[:, None, :], out=cov)
-    corr[:, np.arange(p), np.arange(p)] = 1.0
-    return Moments(n=sizes.astype(float), mean=mean, std=std, corr=corr)
-
-
-def _centred_products(X, rows, sizes, lo: int, hi: int, mean, cov, exact: str = "no") -> None:
-    """Means and centred cross products of groups ``lo:hi`` into ``mean`` and ``cov``;
-    ``exact``: "yes" (integer values: float32 products), "check" (each chunk's values
-    are tested first) or "no" (float64)."""
-    n_max, p = int(sizes.max()), X.shape[1]
-    step = max(1, _CHUNK_BYTES // (8 * n_max * p))
-    g_max = min(step, hi - lo)
-    buf = np.empty((g_max, p, n_max))
-    small = np.empty((g_max, p + 1, n_max), dtype=np.float32) if exact != "no" else None
-    for a in range(lo, hi, step):
-        chunk, m = rows[a:min(a + step, hi)], sizes[a:min(a + step, hi)]
-        g = len(chunk)
-        V, whole = _chunk_rows(X, chunk, m, n_max)
-        if small is not None and (exact == "yes" or _integers(V, buf[:g])):
-            _integer_products(V, m, whole, small[:g], mean[a:a + g], cov[a:a + g])
-            continue
-        mean[a:a + g] = V.sum(axis=2) / m[:, None]
-        Z = np.subtract(V, mean[a:a + g, :, None], out=buf[:g])
-        if not whole:  # the padding is zero again after centring
-            Z *= (np.arange(n_max) < m[:, None])[:, None, :]
-        np.matmul(Z, Z.transpose(0, 2, 1), out=cov[a:a + g])
-
-
-def _chunk_rows(X, chunk, m, n_max) -> tuple[np.ndarray, bool]:
-    """The rows of a chunk of groups as (g, p, n_max), zero-padded, and whether it is a
-    view of ``X`` (sorted rows of equal groups: no copy)."""
-    g, p = len(chunk), X.shape[1]
-    idx = np.concatenate(chunk)
-    if bool((m == n_max).all() and idx[-1] - idx[0] + 1 == idx.size
-            and (np.diff(idx) == 1).all()):
-        return X[idx[0]:idx[-1] + 1].reshape(g, n_max, p).transpose(0, 2, 1), True
-    # each group's rows, then zeros up to n_max (gathered along memory order)
-    starts = np.concatenate([[0], np.cumsum(m)[:-1]])
-    at = np.repeat(np.arange(g) * n_max - starts, m) + np.arange(m.sum())
-    if X.flags.f_contiguous:  # column-major rows (prepare's): gather each column
-        pad = np.zeros((p, g, n_max))
-        pad.reshape(p, -1)[:, at] = X.T.take(idx, axis=1)
-        return pad.transpose(1, 0, 2), False
-    pad = np.zeros((g, n_max, p))
-    pad.reshape(-1, p)[at] = X.take(idx, axis=0)
-    return pad.transpose(0, 2, 1), False
-
-
-def _integers(V, spare) -> bool:
-    """Whether every value of ``V`` is an integer (``spare``: a buffer of V's shape)."""
-    return bool(np.array_equal(np.rint(V, out=spare), V))
-
-
-def _integer_products(V, m, whole: bool, small, mean, cov) -> None:
-    """Means and centred cross products of integer-valued rows ``V`` (g, p, n_max), whose
-    products sum below 2^24, exactly: float32 products of the rows and a row of ones (the
-    sums), then ``(m X'X - s s') / m`` in float64."""
-    p, n_max = V.shape[1], V.shape[2]
-    np.copyto(small[:, :p], V, casting="same_kind")
-    small[:, p] = 1.0 if whole else (np.arange(n_max) < m[:, None])
-    P = np.matmul(small, small.transpose(0, 2, 1)).astype(np.float64)
-    s, mf = P[:, p, :p], m.astype(float)
-    mean[:] = s / mf[:, None]
-    num = np.multiply(P[:, :p, :p], mf[:, None, None], out=cov)
-    num -= s[:, :, None] * s[:, None, :]
-    num /= mf[:, None, None]
 
 
 def record_for(label: str, d: Diagnostic) -> Diagnostic:

@@ -15,6 +15,7 @@ minimum, a constant (or unanswered) item in the group, items never answered toge
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine import PLSOptions, Refit
 from ..engine.admissible import admissible
 from ..errors import DataError, EstimationError, SatModelError
-from ..groups import batch
+from ..groups import batch, pooled
 from ..moments.core import Moments
 from ..moments.treatment import survey_moments
 from ..spec.layout import layout_of
@@ -106,7 +107,7 @@ def group_moments(spec: ModelSpec, survey, groups: batch.Groups, minimum: int):
     skipped = [(int(g), "too_few_rows", f"{sizes[g]} rows; a group needs at least {minimum}")
                for g in np.flatnonzero(sizes < minimum)]
     cand = [int(g) for g in np.flatnonzero(sizes >= minimum)]
-    stacked = batch.pooled_moments(survey, [groups.rows[g] for g in cand]) if cand else None
+    stacked = pooled.pooled_moments(survey, [groups.rows[g] for g in cand]) if cand else None
     ok = cand
     if stacked is None:
         moms, ok = [], []
@@ -216,9 +217,12 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
         valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
     with collecting() as found:
         so = survey_options
-        survey = prepare(spec, data, columns=columns, na_values=so.na_values, reverse=so.reverse,
-                         missing=so.missing, weights=weights, missing_warn=so.missing_warn)
-        groups = batch.split(data, by, survey, columns=columns)
+        with ThreadPoolExecutor(1) as pool:  # the keys are coded while the items are checked
+            coding = pool.submit(batch.code_keys, data, by, columns=columns)
+            survey = prepare(spec, data, columns=columns, na_values=so.na_values,
+                             reverse=so.reverse, missing=so.missing, weights=weights,
+                             missing_warn=so.missing_warn)
+            groups = batch.split(data, by, survey, columns=columns, coded=coding.result())
         refit = Refit(None, options, layout_of(spec))
         labels = _Labels(by, groups.keys)
         with one_blas_thread():  # many small products: one BLAS thread is faster
