@@ -162,3 +162,20 @@ def test_forced_numpy_fallback(monkeypatch):
     monkeypatch.delenv("SATMODEL_NUMBA")
     monkeypatch.setitem(sys.modules, "satmodel.engine._kernel_jit", None)  # import fails
     assert not kernel.available()
+
+
+def test_a_kernel_that_cannot_load_leaves_the_work_to_the_numpy_path(monkeypatch):
+    """numba raising while it loads its cached code (here: the ModuleNotFoundError of a
+    cache written by another module) never breaks a fit: the kernel switches itself off
+    and the numpy path gives its numbers (before, the error reached the user)."""
+    S, _, _ = resampled()
+    monkeypatch.setattr(kernel, "_compiled", False)
+    reference = pls.estimate(S, LAY)  # the numpy path
+
+    def broken(*args):
+        raise ModuleNotFoundError("No module named '<dynamic>'")
+    monkeypatch.setattr(kernel, "_compiled", broken)
+    est = pls.estimate(S, LAY)  # raised before
+    assert kernel._compiled is False and not kernel.available()
+    np.testing.assert_array_equal(est.weights, reference.weights)
+    np.testing.assert_array_equal(est.paths, reference.paths)

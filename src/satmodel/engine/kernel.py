@@ -11,7 +11,8 @@ numpy path, which reports breakdowns its own way.
 
 It is used when numba imports and the batch has at least :data:`MIN_BATCH` elements (a
 single fit keeps the numpy path: no numba import or compile for it); the environment
-variable ``SATMODEL_NUMBA=0`` turns it off. The compiled code is cached on disk
+variable ``SATMODEL_NUMBA=0`` turns it off, and so does numba itself failing to load or
+build the code at a call (a broken disk cache): the numpy path then does the work. The compiled code is cached on disk
 (``cache=True``), so only the first call on a machine compiles (~5 s); every new process
 pays once for importing numba and loading that cache (~0.3-0.4 s on the first batched
 call). In return the iteration runs ~15x faster than the numpy path at B = 1 and the
@@ -32,6 +33,7 @@ True
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from typing import Any
 
@@ -94,8 +96,23 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     w = np.empty((B, p))
     n_iter = np.zeros(B, dtype=np.int64)
     status = np.empty(B, dtype=np.int8)
-    run(np.ascontiguousarray(S, dtype=float), lay.block_of.astype(np.int64),
-        starts.astype(np.int64), np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
-        np.ascontiguousarray(lay.adjacency, dtype=np.bool_), _SCHEMES[scheme], float(tol),
-        int(max_iter), _STOPS[stop], unit, scale, k, w, n_iter, status)
+    try:
+        run(np.ascontiguousarray(S, dtype=float), lay.block_of.astype(np.int64),
+            starts.astype(np.int64), np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
+            np.ascontiguousarray(lay.adjacency, dtype=np.bool_), _SCHEMES[scheme], float(tol),
+            int(max_iter), _STOPS[stop], unit, scale, k, w, n_iter, status)
+    except _UNUSABLE:  # numba failed to load or build the code (e.g. a broken disk cache):
+        _switch_off()  # the numpy path, the reference, does the work from now on
+        return None
     return w, n_iter, status == _CONVERGED, status == _REDO
+
+
+#: what numba raises when it cannot load or compile the cached code at the first call
+#: (a stale or foreign cache, an unwritable cache directory); never a numerical error
+_UNUSABLE = (ImportError, OSError, EOFError, pickle.UnpicklingError)
+
+
+def _switch_off() -> None:
+    global _compiled
+    with _LOADING:
+        _compiled = False
