@@ -12,11 +12,12 @@ numpy path, which reports breakdowns its own way.
 It is used when numba imports and the batch has at least :data:`MIN_BATCH` elements (a
 single fit keeps the numpy path: no numba import or compile for it); the environment
 variable ``SATMODEL_NUMBA=0`` turns it off, and so does numba itself failing to load or
-build the code at a call (a broken disk cache): the numpy path then does the work. The compiled code is cached on disk
-(``cache=True``), so only the first call on a machine compiles (~5 s); every new process
-pays once for importing numba and loading that cache (~0.3-0.4 s on the first batched
-call). In return the iteration runs ~15x faster than the numpy path at B = 1 and the
-engine ~2x faster at B = 1,000 (benchmarks/bench_groups.py, ``grouped_numpy``).
+build the code at a call (a broken disk cache): the numpy path then does the work. The
+compiled code is cached on disk (``cache=True``), so only the first call on a machine
+compiles (~5 s); every new process pays once for importing numba and loading that cache
+(~0.3-0.4 s on the first batched call). In return the iteration runs ~15x faster than
+the numpy path at B = 1 and the engine ~2x faster at B = 1,000
+(benchmarks/bench_groups.py, ``grouped_numpy``).
 
 >>> import numpy as np
 >>> from satmodel.engine import Layout
