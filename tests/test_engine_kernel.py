@@ -175,7 +175,29 @@ def test_a_kernel_that_cannot_load_leaves_the_work_to_the_numpy_path(monkeypatch
     def broken(*args):
         raise ModuleNotFoundError("No module named '<dynamic>'")
     monkeypatch.setattr(kernel, "_compiled", broken)
-    est = pls.estimate(S, LAY)  # raised before
-    assert kernel._compiled is False and not kernel.available()
+    with pytest.warns(sm.errors.SatModelWarning, match="could not load") as caught:
+        est = pls.estimate(S, LAY)  # raised before
+    assert len(caught) == 1 and kernel._compiled is False and not kernel.available()
     np.testing.assert_array_equal(est.weights, reference.weights)
     np.testing.assert_array_equal(est.paths, reference.paths)
+
+
+@needs_numba
+@pytest.mark.parametrize("stop", ["max_abs", "sum_sq"])
+def test_a_zero_item_variance_on_raw_items_is_the_numpy_paths_result(stop, monkeypatch):
+    """Unstandardized items (item_scale) with an item of zero variance: the kernel once
+    raised ZeroDivisionError (Python's error model); now it gives what the numpy path
+    gives, element for element (inf and NaN where it does)."""
+    S, var, n = resampled()
+    var = var.copy()
+    var[3, 7] = 0.0
+    k = np.sqrt((n - 1.0) / n)[:, None]
+    fast = kernel.iterate(S, LAY, "path", 1e-7, 300, stop, var, k)
+    assert fast is not None
+    monkeypatch.setattr(kernel, "_compiled", False)
+    with np.errstate(all="ignore"):
+        plain = pls.estimate(S, LAY, item_scale=var, stop=stop, plspm_k=k[:, 0])
+    w, n_iter, converged, redo = fast
+    ok = ~redo
+    np.testing.assert_allclose(w[ok], plain.weights[ok], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(n_iter[ok], plain.n_iter[ok])

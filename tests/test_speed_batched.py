@@ -96,6 +96,7 @@ def test_pooled_moments_exact_integer_products(values, exact_chunks, monkeypatch
         spec = sm.ModelSpec.from_lavaan("\n".join(lines + [f"{p.target} ~ {p.source}"
                                                            for p in SPEC.paths]))
     survey = prepare(spec, df)
+    assert survey.extremes[3] == (values == "int")  # integer dtypes: known integers
     groups = batch.split(df, ("company",), survey)
     taken = []  # the chunks (of 5 groups: 8 in all) with float32 products
     real = pooled._integer_products

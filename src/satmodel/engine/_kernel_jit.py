@@ -49,9 +49,8 @@ def _solve(A, b, x):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _scaled(St, raw, starts, w, Y):
-    """w = raw scaled to unit proxy variance and Y = (S W)' (J, p), from St = S' (= S: a
-    moment matrix is symmetric; rows run along memory); False if a variance is not
-    positive or not finite."""
+    """w = raw scaled to unit proxy variance and Y = (S W)' (J, p), from St = S' (so the
+    inner loops run along memory); False if a variance is not positive or not finite."""
     p, J = raw.shape[0], starts.shape[0] - 1
     for j in range(J):
         for k in range(p):
@@ -134,8 +133,11 @@ def run(S, block_of, starts, modes, adj, scheme, tol, max_iter, stop, unit, scal
     C, E = np.empty((J, J)), np.empty((J, J))
     A2, b2, x2 = np.empty((J, J)), np.empty(J), np.empty(J)
     Ab, bb, xb = np.empty((p, p)), np.empty(p), np.empty(p)
+    St = np.empty((p, p))
     for b in range(B):
-        St = S[b]  # symmetric: row l is column l, and rows run along memory
+        for r in range(p):
+            for c in range(p):
+                St[c, r] = S[b, r, c]
         sb = 0 if scale.shape[0] == 1 else b
         for q in range(p):
             root[q] = math.sqrt(scale[sb, q])

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from ..diagnostics import report
 from ..spec.layout import Layout
 
 __all__ = ["MIN_BATCH", "available", "iterate"]
@@ -102,8 +103,8 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
             starts.astype(np.int64), np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
             np.ascontiguousarray(lay.adjacency, dtype=np.bool_), _SCHEMES[scheme], float(tol),
             int(max_iter), _STOPS[stop], unit, scale, k, w, n_iter, status)
-    except _UNUSABLE:  # numba failed to load or build the code (e.g. a broken disk cache):
-        _switch_off()  # the numpy path, the reference, does the work from now on
+    except _UNUSABLE as err:  # numba failed to load or build the code (a broken disk cache):
+        _switch_off(err)  # the numpy path, the reference, does the work from now on
         return None
     return w, n_iter, status == _CONVERGED, status == _REDO
 
@@ -113,7 +114,15 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
 _UNUSABLE = (ImportError, OSError, EOFError, pickle.UnpicklingError)
 
 
-def _switch_off() -> None:
+def _switch_off(err: BaseException) -> None:
+    """Turn the kernel off for this process and say so once (a diagnostic and a warning)."""
     global _compiled
     with _LOADING:
-        _compiled = False
+        was_on, _compiled = bool(_compiled), False
+    if was_on:
+        report("compiled_kernel_off",
+               f"the compiled PLS iteration (numba) could not load its code "
+               f"({type(err).__name__}: {err}); the numpy path does the work from now on, "
+               "with the same numbers, more slowly. Deleting numba's cache files (*.nbi, "
+               "*.nbc in satmodel/engine/__pycache__, or in NUMBA_CACHE_DIR) usually mends it",
+               severity="info")

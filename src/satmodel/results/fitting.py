@@ -230,8 +230,8 @@ def fit_pls_moments(
     if S.shape != (p, p):
         raise DataError(f"corr has shape {S.shape}; the spec has {p} indicators, so it "
                         f"must be {p} x {p} in spec indicator order")
-    if not np.all(np.isfinite(S)) or not np.allclose(S, S.T, atol=1e-12) or \
-            not np.allclose(np.diag(S), 1.0, atol=1e-12):
+    if not np.all(np.isfinite(S)) or not np.allclose(S, S.T, rtol=0, atol=1e-12) or \
+            not np.allclose(np.diag(S), 1.0, rtol=0, atol=1e-12):
         raise DataError("corr must be a finite symmetric correlation matrix with unit diagonal")
     low = np.linalg.eigvalsh(S)[0]
     if low < -1e-10:

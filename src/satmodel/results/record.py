@@ -211,7 +211,8 @@ class PLSRecord(_Strict):
         if any(not (v > 0 and math.isfinite(v)) for v in self.indicator_std.values()):
             raise ValueError("indicator_std must be positive finite numbers")
         S = self.indicator_corr.array(items, items, "indicator_corr")
-        if not np.allclose(S, S.T, atol=1e-10) or not np.allclose(np.diag(S), 1.0, atol=1e-10) \
+        if not np.allclose(S, S.T, rtol=0, atol=1e-10) or \
+                not np.allclose(np.diag(S), 1.0, rtol=0, atol=1e-10) \
                 or np.abs(S).max() > 1 + 1e-10:
             raise ValueError("indicator_corr must be a symmetric correlation matrix")
         est = self.estimate
