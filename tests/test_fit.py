@@ -277,3 +277,13 @@ def test_single_construct_model_fits():
     res = sm.fit_pls(sm.ModelSpec.from_lavaan("SAT =~ SAT1 + SAT2 + SAT3 + SAT4"), DF)
     assert res.converged and (res.outer.loading > 0.8).all()
     assert res.paths.empty and res.r2.empty
+
+
+def test_fit_pls_moments_refuses_a_slightly_asymmetric_matrix():
+    """Asymmetry of 5e-6 relative passes numpy's default allclose (rtol 1e-5): the check
+    is absolute (1e-12), so such a matrix is refused, not fitted as if it were S or S'."""
+    S = DF[list(SPEC.indicator_names)].corr().to_numpy().copy()
+    sm.fit_pls_moments(SPEC, S, n_obs=250)  # the matrix itself is accepted
+    S[0, 5] *= 1 + 5e-6
+    with pytest.raises(sm.errors.DataError, match="symmetric"):
+        sm.fit_pls_moments(SPEC, S, n_obs=250)

@@ -68,6 +68,10 @@ HOSTILE = {
     "corr-above-1": (_then(_set("indicator_corr.values.0.1", 3.0),
                            _set("indicator_corr.values.1.0", 3.0)), r"indicator_corr"),
     "corr-asymmetric": (_set("indicator_corr.values.0.1", 0.0), r"indicator_corr"),
+    # 5e-6 relative: inside numpy's default rtol, so only an absolute check refuses it
+    "corr-asymmetric-5e-6": (_set("indicator_corr.values.0.1",
+                                  BASE["indicator_corr"]["values"][0][1] * (1 + 5e-6)),
+                             r"indicator_corr"),
     "std-zero": (_set("indicator_std.SAT1", 0.0), r"indicator_std"),
     "n_valid-above-n": (_set("inference.n_valid", 1000), r"n_valid"),
     # out of range
