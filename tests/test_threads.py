@@ -105,3 +105,49 @@ def test_a_block_in_a_worker_thread_limits_after_one_in_this_thread():
     t.start()
     t.join(10)
     assert seen["inside"] == {1}
+
+
+def test_the_collector_is_paused_in_blocks_and_restored_after_the_last():
+    """Overlapping blocks from two threads: the collector stays off until the last ends,
+    then is on again; a collector the caller had switched off stays off."""
+    import gc
+
+    from satmodel._threads import collector_paused
+
+    assert gc.isenabled()
+    inside, release = threading.Event(), threading.Event()
+
+    def worker():
+        with collector_paused():
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=worker)
+    with collector_paused():
+        t.start()
+        inside.wait(5)
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the worker's block is still open
+    release.set()
+    t.join(5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # the caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_a_grouped_fit_leaves_the_collector_as_it_found_it():
+    import gc
+
+    import satmodel as sm
+
+    df = sm.datasets.load("ecsi_satisfaction")
+    with pytest.raises(sm.errors.SatModelError):
+        sm.fit_pls(sm.templates.ecsi(), df, by="no_such_column")
+    assert gc.isenabled()
+    sm.fit_pls(sm.templates.ecsi(), df, by="gender")
+    assert gc.isenabled()

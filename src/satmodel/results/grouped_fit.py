@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate as valid
-from .._threads import one_blas_thread
+from .._threads import collector_paused, one_blas_thread
 from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine import PLSOptions, Refit
 from ..engine.admissible import admissible
@@ -215,7 +215,7 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
     check_standardize(standardize)
     if min_rows is not None:
         valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
-    with collecting() as found:
+    with collecting() as found, collector_paused():  # thousands of small objects below
         so = survey_options
         with ThreadPoolExecutor(1) as pool:  # the keys are coded while the items are checked
             coding = pool.submit(batch.code_keys, data, by, columns=columns)
