@@ -215,7 +215,7 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
     check_standardize(standardize)
     if min_rows is not None:
         valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
-    with collecting() as found, collector_paused():  # thousands of small objects below
+    with collecting() as found:
         so = survey_options
         with ThreadPoolExecutor(1) as pool:  # the keys are coded while the items are checked
             coding = pool.submit(batch.code_keys, data, by, columns=columns)
@@ -257,38 +257,40 @@ def _fit_ok(spec, refit, groups, survey, labels, stacked, ok, skipped, min_rows=
     signs = _Signs(spec, est.paths)
     silent = _silent_samples(spec, refit, stacked, survey.weights, min_rows, memo)
     others = np.any(np.stack([f for name, f in flags.items() if name != "signs"]), axis=0)
-    for k, g in enumerate(ok):
-        if silent[k] and not others[k]:  # the common cases, recorded as below
-            found = signs(k) if flags["signs"][k] else []
-            for d in found:  # a sign diagnostic is a warning: recorded, warned once
-                batch.record_for(labels[g], d)
-                named.append((labels[g], d))
-            fitted.append(k)
-            diags.append(tuple(found))
-            continue
-        found: list[Diagnostic] = []
-        if any_flag[k]:
-            which = {name: bool(f[k]) for name, f in flags.items()}
-            if not any(v for name, v in which.items() if name != "signs"):  # signs only
-                found, why = signs(k), None
-            else:
-                found, why = _check(spec, refit, batch.take(stacked, k), batch.take(est, k),
-                                    which)
+    with collector_paused():  # thousands of small objects: no full collection meanwhile
+        for k, g in enumerate(ok):
+            if silent[k] and not others[k]:  # the common cases, recorded as below
+                found = signs(k) if flags["signs"][k] else []
+                for d in found:  # a sign diagnostic is a warning: recorded, warned once
+                    batch.record_for(labels[g], d)
+                    named.append((labels[g], d))
+                fitted.append(k)
+                diags.append(tuple(found))
+                continue
+            found: list[Diagnostic] = []
+            if any_flag[k]:
+                which = {name: bool(f[k]) for name, f in flags.items()}
+                if not any(v for name, v in which.items() if name != "signs"):  # signs only
+                    found, why = signs(k), None
+                else:
+                    found, why = _check(spec, refit, batch.take(stacked, k), batch.take(est, k),
+                                        which)
+                if why is not None:
+                    skipped.append((g, *why))
+                    continue
+            w = None if survey.weights is None else survey.weights[groups.rows[g]]
+            before, after, why = _sample_checks(spec, refit, w, float(stacked.n[k]), min_rows,
+                                                memo)
             if why is not None:
                 skipped.append((g, *why))
                 continue
-        w = None if survey.weights is None else survey.weights[groups.rows[g]]
-        before, after, why = _sample_checks(spec, refit, w, float(stacked.n[k]), min_rows, memo)
-        if why is not None:
-            skipped.append((g, *why))
-            continue
-        found = before + list(found) + after
-        for d in found:  # recorded naming the group; one warning per code below
-            batch.record_for(labels[g], d)
-            if d.severity != "info":  # as a single fit: effective_n is recorded, not warned
-                named.append((labels[g], d))
-        fitted.append(k)
-        diags.append(tuple(found))
+            found = before + list(found) + after
+            for d in found:  # recorded naming the group; one warning per code below
+                batch.record_for(labels[g], d)
+                if d.severity != "info":  # as a single fit: effective_n is recorded, not warned
+                    named.append((labels[g], d))
+            fitted.append(k)
+            diags.append(tuple(found))
     batch.warn_once(named, len(labels))
     skipped.sort()
     frame = groups.keys.iloc[[g for g, _, _ in skipped]].reset_index(drop=True)
