@@ -10,12 +10,11 @@ groups (unpatched it needs two usable cores and 128 groups)."""
 from __future__ import annotations
 
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 
 import satmodel as sm
+from _pools import count_pools
 from satmodel.groups import batch
 
 SPEC = sm.templates.ecsi()
@@ -30,16 +29,9 @@ def _panel(groups=6, n=120, seed=0):
 
 
 def test_grouped_fit_on_two_threads_equals_separate_fits(monkeypatch):
-    pools = []
-
-    class Counting(ThreadPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pools.append(self._max_workers)
-
+    pools = count_pools(monkeypatch, batch)
     monkeypatch.setattr(batch, "MIN_GROUPS_PER_THREAD", 2)  # 6 groups: halves of 3
     monkeypatch.setattr(batch, "usable_cores", lambda: 2)
-    monkeypatch.setattr(batch, "ThreadPoolExecutor", Counting)
     panel = _panel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 import satmodel as sm
+from _pools import count_pools
 from satmodel.engine import pls
 from satmodel.groups import batch, pooled
 from satmodel.inference.driver import BootstrapCounts, run, table_evaluator
@@ -196,17 +197,9 @@ def test_parallel_chunks_equal_sequential_chunks(monkeypatch):
     # two usable cores whatever the runner has, and a count of the thread pools made: on a
     # 1-core runner no pool would be made and the comparison would be of one path with itself
     import satmodel.inference.driver as driver
-    from concurrent.futures import ThreadPoolExecutor
 
-    pools = []
-
-    class Counting(ThreadPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pools.append(self._max_workers)
-
+    pools = count_pools(monkeypatch, driver)
     monkeypatch.setattr(driver, "usable_cores", lambda: 2)
-    monkeypatch.setattr(driver, "ThreadPoolExecutor", Counting)
     res = sm.fit_pls(SPEC, DF)
     evaluate = table_evaluator(res.refit, SPEC, ["paths", "htmt_pairs", "quality"])
     runs = [run(BootstrapCounts(300, 250, np.random.default_rng(7)), evaluate,
