@@ -437,3 +437,24 @@ def test_type_and_value_problems_reported_together(toy):
     df["b1"] = 4
     msg = raises(toy, df, "2 problems", "item a2 is not numeric", "item b1 is constant")
     assert msg.index("item a2") < msg.index("item b1")
+
+
+def test_integer_codes_stay_codes_until_x_is_read(toy):
+    """An integer-typed frame's items are kept as they are (``SurveyData.values``, a
+    read-only view under copy-on-write: no float64 copy), and ``X`` is converted once,
+    when first read; a later write to the caller's frame changes neither."""
+    df = toy_frame()
+    expected = df[TOY_ITEMS].to_numpy(dtype=float)
+    out = prepare(toy, df)
+    assert out.values.dtype == np.int64 and not out.values.flags.writeable
+    assert out.extremes[3] and out.extremes[2] is out.values
+    df.loc[0, "a1"] = 7  # after validation: copy-on-write keeps the survey's rows
+    X = out.X
+    assert X.dtype == np.float64 and out.X is X  # converted once
+    np.testing.assert_array_equal(X, expected)
+    np.testing.assert_array_equal(out.values, expected)
+    narrow = prepare(toy, toy_frame().astype({c: np.uint8 for c in TOY_ITEMS}))
+    assert narrow.values.dtype == np.uint8
+    assert narrow.extremes[0].dtype == np.float64  # extremes of unsigned codes: no wrap
+    np.testing.assert_array_equal(narrow.extremes[0], expected.min(axis=0))
+    np.testing.assert_array_equal(narrow.X, expected)

@@ -9,12 +9,13 @@ groups (unpatched it needs two usable cores and 128 groups)."""
 
 from __future__ import annotations
 
+import threading
 import warnings
+
 import numpy as np
 import pandas as pd
 
 import satmodel as sm
-from _pools import count_pools
 from satmodel.groups import batch
 
 SPEC = sm.templates.ecsi()
@@ -29,14 +30,22 @@ def _panel(groups=6, n=120, seed=0):
 
 
 def test_grouped_fit_on_two_threads_equals_separate_fits(monkeypatch):
-    pools = count_pools(monkeypatch, batch)
+    threads = []  # the thread each helper half ran on
+    real = batch.on_helper
+
+    def counted(fn, *args):
+        return real(lambda *a: threads.append(threading.current_thread().name) or fn(*a),
+                    *args)
+
+    monkeypatch.setattr(batch, "on_helper", counted)
     monkeypatch.setattr(batch, "MIN_GROUPS_PER_THREAD", 2)  # 6 groups: halves of 3
     monkeypatch.setattr(batch, "usable_cores", lambda: 2)
     panel = _panel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         grouped = sm.fit_pls(SPEC, panel, by="company")
-    assert pools and set(pools) == {2}  # the two-thread path ran
+    # the two-thread path ran: halves on the helper thread (moments, then the engine)
+    assert len(threads) == 2 and all(t.startswith("satmodel-helper") for t in threads)
     assert grouped.n_groups == 6
     for name in ("paths", "outer", "effects", "r2", "quality", "htmt_pairs"):
         stacked = grouped.table(name)

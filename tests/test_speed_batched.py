@@ -76,6 +76,8 @@ def test_pooled_group_moments_equal_each_groups_own(sizes, shuffle, order):
 
 @pytest.mark.parametrize("values, exact_chunks", [
     ("int", "all"),        # integer columns: known integers, float32 products throughout
+    ("uint8", "all"),      # narrow unsigned codes, read as they are (SurveyData.values)
+    ("mixed", "all"),      # int8 and int64 columns: one common integer dtype
     ("float", "all"),      # the same codes as float64 columns: each chunk checked, exact
     ("decimal", "some"),   # one company with a half-point answer: its chunk in float64
     ("wide", "none"),      # codes up to 1,000: products pass 2^24, float64 throughout
@@ -85,7 +87,11 @@ def test_pooled_moments_exact_integer_products(values, exact_chunks, monkeypatch
     float64 centred path) to rounding, and each kind of data takes the branch it should."""
     df = companies([40, 55, 61, 48] * 10, shuffle=True)
     items = list(SPEC.indicator_names)
-    if values != "int":
+    if values == "uint8":
+        df[items] = df[items].astype(np.uint8)
+    elif values == "mixed":
+        df[items[:5]] = df[items[:5]].astype(np.int8)
+    elif values != "int":
         df[items] = df[items].astype(float)
     if values == "decimal":
         df.loc[df.index[df.company == "C007"][0], "SAT2"] = 6.5
@@ -97,7 +103,10 @@ def test_pooled_moments_exact_integer_products(values, exact_chunks, monkeypatch
         spec = sm.ModelSpec.from_lavaan("\n".join(lines + [f"{p.target} ~ {p.source}"
                                                            for p in SPEC.paths]))
     survey = prepare(spec, df)
-    assert survey.extremes[3] == (values == "int")  # integer dtypes: known integers
+    integral = values in ("int", "uint8", "mixed")
+    assert survey.extremes[3] == integral  # integer dtypes: known integers
+    # integer codes are kept as integers (no float64 copy) until X is read
+    assert survey.values.dtype.kind == ("u" if values == "uint8" else "i" if integral else "f")
     groups = batch.split(df, ("company",), survey)
     taken = []  # the chunks (of 5 groups: 8 in all) with float32 products
     real = pooled._integer_products

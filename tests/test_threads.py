@@ -151,3 +151,42 @@ def test_a_grouped_fit_leaves_the_collector_as_it_found_it():
     assert gc.isenabled()
     sm.fit_pls(sm.templates.ecsi(), df, by="gender")
     assert gc.isenabled()
+
+
+def test_on_helper_runs_on_one_persistent_thread_and_nests_inline():
+    from satmodel._threads import on_helper
+
+    first = on_helper(lambda: threading.current_thread())
+    second = on_helper(lambda: threading.current_thread())
+    assert first.result() is second.result()  # made once, not a thread per call
+    assert first.result().name.startswith("satmodel-helper")
+    assert first.result() is not threading.current_thread()
+    # nested: the helper waiting on itself would deadlock; it runs the inner work inline
+    inner = on_helper(lambda: on_helper(lambda: threading.current_thread()).result())
+    assert inner.result(timeout=10) is first.result()
+
+
+def test_on_helper_hands_errors_to_result():
+    from satmodel._threads import on_helper
+
+    with pytest.raises(ZeroDivisionError):
+        on_helper(lambda: 1 / 0).result(timeout=10)
+    with pytest.raises(ZeroDivisionError):  # nested, run inline: the same
+        on_helper(lambda: on_helper(lambda: 1 / 0).result()).result(timeout=10)
+
+
+def test_on_helper_works_in_a_forked_child():
+    import multiprocessing as mp
+
+    from satmodel._threads import on_helper
+
+    assert on_helper(lambda: 1).result() == 1  # the parent's helper exists before the fork
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:  # the child has no helper thread; a new one is made
+        assert pool.apply(_helper_in_child) == 6
+
+
+def _helper_in_child():
+    from satmodel._threads import on_helper
+
+    return on_helper(sum, [1, 2, 3]).result(timeout=10)

@@ -128,7 +128,7 @@ def fit_test(refit: Refit, original: Context, n: int = 1000, seed: Any = None, *
         # back to the items' metric, so an unstandardized (scaled=False) fit sees the
         # same item variances; correlations are unaffected
         Zr = Z @ root_inv @ _sqrt_psd(Sigma)
-        rotated[model] = refit.with_survey(dataclasses.replace(survey, X=mean + Zr * std))
+        rotated[model] = refit.with_survey(dataclasses.replace(survey, values=mean + Zr * std))
 
     def evaluate(counts: np.ndarray):
         values = {}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import errors
+from .._threads import on_helper
 from ..diagnostics import Diagnostic, collecting, report
 from ..errors import DataError, SatModelError, suggest
 from ..inference.driver import usable_cores
@@ -201,13 +202,13 @@ def split(data: Any, by: Sequence[str], survey: SurveyData, *, columns: Any = No
 def sub_survey(survey: SurveyData, rows: np.ndarray) -> SurveyData:
     """The rows ``rows`` of ``survey`` as a survey of their own: sampling weights rescaled
     to sum to the group's rows (as ``prepare`` does for any data)."""
-    X = survey.X[rows]
+    X = survey.values[rows]  # integer codes stay codes until the group's X is read
     w = None
     if survey.weights is not None:
         w = survey.weights[rows]
         w = w * (len(w) / w.sum())
     original = rows if survey.rows is None else survey.rows[rows]
-    return SurveyData(X=X, index=survey.index[rows], indicators=survey.indicators, weights=w,
+    return SurveyData(values=X, index=survey.index[rows], indicators=survey.indicators, weights=w,
                       missing=survey.missing, rows=original)
 
 
@@ -254,20 +255,24 @@ MIN_GROUPS_PER_THREAD = 64
 
 
 def in_halves(fn: Callable[[int, int], Any], G: int) -> list:
-    """``fn(lo, hi)`` on consecutive parts of ``range(G)``, results in order: two parts on
-    two threads when the process may use two cores and each part has at least
+    """``fn(lo, hi)`` on consecutive parts of ``range(G)``, results in order: two parts,
+    the first on the helper thread (:func:`satmodel._threads.on_helper`) and the second in
+    the caller, when the process may use two cores and each part has at least
     :data:`MIN_GROUPS_PER_THREAD` groups (numpy and BLAS release the GIL), else one
     call ``fn(0, G)``. For work where each group's numbers do not depend on the others'.
 
     >>> in_halves(lambda lo, hi: (lo, hi), 10)
     [(0, 10)]
     """
-    parts = min(2, usable_cores()) if G >= 2 * MIN_GROUPS_PER_THREAD else 1
-    if parts == 1:
+    if G < 2 * MIN_GROUPS_PER_THREAD or usable_cores() < 2:
         return [fn(0, G)]
     cut = G // 2
-    with ThreadPoolExecutor(parts) as pool:
-        return list(pool.map(lambda ab: fn(*ab), [(0, cut), (cut, G)]))
+    first = on_helper(fn, 0, cut)  # the persistent helper thread; the second half here
+    try:
+        second = fn(cut, G)
+    finally:  # the helper's half is finished before anything returns or raises
+        wait([first])
+    return [first.result(), second]
 
 
 def group_moments(surveys: Sequence[SurveyData]) -> Moments:

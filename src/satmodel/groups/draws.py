@@ -133,7 +133,7 @@ def standardized_within(refit: Refit, fitted: Refitted, codes: np.ndarray) -> Re
     mean = np.asarray(fitted.moments.mean, dtype=float)[codes]
     std = np.asarray(fitted.moments.std, dtype=float)[codes]
     X = (survey.X - mean) / std
-    return refit.with_survey(dataclasses.replace(survey, X=X))
+    return refit.with_survey(dataclasses.replace(survey, values=X))
 
 
 def chunked(total: int, size: int):

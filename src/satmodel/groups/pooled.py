@@ -40,16 +40,18 @@ def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | 
     in float32, where every partial sum is an integer and so exact, and centred in
     float64 as ``(m X'X - s s') / m`` (integers below 2^53: exact before the division).
     That halves the product's cost and drops the centring pass; other chunks are
-    centred and multiplied in float64.
+    centred and multiplied in float64. Integer-typed codes are read as they are
+    (``SurveyData.values``): the float64 matrix ``X`` is never made here.
     """
-    X = survey.X
+    X = survey.values  # integer codes as they are (no float64 copy of the whole block)
     sizes = np.array([len(r) for r in rows])
     if survey.weights is not None or not len(rows) or sizes.sum() * 2 < len(rows) * sizes.max():
         return None
     known = survey.extremes if survey.extremes is not None and survey.extremes[2] is X else None
     if known is None and np.isnan(X).any():
         return None
-    low, high = (X.min(axis=0), X.max(axis=0)) if known is None else known[:2]
+    low, high = (X.min(axis=0).astype(float), X.max(axis=0).astype(float)) if known is None \
+        else known[:2]
     scale = scales_of(high, low)
     if np.any(scale != 1.0):  # extreme magnitudes: the per-group path rescales exactly
         return None
@@ -57,19 +59,26 @@ def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | 
     G, n_max, p = len(rows), int(sizes.max()), X.shape[1]
     exact = "no" if n_max * top * top >= _FLOAT32_EXACT else \
         "yes" if known is not None and known[3] else "check"
-    mean, cov = np.empty((G, p)), np.empty((G, p, p))
-    in_halves(lambda lo, hi: _centred_products(X, rows, sizes, lo, hi, mean, cov, exact), G)
-    # as compute_moments does it (so a group's correlations are its own fit's, to rounding)
-    cov /= (sizes - 1.0)[:, None, None]
-    std = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = np.divide(cov, std[:, :, None] * std[:, None, :], out=cov)
-    corr[:, np.arange(p), np.arange(p)] = 1.0
+    mean, std, corr = np.empty((G, p)), np.empty((G, p)), np.empty((G, p, p))
+    in_halves(lambda lo, hi: _chunk_moments(X, rows, sizes, lo, hi, mean, std, corr, exact),
+              G)
     return Moments(n=sizes.astype(float), mean=mean, std=std, corr=corr)
 
 
-def _centred_products(X, rows, sizes, lo: int, hi: int, mean, cov, exact: str = "no") -> None:
-    """Means and centred cross products of groups ``lo:hi`` into ``mean`` and ``cov``;
+def _correlations(cov, m, std) -> None:
+    """Centred cross products ``cov`` of groups of ``m`` rows to correlations in place,
+    their SDs into ``std``, as compute_moments does it (so a group's correlations are
+    its own fit's, to rounding)."""
+    cov /= (m - 1.0)[:, None, None]
+    std[:] = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(cov, std[:, :, None] * std[:, None, :], out=cov)
+    cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] = 1.0
+
+
+def _chunk_moments(X, rows, sizes, lo: int, hi: int, mean, std, cov, exact: str) -> None:
+    """Means, SDs and correlations of groups ``lo:hi`` into ``mean``, ``std`` and ``cov``,
+    a chunk at a time (its centred products become correlations while in cache);
     ``exact``: "yes" (integer values: float32 products), "check" (each chunk's values
     are tested first) or "no" (float64)."""
     n_max, p = int(sizes.max()), X.shape[1]
@@ -83,12 +92,13 @@ def _centred_products(X, rows, sizes, lo: int, hi: int, mean, cov, exact: str = 
         V, whole = _chunk_rows(X, chunk, m, n_max)
         if small is not None and (exact == "yes" or _integers(V, buf[:g])):
             _integer_products(V, m, whole, small[:g], mean[a:a + g], cov[a:a + g])
-            continue
-        mean[a:a + g] = V.sum(axis=2) / m[:, None]
-        Z = np.subtract(V, mean[a:a + g, :, None], out=buf[:g])
-        if not whole:  # the padding is zero again after centring
-            Z *= (np.arange(n_max) < m[:, None])[:, None, :]
-        np.matmul(Z, Z.transpose(0, 2, 1), out=cov[a:a + g])
+        else:
+            mean[a:a + g] = V.sum(axis=2) / m[:, None]
+            Z = np.subtract(V, mean[a:a + g, :, None], out=buf[:g])
+            if not whole:  # the padding is zero again after centring
+                Z *= (np.arange(n_max) < m[:, None])[:, None, :]
+            np.matmul(Z, Z.transpose(0, 2, 1), out=cov[a:a + g])
+        _correlations(cov[a:a + g], m, std[a:a + g])
 
 
 def _chunk_rows(X, chunk, m, n_max) -> tuple[np.ndarray, bool]:

@@ -87,7 +87,7 @@ def read_rows(res, data: Any, columns: Any = None) -> SurveyData:
     if gaps.any() and so.missing == "casewise":
         rows = np.flatnonzero(~gaps)
         X, index = X[rows], index[rows]
-    return SurveyData(X=X, index=index, indicators=tuple(spec.indicator_names),
+    return SurveyData(values=X, index=index, indicators=tuple(spec.indicator_names),
                       missing=so.missing, rows=rows)
 
 

@@ -58,8 +58,9 @@ def survey_moments(survey: SurveyData, row_weights: np.ndarray | None = None) ->
             return _TREATMENTS[survey.missing](X, rw)
         mom = _TREATMENTS[survey.missing](X / scale, rw)
         return Moments(n=mom.n, mean=mom.mean * scale, std=mom.std * scale, corr=mom.corr)
-    known = getattr(survey, "extremes", None)  # from validation, while X is the same array
-    scale = scales_of(known[1], known[0]) if known is not None and known[2] is X else None
+    known = getattr(survey, "extremes", None)  # from validation, of these very values
+    scale = scales_of(known[1], known[0]) if known is not None and known[2] is survey.values \
+        else None
     return compute_moments(X, rw, scale=scale)
 
 

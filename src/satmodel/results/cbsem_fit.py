@@ -209,7 +209,7 @@ def fit_cbsem(
                     f"model's items (rows {survey.index[empty].tolist()[:5]}); FIML drops them "
                     "(they carry no information)", MissingDataWarning, count=int(empty.sum()))
                 survey = dataclasses.replace(
-                    survey, X=survey.X[~empty], index=survey.index[~empty],
+                    survey, values=survey.values[~empty], index=survey.index[~empty],
                     rows=None if survey.rows is None else survey.rows[~empty])
                 report.attrs["rows_dropped"] = int(empty.sum())
             report["action"] = report["action"].replace(

@@ -15,13 +15,13 @@ minimum, a constant (or unanswered) item in the group, items never answered toge
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from typing import Any
 
 import numpy as np
 
 from .. import _validate as valid
-from .._threads import collector_paused, one_blas_thread
+from .._threads import collector_paused, on_helper, one_blas_thread
 from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine import PLSOptions, Refit
 from ..engine.admissible import admissible
@@ -217,12 +217,14 @@ def fit_groups(spec: ModelSpec, data: Any, by: Any, options: PLSOptions,
         valid.integer("fit_pls", "min_rows", min_rows, minimum=3)
     with collecting() as found:
         so = survey_options
-        with ThreadPoolExecutor(1) as pool:  # the keys are coded while the items are checked
-            coding = pool.submit(batch.code_keys, data, by, columns=columns)
+        coding = on_helper(lambda: batch.code_keys(data, by, columns=columns))  # meanwhile
+        try:
             survey = prepare(spec, data, columns=columns, na_values=so.na_values,
                              reverse=so.reverse, missing=so.missing, weights=weights,
                              missing_warn=so.missing_warn)
-            groups = batch.split(data, by, survey, columns=columns, coded=coding.result())
+        finally:
+            wait([coding])
+        groups = batch.split(data, by, survey, columns=columns, coded=coding.result())
         refit = Refit(None, options, layout_of(spec))
         labels = _Labels(by, groups.keys)
         with one_blas_thread():  # many small products: one BLAS thread is faster

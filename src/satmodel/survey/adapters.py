@@ -23,9 +23,10 @@ class Table:
     column: Callable[[Any], Any]  # label -> pandas Series or 1-D array-like
     index: pd.Index | None  # None: RangeIndex over the row count
     kind: str  # for messages: "DataFrame", "dict", ...
-    # labels -> (X (n, k) float64, owner, integral) when every column is a plain real
-    # numeric one (integral: every column of an integer dtype), else None; the caller
-    # checks exactness (|x| < 2^53) on X's column extremes
+    # labels -> (X (n, k), owner, integral) when every column is a plain real numeric
+    # one, else None; integral: every column is of an integer dtype, and then X may keep
+    # an integer dtype (SurveyData.values; float64 otherwise); the caller checks
+    # exactness (|x| < 2^53) on X's column extremes
     block: Callable[[Sequence[Any]], tuple[np.ndarray, Any, bool] | None] | None = None
 
 
@@ -110,8 +111,10 @@ def numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> Table:
     def block(names: Sequence[Any]) -> tuple[np.ndarray, Any, bool] | None:
         if arr.dtype.kind not in "fiu":
             return None
-        X = np.asarray(arr[:, [position[c] for c in names]], dtype=np.float64, order="F")
-        return X, None, arr.dtype.kind in "iu"
+        integral = arr.dtype.kind in "iu"  # codes stay integers (our own copy)
+        X = np.asarray(arr[:, [position[c] for c in names]],
+                       dtype=None if integral else np.float64, order="F")
+        return X, None, integral
 
     return Table(labels, lambda c: arr[:, position[c]], None, "array", block)
 
@@ -128,10 +131,11 @@ def copy_on_write() -> bool:
 
 def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
                   ) -> tuple[np.ndarray, Any, bool] | None:
-    """The columns ``names`` of ``df`` (column ``labels``) as one float64 matrix, its owner
-    and whether every column is of an integer dtype; or None when a column is not of a
-    plain numpy real dtype (then the caller converts column by column, with its exact
-    messages).
+    """The columns ``names`` of ``df`` (column ``labels``) as one matrix, its owner and
+    whether every column is of an integer dtype; or None when a column is not of a plain
+    numpy real dtype (then the caller converts column by column, with its exact messages).
+    The matrix is float64, except that integer columns under copy-on-write stay integers
+    (a read-only view when they share one block: no copy at all).
 
     Integers at or beyond 2^53 may be rounded here: the caller sends any block with such
     extremes to the column-by-column path (:func:`satmodel.survey.prepare`), which says so.
@@ -152,13 +156,14 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
         owner = df.copy(deep=False)
     else:  # a slice of adjacent columns is cheaper than a take
         owner = df.iloc[:, int(pos[0]):int(pos[-1]) + 1] if run else df.iloc[:, pos]
-    X = owner.to_numpy(dtype=np.float64)
+    integral = all(dt.kind in "iu" for dt in dtypes)
+    X = owner.to_numpy(dtype=None if integral and copy_on_write() else np.float64)
     if X.flags.writeable:  # converted: a fresh array of our own
         owner = None
     elif not copy_on_write():
         X = np.array(X, order="F")  # no copy-on-write: a view could change under us
         owner = None
-    return X, owner, all(dt.kind in "iu" for dt in dtypes)
+    return X, owner, integral
 
 
 _SHOW_ROWS = 5  # rows quoted per problem

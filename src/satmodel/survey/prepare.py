@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,6 +55,13 @@ class SurveyData:
         owned by this object or (a float64 pandas frame under copy-on-write) a
         read-only view that no later write to the caller's frame can change.
         Every value is finite and no column is constant (unless ``missing`` keeps NaN).
+        Made from ``values`` on first read.
+    values : numpy.ndarray
+        The validated item block as given to the constructor: ``X`` itself, or the
+        survey codes in an integer dtype (an integer-typed pandas frame under
+        copy-on-write, read-only, or a numpy array's own copy), which ``X`` converts
+        once, when first read. Batched work that reads each value once (a grouped
+        fit's moments) takes the codes as they are: no float64 copy of the whole block.
     index : pandas.Index
         The input's row labels (a RangeIndex for numpy, dict, polars and
         pyarrow input); attach it to respondent-level results such as scores.
@@ -75,7 +83,7 @@ class SurveyData:
         (they spare the moments a pass over ``X``).
     """
 
-    X: np.ndarray
+    values: np.ndarray
     index: pd.Index
     indicators: tuple[str, ...]
     weights: np.ndarray | None = None
@@ -89,10 +97,16 @@ class SurveyData:
                                                                              repr=False)
     correlation: str = "pearson"  # moments.ordinal.CORRELATIONS; set by fit_pls(correlation=)
 
+    @cached_property
+    def X(self) -> np.ndarray:
+        """The items as float64 (``values`` converted on first read; see the class)."""
+        v = self.values
+        return v if v.dtype == np.float64 else np.asarray(v, dtype=np.float64, order="F")
+
     @property
     def n(self) -> int:
         """Number of respondents (rows)."""
-        return int(self.X.shape[0])
+        return int(self.values.shape[0])
 
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a new DataFrame with ``index`` and ``indicators``."""
@@ -238,7 +252,7 @@ def prepare(
     if w is not None:  # divided by the largest first: weights of 1e305 do not overflow
         w = w / w.max()
         w = w * (len(w) / w.sum())
-    return SurveyData(X=X, index=index, indicators=names, weights=w, missing=missing,
+    return SurveyData(values=X, index=index, indicators=names, weights=w, missing=missing,
                       rows=rows, report=report)
 
 
@@ -269,7 +283,7 @@ def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_ro
             return None  # casewise drops the zero-weight rows: the full path does it
     # the one pass over the block: NaN and inf show in both extremes; |x| >= 2^53 may be
     # an integer float64 rounded (the column path checks it exactly); tiny magnitudes
-    lo, hi = X.min(axis=0), X.max(axis=0)
+    lo, hi = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
     top = np.maximum(-lo, hi)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all() and (lo < hi).all()) or \
             ((top > 0) & (top < np.finfo(np.float64).tiny)).any() or \
@@ -284,9 +298,9 @@ def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_ro
     if unscaled and code_problems(spec, unscaled):
         return None
     if reverse:
+        X = np.array(X, dtype=np.float64, order="F")
         columns = {name: X[:, j] for j, name in enumerate(names)}
         reverse_items(spec, columns, tuple(reverse))
-        X = np.array(X, order="F")
         for name in reverse:
             X[:, names.index(name)] = columns[name]
         owner = None
@@ -298,7 +312,7 @@ def _prepare_block(spec: ModelSpec, table: Table, names: tuple[str, ...], min_ro
     if w is not None:  # divided by the largest first: weights of 1e305 do not overflow
         w = w / w.max()
         w = w * (len(w) / w.sum())
-    return SurveyData(X=X, index=index, indicators=names, weights=w, missing=missing,
+    return SurveyData(values=X, index=index, indicators=names, weights=w, missing=missing,
                       rows=np.arange(n), report=report, owner=owner,
                       extremes=None if reverse else (lo, hi, X, integral))
 
