@@ -440,21 +440,29 @@ def test_type_and_value_problems_reported_together(toy):
 
 
 def test_integer_codes_stay_codes_until_x_is_read(toy):
-    """An integer-typed frame's items are kept as they are (``SurveyData.values``, a
-    read-only view under copy-on-write: no float64 copy), and ``X`` is converted once,
-    when first read; a later write to the caller's frame changes neither."""
+    """An integer-typed frame's items are kept as integer codes (``SurveyData.values``,
+    in the narrowest integer dtype that holds them: no float64 copy), and ``X`` is
+    converted once, when first read; a later write to the caller's frame changes
+    neither."""
     df = toy_frame()
     expected = df[TOY_ITEMS].to_numpy(dtype=float)
     out = prepare(toy, df)
-    assert out.values.dtype == np.int64 and not out.values.flags.writeable
+    assert out.values.dtype == np.int8  # codes 0-10
     assert out.extremes[3] and out.extremes[2] is out.values
     df.loc[0, "a1"] = 7  # after validation: copy-on-write keeps the survey's rows
     X = out.X
     assert X.dtype == np.float64 and out.X is X  # converted once
     np.testing.assert_array_equal(X, expected)
     np.testing.assert_array_equal(out.values, expected)
+    wide = toy_frame()
+    wide["a1"] = wide["a1"] * 1000 - 4000  # -4000..6000: int16
+    assert prepare(toy, wide).values.dtype == np.int16
+    np.testing.assert_array_equal(prepare(toy, wide).X[:, 0], wide["a1"].to_numpy(float))
+    huge = toy_frame()
+    huge["a1"] = huge["a1"].astype(np.uint64) * 2**40  # 64 bits: float64, as before
+    assert prepare(toy, huge).values.dtype == np.float64
     narrow = prepare(toy, toy_frame().astype({c: np.uint8 for c in TOY_ITEMS}))
-    assert narrow.values.dtype == np.uint8
-    assert narrow.extremes[0].dtype == np.float64  # extremes of unsigned codes: no wrap
+    assert narrow.values.dtype == np.int8
+    assert narrow.extremes[0].dtype == np.float64
     np.testing.assert_array_equal(narrow.extremes[0], expected.min(axis=0))
     np.testing.assert_array_equal(narrow.X, expected)

@@ -106,7 +106,7 @@ def test_pooled_moments_exact_integer_products(values, exact_chunks, monkeypatch
     integral = values in ("int", "uint8", "mixed")
     assert survey.extremes[3] == integral  # integer dtypes: known integers
     # integer codes are kept as integers (no float64 copy) until X is read
-    assert survey.values.dtype.kind == ("u" if values == "uint8" else "i" if integral else "f")
+    assert survey.values.dtype == (np.int8 if integral else np.float64)  # codes 1-10: int8
     groups = batch.split(df, ("company",), survey)
     taken = []  # the chunks (of 5 groups: 8 in all) with float32 products
     real = pooled._integer_products
