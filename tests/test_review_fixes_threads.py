@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 import satmodel as sm
+import satmodel._threads as threads_mod
 from satmodel.groups import batch
 
 SPEC = sm.templates.ecsi()
@@ -31,13 +32,13 @@ def _panel(groups=6, n=120, seed=0):
 
 def test_grouped_fit_on_two_threads_equals_separate_fits(monkeypatch):
     threads = []  # the thread each helper half ran on
-    real = batch.on_helper
+    real = threads_mod.on_helper
 
     def counted(fn, *args):
         return real(lambda *a: threads.append(threading.current_thread().name) or fn(*a),
                     *args)
 
-    monkeypatch.setattr(batch, "on_helper", counted)
+    monkeypatch.setattr(threads_mod, "on_helper", counted)
     monkeypatch.setattr(batch, "MIN_GROUPS_PER_THREAD", 2)  # 6 groups: halves of 3
     monkeypatch.setattr(batch, "usable_cores", lambda: 2)
     panel = _panel()

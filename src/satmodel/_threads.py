@@ -28,11 +28,11 @@ import contextlib
 import functools
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["collector_paused", "on_helper", "one_blas_thread"]
+__all__ = ["collector_paused", "in_two", "on_helper", "one_blas_thread", "usable_cores"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -146,3 +146,30 @@ def on_helper(fn: Any, *args: Any) -> Future:
 
 if hasattr(os, "register_at_fork"):  # a forked child has no helper thread: make a new one
     os.register_at_fork(after_in_child=_helper.clear)
+
+
+def in_two(fn: Any, n: int, split: bool = True) -> list:
+    """``fn(lo, hi)`` on ``range(n)``: with ``split``, the first half on the helper thread
+    and the second in the caller, results in order; else ``[fn(0, n)]``. For work whose
+    parts do not depend on each other (numpy and BLAS release the GIL).
+
+    >>> in_two(lambda lo, hi: (lo, hi), 10)
+    [(0, 5), (5, 10)]
+    """
+    if not split or n < 2:
+        return [fn(0, n)]
+    cut = n // 2
+    first = on_helper(fn, 0, cut)
+    try:
+        second = fn(cut, n)
+    finally:  # the helper's half is finished before anything returns or raises
+        wait([first])
+    return [first.result(), second]
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from concurrent.futures import wait
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -33,10 +32,9 @@ import numpy as np
 import pandas as pd
 
 from .. import errors
-from .._threads import on_helper
+from .._threads import in_two, usable_cores
 from ..diagnostics import Diagnostic, collecting, report
 from ..errors import DataError, SatModelError, suggest
-from ..inference.driver import usable_cores
 from ..moments.core import Moments
 from ..moments.treatment import survey_moments
 from ..spec.model import ModelSpec
@@ -264,15 +262,7 @@ def in_halves(fn: Callable[[int, int], Any], G: int) -> list:
     >>> in_halves(lambda lo, hi: (lo, hi), 10)
     [(0, 10)]
     """
-    if G < 2 * MIN_GROUPS_PER_THREAD or usable_cores() < 2:
-        return [fn(0, G)]
-    cut = G // 2
-    first = on_helper(fn, 0, cut)  # the persistent helper thread; the second half here
-    try:
-        second = fn(cut, G)
-    finally:  # the helper's half is finished before anything returns or raises
-        wait([first])
-    return [first.result(), second]
+    return in_two(fn, G, G >= 2 * MIN_GROUPS_PER_THREAD and usable_cores() >= 2)
 
 
 def group_moments(surveys: Sequence[SurveyData]) -> Moments:

@@ -24,7 +24,6 @@ on top, once (the data, EM's E-step blocks of ``EM_WORK_BYTES``, the kept draws)
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .. import errors
-from .._threads import one_blas_thread
+from .._threads import one_blas_thread, usable_cores
 from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine.admissible import admissible
 from ..engine.refit import Refit, Refitted
@@ -156,14 +155,6 @@ def chunk_size(bytes_per_draw: int, requested: int | None = None, *, share: int 
     if requested is not None:
         return int(requested)
     return max(1, min(MAX_CHUNK, MEMORY_BUDGET // share // max(int(bytes_per_draw), 1)))
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _evaluate_quietly(evaluate: Evaluate, weights: np.ndarray) -> tuple[Any, Any, list]:
