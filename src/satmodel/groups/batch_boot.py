@@ -73,8 +73,10 @@ def group_seed(entropy: int, key: tuple) -> np.random.SeedSequence:
 @dataclass
 class GroupResamples(Weights):
     """Bootstrap counts of every group, group-major; a draw is one group's resample,
-    zero-padded to the largest group. Group g's draws equal
-    ``BootstrapCounts(B, n_g, default_rng(seeds[g]))``'s, however the driver chunks."""
+    zero-padded to the largest group, with the group's position in one more column
+    (so a chunk carries its groups: chunks can be evaluated in any thread, in any
+    order). Group g's draws equal ``BootstrapCounts(B, n_g, default_rng(seeds[g]))``'s,
+    however the driver chunks."""
 
     sizes: Sequence[int]
     B: int
@@ -84,12 +86,13 @@ class GroupResamples(Weights):
 
     def __post_init__(self) -> None:
         self.total = len(self.sizes) * self.B
-        self.n = int(max(self.sizes))
+        self.n = int(max(self.sizes)) + 1  # the rows, then the group's position
         self._counts = [BootstrapCounts(self.B, int(m), np.random.default_rng(s))
                         for m, s in zip(self.sizes, self.seeds)]
 
     def draw(self, size: int) -> np.ndarray:
         out = np.zeros((size, self.n))
+        out[:, -1] = (self._next + np.arange(size)) // self.B
         done = 0
         while done < size:
             g, within = divmod(self._next, self.B)
@@ -108,11 +111,12 @@ def _segments(groups: np.ndarray) -> list[tuple[int, slice]]:
     return [(int(groups[a]), slice(int(a), int(b))) for a, b in zip(starts, ends)]
 
 
-def _evaluator(refit: Refit, spec: ModelSpec, surveys: Sequence[SurveyData], B: int,
+def _evaluator(refit: Refit, spec: ModelSpec, surveys: Sequence[SurveyData],
                tables: Sequence[str], sign_refs: np.ndarray | None, keep_inadmissible: bool):
-    """Refit and evaluate a chunk of group-major draws; drop reasons travel as values
-    (``_drop``) with the group id (``_group``), so drops are counted per group."""
-    state = {"next": 0}
+    """Refit and evaluate a chunk of group-major draws (each with its group's position in
+    the last column: no state between chunks, so chunks run in parallel); drop reasons
+    travel as values (``_drop``) with the group id (``_group``), so drops are counted per
+    group."""
 
     def fit(mom, ref=None):
         fitted = refit.on_moments(mom, sign_reference=ref)
@@ -122,9 +126,7 @@ def _evaluator(refit: Refit, spec: ModelSpec, surveys: Sequence[SurveyData], B: 
         return evaluate_tables(Context.of(fitted, spec), tables), reasons
 
     def evaluate(weights: np.ndarray):
-        c = weights.shape[0]
-        gids = (state["next"] + np.arange(c)) // B
-        state["next"] += c
+        gids = weights[:, -1].astype(np.intp)
         segments = _segments(gids)
         with np.errstate(invalid="ignore", divide="ignore"):
             moms = [survey_moments(surveys[g], weights[s, :surveys[g].n]) for g, s in segments]
@@ -157,10 +159,11 @@ def bootstrap_groups(spec: ModelSpec, refit: Refit, original: Context,
         M = refit.layout.membership
         sign_refs = np.stack([(original.S[g] @ (original.est.weights[g][:, None] * M))[M]
                               for g in range(len(surveys))])
-    evaluate = _evaluator(refit, spec, surveys, n, tables, sign_refs, inadmissible == "keep")
+    evaluate = _evaluator(refit, spec, surveys, tables, sign_refs, inadmissible == "keep")
     per_fit = max(refit.with_survey(s).bytes_per_fit for s in surveys)
     weights = GroupResamples([s.n for s in surveys], n, seeds)
-    draws = run(weights, evaluate, per_fit, chunk=chunk_size, progress=progress).values
+    draws = run(weights, evaluate, per_fit, chunk=chunk_size, progress=progress,
+                parallel=True).values  # the evaluator shares nothing between chunks
     orig = {t: {c: TABLES[t].values(original, c) for c in TABLES[t].columns} for t in tables}
     out: list[BootstrapInference | None] = []
     named = []

@@ -135,8 +135,8 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
     """The columns ``names`` of ``df`` (column ``labels``) as one matrix, its owner and
     whether every column is of an integer dtype; or None when a column is not of a plain
     numpy real dtype (then the caller converts column by column, with its exact messages).
-    The matrix is float64, except that integer columns under copy-on-write stay integers
-    (a read-only view when they share one block: no copy at all).
+    The matrix is float64, except that integer columns under copy-on-write become one
+    copy in the narrowest integer dtype that holds them (:func:`_narrow_codes`).
 
     Integers at or beyond 2^53 may be rounded here: the caller sends any block with such
     extremes to the column-by-column path (:func:`satmodel.survey.prepare`), which says so.

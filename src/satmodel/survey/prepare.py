@@ -58,10 +58,11 @@ class SurveyData:
         Made from ``values`` on first read.
     values : numpy.ndarray
         The validated item block as given to the constructor: ``X`` itself, or the
-        survey codes in an integer dtype (an integer-typed pandas frame under
-        copy-on-write, read-only, or a numpy array's own copy), which ``X`` converts
-        once, when first read. Batched work that reads each value once (a grouped
-        fit's moments) takes the codes as they are: no float64 copy of the whole block.
+        survey codes in an integer dtype (from an integer-typed pandas frame under
+        copy-on-write: a copy in the narrowest integer dtype, int8 for 0-10 answers;
+        from an integer numpy array: its own copy), which ``X`` converts once, when
+        first read. Batched work that reads each value once (a grouped fit's moments)
+        takes the codes as they are: no float64 copy of the whole block.
     index : pandas.Index
         The input's row labels (a RangeIndex for numpy, dict, polars and
         pyarrow input); attach it to respondent-level results such as scores.
