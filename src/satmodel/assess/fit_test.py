@@ -147,7 +147,7 @@ def fit_test(refit: Refit, original: Context, n: int = 1000, seed: Any = None, *
 
     counts = BootstrapCounts(n, refit.n_rows, np.random.default_rng(seed), desc="fit test")
     draws = run(counts, evaluate, len(MODELS) * refit.bytes_per_fit, chunk=chunk_size,
-                progress=progress).values
+                progress=progress, parallel=True).values  # evaluate shares no state
     rows_out, dropped = [], 0
     for (model, measure), value in observed.items():
         d = draws[f"{model}/{measure}"]["d"]

@@ -135,7 +135,7 @@ def compare_groups(spec: ModelSpec, refit: Refit, labels: Any, *,
         shuffled = standardized_within(refit, fitted, codes) if permute == "standardized" else refit
         draws = run(GroupShuffles(n, codes, G, perm_rng), _permutation_evaluator(
             spec, shuffled, params, pairs, G, "klesel" in methods), refit.bytes_per_fit,
-            chunk=chunk, progress=progress)
+            chunk=chunk, progress=progress, parallel=True)  # evaluators share no state
         _note(draws, "permutation", "n_permutations", info)
         if "klesel" in methods:
             blocks.append(_klesel(ctx, _distances(fitted, G)[0], draws.values["klesel"]["d"]))
@@ -144,7 +144,7 @@ def compare_groups(spec: ModelSpec, refit: Refit, labels: Any, *,
     if methods & _BOOT:
         boot = run(GroupBootstrap(n_boot, codes, G, boot_rng),
                    _bootstrap_evaluator(spec, refit, params, G), refit.bytes_per_fit,
-                   chunk=chunk, progress=progress)
+                   chunk=chunk, progress=progress, parallel=True)
         _note(boot, "bootstrap", "n_bootstrap", info)
         draws_b = boot.values["boot"]["v"]  # (B, G, k)
         sizes = np.bincount(codes)

@@ -144,7 +144,7 @@ def micom(spec: ModelSpec, refit: Refit, labels: Any, *, n: int = 1000, seed: An
 
     (rng,) = streams(seed, 1)
     draws = run(GroupShuffles(n, codes, G, rng), evaluate, refit.bytes_per_fit, chunk=chunk,
-                progress=progress)
+                progress=progress, parallel=True)  # evaluate shares no state
     lost = n - draws.n_valid
     if lost:
         report("micom_permutations_dropped", f"{lost} of {n} MICOM permutations were unusable "
