@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -63,6 +64,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seminr-groups", type=int, help="companies in the seminr loop (default 50, "
                    "quick 20; 0 skips seminr)")
     p.add_argument("--peer-reps", type=int, default=3, help="timed seminr loops (default 3)")
+    p.add_argument("--rounds", type=int, default=0,
+                   help="extra rounds of (grouped fit, seminr loop) run back to back, each "
+                   "round's ratio from its own adjacent pair (default 0: none)")
     p.add_argument("--timeout", type=float, default=1800, help="seconds for the seminr run")
     p.add_argument("--rebuild-venvs", action="store_true", help="recreate the seminr venv")
     p.add_argument("--phase", help=argparse.SUPPRESS)
@@ -251,6 +255,22 @@ def main() -> None:
         if mine and theirs:
             summary["seminr_company_0_max_abs_path_diff"] = max(
                 abs(mine[k] - theirs[k]) for k in theirs)
+    if a.rounds and a.seminr_groups:
+        rounds = []
+        for r in range(a.rounds):  # adjacent pairs: a load change between phases shows
+            R.log(f"\n== round {r + 1} of {a.rounds}: grouped fit, then the seminr loop")
+            gr, se = child(a, "grouped"), run_seminr(a, R)
+            if "median_s" in gr and "scaled_s" in se:
+                rounds.append({"grouped_median_s": gr["median_s"],
+                               "grouped_median_cpu_s": gr["median_cpu_s"],
+                               "seminr_per_company_s": se["per_company_s"],
+                               "ratio": se["scaled_s"] / gr["median_s"],
+                               "ratio_cpu": se["scaled_cpu_s"] / gr["median_cpu_s"]})
+        results["rounds"] = rounds
+        if rounds:
+            summary["fit_ratio_seminr_rounds"] = [x["ratio"] for x in rounds]
+            summary["fit_ratio_seminr_rounds_median"] = statistics.median(
+                x["ratio"] for x in rounds)
     b, bl = results.get("bootstrap", {}), results.get("boot_loop", {})
     if "total_s" in b and "extrapolated_s" in bl:
         summary["bootstrap_ratio_loop_over_grouped"] = bl["extrapolated_s"] / b["total_s"]
@@ -279,6 +299,10 @@ def main() -> None:
               f"{R.fmt_ratio(summary['fit_ratio_loop_over_grouped_cpu'])}"
               + (f", loop of seminr {R.fmt_ratio(summary['fit_ratio_seminr_loop_over_grouped_cpu'])}"
                  if "fit_ratio_seminr_loop_over_grouped_cpu" in summary else ""))
+    if "fit_ratio_seminr_rounds" in summary:
+        R.log("rounds of (grouped fit, seminr loop) back to back: seminr loop / grouped "
+              + ", ".join(R.fmt_ratio(x) for x in summary["fit_ratio_seminr_rounds"])
+              + f"; median {R.fmt_ratio(summary['fit_ratio_seminr_rounds_median'])}")
     if "kernel_speedup_grouped" in summary:
         R.log(f"compiled PLS iteration (numba): grouped fit {summary['kernel_speedup_grouped']:.2f}x "
               f"faster than the numpy path (CPU {summary['kernel_speedup_grouped_cpu']:.2f}x); "
@@ -292,7 +316,7 @@ def main() -> None:
                                       "reps": a.reps, "loop_groups": a.loop_groups,
                                       "seed": a.seed, "blas_threads": 1,
                                       "seminr_groups": a.seminr_groups,
-                                      "peer_reps": a.peer_reps,
+                                      "peer_reps": a.peer_reps, "rounds": a.rounds,
                                       "bootstrap_tables": ["paths", "index"]},
                          "results": results, "summary": summary})
 
