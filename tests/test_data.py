@@ -467,24 +467,3 @@ def test_integer_codes_stay_codes_until_x_is_read(toy):
     np.testing.assert_array_equal(narrow.extremes[0], expected.min(axis=0))
     np.testing.assert_array_equal(narrow.X, expected)
 
-
-def test_integer_codes_narrowed_on_two_threads_equal_one(toy, monkeypatch):
-    """Large integer blocks are narrowed half on the helper thread (extremes and copy):
-    the same codes, dtype and extremes as on one thread."""
-    from satmodel.survey import adapters
-    import satmodel._threads as threads_mod
-
-    df = toy_frame(n=40, seed=3)
-    df["a2"] = df["a2"] * 30  # up to 300: int16 for the whole block, found by one half
-    one = prepare(toy, df)
-    ran = []
-    real = threads_mod.on_helper
-    monkeypatch.setattr(threads_mod, "on_helper",
-                        lambda fn, *a: ran.append(a) or real(fn, *a))
-    monkeypatch.setattr(adapters, "_SPLIT_CELLS", 1)
-    monkeypatch.setattr(adapters, "usable_cores", lambda: 2)
-    two = prepare(toy, df)
-    assert len(ran) == 2  # the extremes and the copy, each half on the helper
-    assert one.values.dtype == two.values.dtype == np.int16
-    np.testing.assert_array_equal(one.values, two.values)
-    np.testing.assert_array_equal(two.X, df[TOY_ITEMS].to_numpy(float))

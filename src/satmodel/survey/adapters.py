@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
-from .._threads import in_two, usable_cores
 from ..errors import DataError
 
 
@@ -171,7 +170,6 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
 
 
 _NARROW = (np.int8, np.int16, np.int32)  # integer dtypes tried for survey codes
-_SPLIT_CELLS = 2**20  # from this many values on, half the columns go to the helper thread
 
 
 def _narrow_codes(frame: pd.DataFrame) -> np.ndarray | None:
@@ -187,18 +185,12 @@ def _narrow_codes(frame: pd.DataFrame) -> np.ndarray | None:
     cols = [frame.iloc[:, j].to_numpy() for j in range(frame.shape[1])]
     if not cols or not len(cols[0]):
         return None
-    split = len(cols) * len(cols[0]) >= _SPLIT_CELLS and usable_cores() >= 2
-    ends = in_two(lambda a, b: [(int(c.min()), int(c.max())) for c in cols[a:b]],
-                  len(cols), split)
-    lo, hi = min(e[0] for part in ends for e in part), max(e[1] for part in ends for e in part)
+    lo, hi = min(int(c.min()) for c in cols), max(int(c.max()) for c in cols)
     for dtype in _NARROW:
         if np.iinfo(dtype).min <= lo and hi <= np.iinfo(dtype).max:
             X = np.empty((len(cols[0]), len(cols)), dtype=dtype, order="F")
-
-            def copy(a: int, b: int) -> None:
-                for j in range(a, b):
-                    X[:, j] = cols[j]  # in range: an exact cast
-            in_two(copy, len(cols), split)
+            for j, c in enumerate(cols):
+                X[:, j] = c  # in range: an exact cast
             return X
     return None
 
