@@ -467,3 +467,19 @@ def test_integer_codes_stay_codes_until_x_is_read(toy):
     np.testing.assert_array_equal(narrow.extremes[0], expected.min(axis=0))
     np.testing.assert_array_equal(narrow.X, expected)
 
+
+
+def test_integer_numpy_codes_narrowed_and_pickled_without_x(toy):
+    """An integer numpy array is narrowed as a frame is; a survey pickles its codes, not
+    the float64 copy made when X was read (rebuilt after loading)."""
+    import pickle
+
+    arr = toy_frame()[TOY_ITEMS].to_numpy()
+    out = prepare(toy, arr, columns=TOY_ITEMS)
+    assert out.values.dtype == np.int8 and out.extremes[2] is out.values
+    size = len(pickle.dumps(out))
+    X = out.X
+    back = pickle.loads(pickle.dumps(out))
+    assert len(pickle.dumps(out)) == size  # X read, not pickled
+    np.testing.assert_array_equal(back.X, X)
+    assert back.extremes[2] is back.values  # the identity the moments rely on

@@ -190,15 +190,18 @@ def test_grouped_bootstrap_draws_do_not_depend_on_chunks_or_other_groups(grouped
 
 def test_grouped_bootstrap_chunks_on_two_threads_equal_one(grouped, boot, monkeypatch):
     """The group-major chunks carry their groups, so two run at once in threads (as a
-    single bootstrap's): the same numbers as the fixture's run, whatever the cores."""
+    single bootstrap's): the same numbers as on one thread."""
     from _pools import count_pools
     from satmodel.inference import driver
 
     pools = count_pools(monkeypatch, driver)
+    monkeypatch.setattr(driver, "usable_cores", lambda: 1)
+    one = grouped.bootstrap(n=60, seed=7, tables=["paths"])
+    assert pools == []  # one thread: no pool
     monkeypatch.setattr(driver, "usable_cores", lambda: 2)
     two = grouped.bootstrap(n=60, seed=7, tables=["paths"])
     assert pools == [2]  # the threaded path ran
-    close(two.paths, boot.paths)
+    close(two.paths, one.paths)
 
 
 def test_index_per_group_with_bootstrap_se(grouped, boot):

@@ -216,6 +216,43 @@ def test_group_bootstrap_se_within_monte_carlo_error(name, pooled):
         np.testing.assert_allclose(se[g], part, rtol=Z * np.sqrt(1 / B_R + 1 / B_BOOT))
 
 
+def test_resampling_draws_do_not_depend_on_chunks():
+    """The group bootstrap and the group shuffles give the same draws however the driver
+    chunks them (so parallel chunks and chunk_size= never change a seeded result)."""
+    from satmodel.groups.draws import GroupBootstrap, GroupShuffles
+
+    codes = np.repeat([0, 1, 2], [5, 7, 4])
+    for kind in (GroupBootstrap, GroupShuffles):
+        whole = kind(6, codes, 3, np.random.default_rng(4)).draw(6)
+        parts = kind(6, codes, 3, np.random.default_rng(4))
+        a, b = parts.draw(2), parts.draw(4)
+        # group-major chunks (G * size, n): regroup to (size, G, n) before joining
+        def draws(x, size):
+            return np.swapaxes(x.reshape(3, size, -1), 0, 1)
+        np.testing.assert_array_equal(np.concatenate([draws(a, 2), draws(b, 4)]),
+                                      draws(whole, 6))
+
+
+def test_compare_groups_and_micom_same_on_one_or_two_threads(monkeypatch):
+    """The stateless evaluators run two chunks at once (parallel=True): the same numbers
+    as one thread (1e-12: a chunk's batched engine call may round differently)."""
+    from satmodel.inference import driver
+
+    df = sm.datasets.load("ecsi_satisfaction")
+    tables = {}
+    for cores in (1, 2):
+        monkeypatch.setattr(driver, "usable_cores", lambda c=cores: c)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mga = sm.compare_groups(SPEC, df, group="gender", method="all", n=60, seed=2)
+            mic = sm.micom(SPEC, df, group="gender", n=60, seed=2)
+        tables[cores] = [mga, mic.compositional, mic.means, mic.variances]
+    for a, b in zip(tables[1], tables[2]):
+        num = a.select_dtypes("number").columns
+        np.testing.assert_allclose(a[num].to_numpy(float), b[num].to_numpy(float),
+                                   rtol=0, atol=1e-12, equal_nan=True)
+
+
 # ------------------------------------------------------------------ MICOM
 
 @pytest.fixture(scope="module", params=list(CASES))

@@ -157,6 +157,7 @@ def test_on_helper_runs_on_one_persistent_thread_and_nests_inline():
     from satmodel._threads import on_helper
 
     first = on_helper(lambda: threading.current_thread())
+    first.result()
     second = on_helper(lambda: threading.current_thread())
     assert first.result() is second.result()  # made once, not a thread per call
     assert first.result().name.startswith("satmodel-helper")
@@ -190,3 +191,24 @@ def _helper_in_child():
     from satmodel._threads import on_helper
 
     return on_helper(sum, [1, 2, 3]).result(timeout=10)
+
+
+def test_on_helper_runs_inline_when_the_helper_is_busy_and_keeps_the_context():
+    """A second caller does not queue behind the first's work (services calling
+    satmodel from several threads); the helper sees the caller's context (numpy's
+    errstate, diagnostic scopes)."""
+    import numpy as np
+
+    from satmodel._threads import on_helper
+
+    release = threading.Event()
+    busy = on_helper(release.wait, 10)
+    try:
+        meanwhile = on_helper(lambda: threading.current_thread())
+        assert meanwhile.result(timeout=10) is threading.current_thread()
+    finally:
+        release.set()
+    busy.result(timeout=10)
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError):
+            on_helper(lambda: np.float64(1.0) / np.float64(0.0)).result(timeout=10)

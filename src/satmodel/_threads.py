@@ -25,6 +25,7 @@ change (and the next thread to set a limit, ours or the caller's, takes it).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 import threading
@@ -116,36 +117,59 @@ def collector_paused() -> Iterator[None]:
 
 _HELPER_NAME = "satmodel-helper"
 _helper: list[ThreadPoolExecutor] = []  # the one helper thread, made on first use
-_HELPER_LOCK = threading.Lock()
+_HELPER_LOCK = [threading.Lock()]  # in a list: a forked child gets a fresh one
+_helper_busy = [0]  # tasks handed to the helper and not finished
 
 
 def on_helper(fn: Any, *args: Any) -> Future:
-    """``fn(*args)`` on the process's one persistent helper thread, as a future.
+    """``fn(*args)`` on the process's one persistent helper thread, as a future, with the
+    caller's context (diagnostic scopes, numpy's ``errstate``).
 
     Work split in two (a grouped fit's halves, its key coding beside the validation)
     runs one part here and the other in the calling thread. Starting a thread pool per
     call cost ~0.3 ms and a wait for the new thread; this thread is made once (and again
-    in a forked child, where it does not exist). Called from the helper itself (nested
-    work), ``fn`` runs at once in the caller, so the single helper never waits on itself.
+    in a forked child, where it does not exist). ``fn`` runs at once in the caller
+    instead when the helper is busy (several threads calling satmodel at once do not
+    queue behind each other) or when called from the helper itself. Rule: work given to
+    the helper never waits on another thread.
 
     >>> on_helper(sum, [1, 2, 3]).result()
     6
     """
-    if threading.current_thread().name.startswith(_HELPER_NAME):
-        done: Future = Future()
-        try:
-            done.set_result(fn(*args))
-        except BaseException as err:  # noqa: BLE001 - handed to the caller by result()
-            done.set_exception(err)
-        return done
-    with _HELPER_LOCK:
-        if not _helper:
-            _helper.append(ThreadPoolExecutor(1, thread_name_prefix=_HELPER_NAME))
-        return _helper[0].submit(fn, *args)
+    with _HELPER_LOCK[0]:
+        inline = _helper_busy[0] > 0 or threading.current_thread().name.startswith(
+            _HELPER_NAME)
+        if not inline:
+            if not _helper:
+                _helper.append(ThreadPoolExecutor(1, thread_name_prefix=_HELPER_NAME))
+            _helper_busy[0] += 1
+            return _helper[0].submit(contextvars.copy_context().run, _counted, fn, *args)
+    done: Future = Future()
+    try:
+        done.set_result(fn(*args))
+    except BaseException as err:  # noqa: BLE001 - handed to the caller by result()
+        done.set_exception(err)
+    return done
 
 
-if hasattr(os, "register_at_fork"):  # a forked child has no helper thread: make a new one
-    os.register_at_fork(after_in_child=_helper.clear)
+def _counted(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` on the helper, marking it free when done."""
+    try:
+        return fn(*args)
+    finally:
+        with _HELPER_LOCK[0]:
+            _helper_busy[0] -= 1
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has no helper thread, and a lock held at the fork stays held."""
+    _helper.clear()
+    _HELPER_LOCK[0] = threading.Lock()
+    _helper_busy[0] = 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def in_two(fn: Any, n: int, split: bool = True) -> list:

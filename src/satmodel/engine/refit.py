@@ -117,7 +117,7 @@ class Refit:
 
     @property
     def n_rows(self) -> int:
-        return 0 if self.survey is None else int(self.survey.X.shape[0])
+        return 0 if self.survey is None else self.survey.n
 
     @property
     def bytes_per_fit(self) -> int:

@@ -78,7 +78,9 @@ def streams(seed: Any, k: int) -> list[np.random.Generator]:
 
 @dataclass
 class GroupBootstrap(Weights):
-    """Each draw: one resample with replacement *within* every group (sizes kept)."""
+    """Each draw: one resample with replacement *within* every group (sizes kept). Each
+    group draws from a stream of its own (spawned from ``rng``), so the draws do not
+    depend on how the driver chunks them (the :class:`Weights` contract)."""
 
     total: int
     codes: np.ndarray
@@ -90,11 +92,13 @@ class GroupBootstrap(Weights):
         self.n = self.codes.size
         self.per_draw = self.n_groups
         self._rows = [np.flatnonzero(self.codes == g) for g in range(self.n_groups)]
+        root = np.random.SeedSequence(self.rng.integers(0, 2**63, size=4))
+        self._rngs = [np.random.default_rng(s) for s in root.spawn(self.n_groups)]
 
     def draw(self, size: int) -> np.ndarray:
         out = np.zeros((self.n_groups, size, self.n))
         for g, rows in enumerate(self._rows):
-            pick = rows[self.rng.integers(0, rows.size, size=(size, rows.size))]
+            pick = rows[self._rngs[g].integers(0, rows.size, size=(size, rows.size))]
             flat = (pick + self.n * np.arange(size)[:, None]).ravel()
             out[g] = np.bincount(flat, minlength=size * self.n).reshape(size, self.n)
         return out.reshape(self.n_groups * size, self.n)

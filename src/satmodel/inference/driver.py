@@ -24,6 +24,7 @@ on top, once (the data, EM's E-step blocks of ``EM_WORK_BYTES``, the kept draws)
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -221,7 +222,8 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
                 while drawn < weights.total and len(pending) < workers:
                     c = min(size, weights.total - drawn)
                     w = weights.draw(c)
-                    pending.append((c, pool.submit(_evaluate_quietly, evaluate, w)
+                    pending.append((c, pool.submit(contextvars.copy_context().run,
+                                                   _evaluate_quietly, evaluate, w)
                                     if pool is not None else _evaluate_quietly(evaluate, w)))
                     drawn += c
                 c, job = pending.popleft()

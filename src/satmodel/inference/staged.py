@@ -134,11 +134,11 @@ class StagedRefit:
 
     @property
     def n_rows(self) -> int:
-        return 0 if self.survey is None else int(self.survey.X.shape[0])
+        return 0 if self.survey is None else self.survey.n
 
     @property
     def bytes_per_fit(self) -> int:
-        n, p = (0, 0) if self.survey is None else self.survey.X.shape
+        n, p = (0, 0) if self.survey is None else self.survey.values.shape
         total = 8 * n * 2
         for st in self.stages:
             q, J = len(st.kinds), st.layout.n_constructs

@@ -101,13 +101,13 @@ def bytes_per_reweighting(survey: SurveyData) -> int:
     for mean replacement, pairwise moments and EM; EM's per-pattern work runs in blocks of
     a fixed size per call (``moments.missing.EM_WORK_BYTES``), not per reweighting.
     """
-    n, p = survey.X.shape
+    n, p = survey.values.shape
     base = 8 * (2 * n + 6 * p * p)
     kind = getattr(survey, "correlation", "pearson")
     if kind == "polychoric":  # the contingency tables of all item pairs (moments.ordinal)
         base += 8 * 3 * (p * MAX_LEVELS) ** 2
     elif kind == "spearman":  # the ranks
         base += 8 * 2 * n * p
-    if survey.missing not in _TREATMENTS or not np.isnan(survey.X).any():
+    if survey.missing not in _TREATMENTS or not np.isnan(survey.values).any():
         return base
     return base + 8 * (3 * n * p + 2 * p * p)

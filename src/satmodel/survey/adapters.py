@@ -111,10 +111,11 @@ def numpy_table(arr: np.ndarray, columns: Sequence[str] | None) -> Table:
     def block(names: Sequence[Any]) -> tuple[np.ndarray, Any, bool] | None:
         if arr.dtype.kind not in "fiu":
             return None
-        integral = arr.dtype.kind in "iu"  # codes stay integers (our own copy)
-        X = np.asarray(arr[:, [position[c] for c in names]],
-                       dtype=None if integral else np.float64, order="F")
-        return X, None, integral
+        pos = [position[c] for c in names]
+        if arr.dtype.kind in "iu":  # codes stay integers (our own, narrowed copy)
+            X = narrow_codes([arr[:, j] for j in pos])
+            return (np.asarray(arr[:, pos], order="F") if X is None else X), None, True
+        return np.asarray(arr[:, pos], dtype=np.float64, order="F"), None, False
 
     return Table(labels, lambda c: arr[:, position[c]], None, "array", block)
 
@@ -135,7 +136,7 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
     whether every column is of an integer dtype; or None when a column is not of a plain
     numpy real dtype (then the caller converts column by column, with its exact messages).
     The matrix is float64, except that integer columns under copy-on-write become one
-    copy in the narrowest integer dtype that holds them (:func:`_narrow_codes`).
+    copy in the narrowest integer dtype that holds them (:func:`narrow_codes`).
 
     Integers at or beyond 2^53 may be rounded here: the caller sends any block with such
     extremes to the column-by-column path (:func:`satmodel.survey.prepare`), which says so.
@@ -157,7 +158,9 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
     else:  # a slice of adjacent columns is cheaper than a take
         owner = df.iloc[:, int(pos[0]):int(pos[-1]) + 1] if run else df.iloc[:, pos]
     integral = all(dt.kind in "iu" for dt in dtypes)
-    X = _narrow_codes(owner) if integral and copy_on_write() else None
+    X = None
+    if integral and copy_on_write():
+        X = narrow_codes([owner.iloc[:, j].to_numpy() for j in range(owner.shape[1])])
     if X is not None:
         return X, None, True
     X = owner.to_numpy(dtype=np.float64)
@@ -172,17 +175,16 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
 _NARROW = (np.int8, np.int16, np.int32)  # integer dtypes tried for survey codes
 
 
-def _narrow_codes(frame: pd.DataFrame) -> np.ndarray | None:
+def narrow_codes(cols: Sequence[np.ndarray]) -> np.ndarray | None:
     """Integer columns as one column-major block of the narrowest integer dtype holding
     every value (answer codes such as 0-10: int8, an eighth of int64's memory), or None
-    when they need 64 bits. The columns are read once for their extremes and once to
-    copy: cheaper than pandas' own gathering of columns stored apart (pandas >= 3 keeps
-    each column of a CSV in a block of its own) and lighter for every later pass.
+    when they need 64 bits. Each column is read for its minimum and maximum, then copied:
+    cheaper than pandas' own gathering of columns stored apart (pandas >= 3 keeps each
+    column of a CSV in a block of its own) and lighter for every later pass.
 
-    >>> _narrow_codes(pd.DataFrame({"a": [1, 5], "b": [-3, 10]})).dtype
+    >>> narrow_codes([np.array([1, 5]), np.array([-3, 10])]).dtype
     dtype('int8')
     """
-    cols = [frame.iloc[:, j].to_numpy() for j in range(frame.shape[1])]
     if not cols or not len(cols[0]):
         return None
     lo, hi = min(int(c.min()) for c in cols), max(int(c.max()) for c in cols)

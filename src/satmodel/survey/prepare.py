@@ -79,9 +79,9 @@ class SurveyData:
     report : pandas.DataFrame or None
         The missing-data report (see ``PLSResult.missing_report``).
     owner, extremes
-        Internal: what a zero-copy ``X`` is a view of (kept alive), and the column minima
-        and maxima validation found with whether every column came from an integer dtype
-        (they spare the moments a pass over ``X``).
+        Internal: what a zero-copy ``values`` is a view of (kept alive), and the column
+        minima and maxima validation found with whether every column came from an
+        integer dtype (they spare the moments a pass over ``values``).
     """
 
     values: np.ndarray
@@ -91,12 +91,19 @@ class SurveyData:
     missing: str = "error"
     rows: np.ndarray | None = None
     report: pd.DataFrame | None = None
-    owner: Any = field(default=None, repr=False)  # keeps a zero-copy X's source alive
-    # (column minima, maxima, the X they describe, every column of an integer dtype): a
-    # replaced X leaves them unused
+    owner: Any = field(default=None, repr=False)  # keeps a zero-copy values' source alive
+    # (column minima, maxima, the values they describe, every column of an integer
+    # dtype): replaced values leave them unused
     extremes: tuple[np.ndarray, np.ndarray, np.ndarray, bool] | None = field(default=None,
                                                                              repr=False)
     correlation: str = "pearson"  # moments.ordinal.CORRELATIONS; set by fit_pls(correlation=)
+
+    def __getstate__(self) -> dict:
+        """Pickled without a converted ``X`` (made again from ``values`` when read)."""
+        state = dict(self.__dict__)
+        if "X" in state and state["X"] is not state["values"]:
+            del state["X"]
+        return state
 
     @cached_property
     def X(self) -> np.ndarray:
