@@ -106,7 +106,7 @@ def test_engine_estimate_with_and_without_kernel(monkeypatch):
     """Whole estimates (paths, loadings, n_iter) agree with the kernel on and off."""
     S, _, _ = resampled(4)
     on = pls.estimate(S, LAY)
-    monkeypatch.setattr(kernel, "_compiled", False)
+    monkeypatch.setattr(kernel.ITERATION, "fn", False)
     off = pls.estimate(S, LAY)
     for field in ("weights", "loadings", "paths", "r2"):
         np.testing.assert_allclose(getattr(on, field), getattr(off, field), rtol=0, atol=1e-12)
@@ -152,13 +152,13 @@ def test_forced_numpy_fallback(monkeypatch):
     numpy path and gives the same estimate."""
     S, _, _ = resampled(7)
     with_kernel = pls.estimate(S, LAY)
-    monkeypatch.setattr(kernel, "_compiled", None)
+    monkeypatch.setattr(kernel.ITERATION, "fn", None)
     monkeypatch.setenv("SATMODEL_NUMBA", "0")
     assert not kernel.available()
     assert kernel.iterate(S, LAY, "path", 1e-7, 300, "max_abs", None, None) is None
     without = pls.estimate(S, LAY)
     np.testing.assert_allclose(with_kernel.paths, without.paths, rtol=0, atol=1e-12)
-    monkeypatch.setattr(kernel, "_compiled", None)
+    monkeypatch.setattr(kernel.ITERATION, "fn", None)
     monkeypatch.delenv("SATMODEL_NUMBA")
     monkeypatch.setitem(sys.modules, "satmodel.engine._kernel_jit", None)  # import fails
     assert not kernel.available()
@@ -169,15 +169,15 @@ def test_a_kernel_that_cannot_load_leaves_the_work_to_the_numpy_path(monkeypatch
     cache written by another module) never breaks a fit: the kernel switches itself off
     and the numpy path gives its numbers (before, the error reached the user)."""
     S, _, _ = resampled()
-    monkeypatch.setattr(kernel, "_compiled", False)
+    monkeypatch.setattr(kernel.ITERATION, "fn", False)
     reference = pls.estimate(S, LAY)  # the numpy path
 
     def broken(*args):
         raise ModuleNotFoundError("No module named '<dynamic>'")
-    monkeypatch.setattr(kernel, "_compiled", broken)
+    monkeypatch.setattr(kernel.ITERATION, "fn", broken)
     with pytest.warns(sm.errors.SatModelWarning, match="could not load") as caught:
         est = pls.estimate(S, LAY)  # raised before
-    assert len(caught) == 1 and kernel._compiled is False and not kernel.available()
+    assert len(caught) == 1 and kernel.ITERATION.fn is False and not kernel.available()
     np.testing.assert_array_equal(est.weights, reference.weights)
     np.testing.assert_array_equal(est.paths, reference.paths)
 
@@ -194,7 +194,7 @@ def test_a_zero_item_variance_on_raw_items_is_the_numpy_paths_result(stop, monke
     k = np.sqrt((n - 1.0) / n)[:, None]
     fast = kernel.iterate(S, LAY, "path", 1e-7, 300, stop, var, k)
     assert fast is not None
-    monkeypatch.setattr(kernel, "_compiled", False)
+    monkeypatch.setattr(kernel.ITERATION, "fn", False)
     with np.errstate(all="ignore"):
         plain = pls.estimate(S, LAY, item_scale=var, stop=stop, plspm_k=k[:, 0])
     w, n_iter, converged, redo = fast

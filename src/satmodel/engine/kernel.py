@@ -33,17 +33,12 @@ True
 
 from __future__ import annotations
 
-import os
-import pickle
-import threading
-from typing import Any
-
 import numpy as np
 
-from ..diagnostics import report
+from .._compiled import Compiled
 from ..spec.layout import Layout
 
-__all__ = ["MIN_BATCH", "available", "iterate"]
+__all__ = ["ITERATION", "MIN_BATCH", "available", "iterate"]
 
 #: fewest batch elements for the compiled iteration (below: the numpy path)
 MIN_BATCH = 16
@@ -53,30 +48,13 @@ _STOPS = {"max_abs": 0, "sum_abs": 1, "sum_sq": 2}
 _MODES = {"A": 0, "B": 1, "unit": 2}
 _REDO, _NOT_CONVERGED, _CONVERGED = 2, 1, 0
 
-_compiled: Any = None  # the jitted function once built; False when numba is unusable
-_LOADING = threading.Lock()  # two chunks in flight must not see a half-loaded kernel
+#: the jitted iteration (``ITERATION.fn``: None before loading, False when unusable)
+ITERATION = Compiled("satmodel.engine._kernel_jit", "run", "PLS iteration")
 
 
 def available() -> bool:
     """Whether the compiled iteration can run (numba imports and is not switched off)."""
-    return _kernel() is not None
-
-
-def _kernel() -> Any:
-    global _compiled
-    if _compiled is None:
-        with _LOADING:
-            if _compiled is None:
-                found: Any = False
-                if os.environ.get("SATMODEL_NUMBA", "1") != "0":
-                    try:
-                        from ._kernel_jit import run
-                    except (ImportError, OSError, RuntimeError):  # no numba / cache dir
-                        pass
-                    else:
-                        found = run
-                _compiled = found
-    return _compiled or None
+    return ITERATION.get() is not None
 
 
 def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, stop: str,
@@ -86,8 +64,7 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     the batch is small. ``item_scale`` (1 or B, p) or None; ``plspm_k`` (B, 1) or None."""
     B, p = S.shape[0], S.shape[-1]
     consecutive = bool((np.diff(lay.block_of) >= 0).all())  # blocks in spec order
-    run = _kernel() if B >= MIN_BATCH and consecutive else None
-    if run is None:
+    if B < MIN_BATCH or not consecutive or not available():
         return None
     starts = np.concatenate([[0], np.cumsum(np.bincount(lay.block_of,
                                                         minlength=lay.n_constructs))])
@@ -98,31 +75,11 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     w = np.empty((B, p))
     n_iter = np.zeros(B, dtype=np.int64)
     status = np.empty(B, dtype=np.int8)
-    try:
-        run(np.ascontiguousarray(S, dtype=float), lay.block_of.astype(np.int64),
-            starts.astype(np.int64), np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
-            np.ascontiguousarray(lay.adjacency, dtype=np.bool_), _SCHEMES[scheme], float(tol),
-            int(max_iter), _STOPS[stop], unit, scale, k, w, n_iter, status)
-    except _UNUSABLE as err:  # numba failed to load or build the code (a broken disk cache):
-        _switch_off(err)  # the numpy path, the reference, does the work from now on
+    ran, _ = ITERATION.call(
+        np.ascontiguousarray(S, dtype=float), lay.block_of.astype(np.int64),
+        starts.astype(np.int64), np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
+        np.ascontiguousarray(lay.adjacency, dtype=np.bool_), _SCHEMES[scheme], float(tol),
+        int(max_iter), _STOPS[stop], unit, scale, k, w, n_iter, status)
+    if not ran:  # numba could not load or build the code: the numpy path does the work
         return None
     return w, n_iter, status == _CONVERGED, status == _REDO
-
-
-#: what numba raises when it cannot load or compile the cached code at the first call
-#: (a stale or foreign cache, an unwritable cache directory); never a numerical error
-_UNUSABLE = (ImportError, OSError, EOFError, pickle.UnpicklingError)
-
-
-def _switch_off(err: BaseException) -> None:
-    """Turn the kernel off for this process and say so once (a diagnostic and a warning)."""
-    global _compiled
-    with _LOADING:
-        was_on, _compiled = bool(_compiled), False
-    if was_on:
-        report("compiled_kernel_off",
-               f"the compiled PLS iteration (numba) could not load its code "
-               f"({type(err).__name__}: {err}); the numpy path does the work from now on, "
-               "with the same numbers, more slowly. Deleting numba's cache files (*.nbi, "
-               "*.nbc in satmodel/engine/__pycache__, or in NUMBA_CACHE_DIR) usually mends it",
-               severity="info")

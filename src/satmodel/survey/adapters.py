@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as pdt
 
+from .._compiled import Compiled
 from ..errors import DataError
 
 
@@ -160,7 +161,7 @@ def _pandas_block(df: pd.DataFrame, names: Sequence[Any], labels: list[Any]
     integral = all(dt.kind in "iu" for dt in dtypes)
     X = None
     if integral and copy_on_write():
-        X = narrow_codes([owner.iloc[:, j].to_numpy() for j in range(owner.shape[1])])
+        X = narrow_codes([column.to_numpy() for _, column in owner.items()])
     if X is not None:
         return X, None, True
     X = owner.to_numpy(dtype=np.float64)
@@ -178,16 +179,25 @@ _NARROW = (np.int8, np.int16, np.int32)  # integer dtypes tried for survey codes
 def narrow_codes(cols: Sequence[np.ndarray]) -> np.ndarray | None:
     """Integer columns as one column-major block of the narrowest integer dtype holding
     every value (answer codes such as 0-10: int8, an eighth of int64's memory), or None
-    when they need 64 bits. Each column is read for its minimum and maximum, then copied:
-    cheaper than pandas' own gathering of columns stored apart (pandas >= 3 keeps each
-    column of a CSV in a block of its own) and lighter for every later pass.
+    when they need 64 bits. Cheaper than pandas' own gathering of columns stored apart
+    (pandas >= 3 keeps each column of a CSV in a block of its own) and lighter for every
+    later pass. Once numba is loaded (a batched fit loads it; extra ``fast``) each column
+    is read once: copied into int8 while its minimum and maximum are found (a wider
+    dtype is tried only when int8 does not hold them); else read for its extremes, then
+    copied.
 
     >>> narrow_codes([np.array([1, 5]), np.array([-3, 10])]).dtype
     dtype('int8')
+    >>> narrow_codes([np.array([1, 300])]).dtype
+    dtype('int16')
     """
     if not cols or not len(cols[0]):
         return None
-    lo, hi = min(int(c.min()) for c in cols), max(int(c.max()) for c in cols)
+    X, lo, hi = _int8_in_one_pass(cols)
+    if X is not None and np.iinfo(np.int8).min <= lo and hi <= np.iinfo(np.int8).max:
+        return X
+    if X is None:
+        lo, hi = min(int(c.min()) for c in cols), max(int(c.max()) for c in cols)
     for dtype in _NARROW:
         if np.iinfo(dtype).min <= lo and hi <= np.iinfo(dtype).max:
             X = np.empty((len(cols[0]), len(cols)), dtype=dtype, order="F")
@@ -195,6 +205,25 @@ def narrow_codes(cols: Sequence[np.ndarray]) -> np.ndarray | None:
                 X[:, j] = c  # in range: an exact cast
             return X
     return None
+
+
+_COPY_WITH_RANGE = Compiled("satmodel.survey._codes_jit", "copy_with_range",
+                            "survey-code narrowing")
+
+
+def _int8_in_one_pass(cols: Sequence[np.ndarray]) -> tuple[np.ndarray | None, int, int]:
+    """The columns copied into int8 (wrapped where out of range) with the extremes of
+    all of them, in one compiled pass a column; (None, 0, 0) without compiled code (or
+    before numba is loaded)."""
+    X = np.empty((len(cols[0]), len(cols)), dtype=np.int8, order="F")
+    lo = hi = 0
+    for j, c in enumerate(cols):
+        ran, extremes = _COPY_WITH_RANGE.call(c, X[:, j], numba_loaded=True)
+        if not ran:
+            return None, 0, 0
+        a, b = int(extremes[0]), int(extremes[1])
+        lo, hi = (a, b) if j == 0 else (min(lo, a), max(hi, b))
+    return X, lo, hi
 
 
 _SHOW_ROWS = 5  # rows quoted per problem

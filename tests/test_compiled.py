@@ -1,0 +1,98 @@
+"""Optional compiled helpers (satmodel._compiled) and the survey-code narrowing pass.
+
+The numpy path is the reference: the compiled narrowing (one pass a column: int8 copy and
+extremes) must give the same array, dtype and values, element for element (integers:
+exact), for every integer dtype and layout a caller can hand in, and must leave the work
+to the numpy path when numba is not loaded, switched off or broken.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+
+import satmodel as sm
+from satmodel._compiled import Compiled
+from satmodel.survey import adapters
+
+needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None,
+                                 reason="numba is not installed (extra 'fast')")
+
+RNG = np.random.default_rng(5)
+CASES = {
+    "int64 0-10": [RNG.integers(0, 11, 500) for _ in range(4)],
+    "uint8": [RNG.integers(0, 6, 500).astype(np.uint8) for _ in range(3)],
+    "int32 negative": [RNG.integers(-128, 128, 500).astype(np.int32) for _ in range(3)],
+    "int16 needed": [RNG.integers(0, 11, 500), RNG.integers(-129, 5, 500)],
+    "int32 needed": [RNG.integers(0, 70000, 500)],
+    "uint64 beyond int32": [RNG.integers(0, 11, 500).astype(np.uint64) * 2**33],
+    "strided": list(RNG.integers(1, 8, (500, 3)).T),  # columns of a C array: strided
+    "one row": [np.array([3]), np.array([-4])],
+}
+
+
+def numpy_path(cols):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(adapters._COPY_WITH_RANGE, "fn", False)
+        return adapters.narrow_codes(cols)
+
+
+@needs_numba
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_compiled_narrowing_equals_numpy_path(case):
+    import numba  # noqa: F401  (the compiled pass runs once numba is loaded)
+
+    cols = [c.copy() for c in CASES[case]]
+    before = [c.copy() for c in cols]
+    fast, plain = adapters.narrow_codes(cols), numpy_path(cols)
+    if plain is None:
+        assert fast is None
+    else:
+        assert fast.dtype == plain.dtype and fast.flags.f_contiguous
+        np.testing.assert_array_equal(fast, plain)
+        np.testing.assert_array_equal(fast, np.column_stack(cols))
+    for c, b in zip(cols, before):
+        np.testing.assert_array_equal(c, b)  # the caller's columns are left as they were
+
+
+@needs_numba
+def test_read_only_pandas_columns_take_the_compiled_pass():
+    """pandas' copy-on-write hands read-only column views: compiled, same result."""
+    import numba  # noqa: F401
+
+    df = sm.datasets.load("ecsi_satisfaction")
+    spec = sm.templates.ecsi()
+    fast = sm.survey.prepare(spec, df)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(adapters._COPY_WITH_RANGE, "fn", False)
+        plain = sm.survey.prepare(spec, df)
+    assert fast.values.dtype == plain.values.dtype
+    np.testing.assert_array_equal(fast.values, plain.values)
+    np.testing.assert_array_equal(fast.extremes[0], plain.extremes[0])
+
+
+def test_no_numba_import_for_a_pass_that_asks_for_loaded_numba(monkeypatch):
+    """``numba_loaded=True`` never imports numba (a single fit must not pay its import)."""
+    code = Compiled("math", "pow", "test")
+    monkeypatch.delitem(sys.modules, "numba", raising=False)
+    assert code.call(2.0, 3.0, numba_loaded=True) == (False, None)
+    assert code.fn is None  # not even tried
+    assert code.call(2.0, 3.0) in ((True, 8.0), (False, None))
+
+
+def test_switched_off_by_environment_and_by_a_broken_load(monkeypatch):
+    monkeypatch.setenv("SATMODEL_NUMBA", "0")
+    off = Compiled("math", "pow", "test")
+    assert off.get() is None and off.call(2.0, 3.0) == (False, None)
+    monkeypatch.delenv("SATMODEL_NUMBA")
+    assert Compiled("satmodel.no_such_module", "f", "test").call() == (False, None)
+    broken = Compiled("math", "pow", "test function")
+
+    def cannot_load(*args):
+        raise OSError("cache file truncated")
+    broken.fn = cannot_load
+    with pytest.warns(sm.errors.SatModelWarning, match="test function.*could not load"):
+        assert broken.call(1.0) == (False, None)
+    assert broken.fn is False and broken.get() is None
