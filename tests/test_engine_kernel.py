@@ -107,6 +107,7 @@ def test_engine_estimate_with_and_without_kernel(monkeypatch):
     S, _, _ = resampled(4)
     on = pls.estimate(S, LAY)
     monkeypatch.setattr(kernel.ITERATION, "fn", False)
+    monkeypatch.setattr(kernel.FINISH, "fn", False)
     off = pls.estimate(S, LAY)
     for field in ("weights", "loadings", "paths", "r2"):
         np.testing.assert_allclose(getattr(on, field), getattr(off, field), rtol=0, atol=1e-12)

@@ -18,7 +18,7 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _solve(A, b, x):
+def solve_small(A, b, x):
     """x = A^-1 b by Gaussian elimination with partial pivoting (A, b are overwritten);
     False when a pivot is zero or not finite."""
     m = b.shape[0]
@@ -104,7 +104,7 @@ def _inner(C, adj, scheme, E, A2, b2, x2):
                             c += 1
                     b2[r] = C[i, j]
                     r += 1
-            if not _solve(A2[:m, :m], b2[:m], x2[:m]):
+            if not solve_small(A2[:m, :m], b2[:m], x2[:m]):
                 return False
             r = 0
             for i in range(J):
@@ -174,7 +174,7 @@ def run(S, block_of, starts, modes, adj, scheme, tol, max_iter, stop, unit, scal
                         for c in range(m):
                             Ab[r, c] = S[b, a + r, a + c]
                         bb[r] = upd[a + r]
-                    if not _solve(Ab[:m, :m], bb[:m], xb[:m]):
+                    if not solve_small(Ab[:m, :m], bb[:m], xb[:m]):
                         singular = True
                         break
                     for r in range(m):

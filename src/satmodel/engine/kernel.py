@@ -38,7 +38,7 @@ import numpy as np
 from .._compiled import Compiled
 from ..spec.layout import Layout
 
-__all__ = ["ITERATION", "MIN_BATCH", "available", "iterate"]
+__all__ = ["FINISH", "ITERATION", "MIN_BATCH", "available", "finish", "iterate"]
 
 #: fewest batch elements for the compiled iteration (below: the numpy path)
 MIN_BATCH = 16
@@ -50,6 +50,8 @@ _REDO, _NOT_CONVERGED, _CONVERGED = 2, 1, 0
 
 #: the jitted iteration (``ITERATION.fn``: None before loading, False when unusable)
 ITERATION = Compiled("satmodel.engine._kernel_jit", "run", "PLS iteration")
+#: the jitted steps after the iteration (loadings, orientation, rho_A, paths, ...)
+FINISH = Compiled("satmodel.engine._finish_jit", "finish", "PLS estimate")
 
 
 def available() -> bool:
@@ -63,11 +65,9 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     the numpy path (B,) bool for ``S`` (B, p, p); None when the kernel is unavailable or
     the batch is small. ``item_scale`` (1 or B, p) or None; ``plspm_k`` (B, 1) or None."""
     B, p = S.shape[0], S.shape[-1]
-    consecutive = bool((np.diff(lay.block_of) >= 0).all())  # blocks in spec order
-    if B < MIN_BATCH or not consecutive or not available():
+    starts = _starts(lay)  # None: blocks not in spec order
+    if B < MIN_BATCH or starts is None or not available():
         return None
-    starts = np.concatenate([[0], np.cumsum(np.bincount(lay.block_of,
-                                                        minlength=lay.n_constructs))])
     unit = item_scale is None
     scale = np.ones((1, p)) if unit else np.ascontiguousarray(item_scale, dtype=float)
     k = np.ones(B) if plspm_k is None else \
@@ -77,9 +77,48 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     status = np.empty(B, dtype=np.int8)
     ran, _ = ITERATION.call(
         np.ascontiguousarray(S, dtype=float), lay.block_of.astype(np.int64),
-        starts.astype(np.int64), np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
+        starts, np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
         np.ascontiguousarray(lay.adjacency, dtype=np.bool_), _SCHEMES[scheme], float(tol),
         int(max_iter), _STOPS[stop], unit, scale, k, w, n_iter, status)
     if not ran:  # numba could not load or build the code: the numpy path does the work
         return None
     return w, n_iter, status == _CONVERGED, status == _REDO
+
+
+def _starts(lay: Layout) -> np.ndarray | None:
+    """First item of each block (and p), or None when blocks are not consecutive items."""
+    if not bool((np.diff(lay.block_of) >= 0).all()):
+        return None
+    counts = np.bincount(lay.block_of, minlength=lay.n_constructs)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
+def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray | None,
+           consistent: bool):
+    """The estimate's arrays after the iteration for ``S`` (B, p, p) and weights ``w``
+    (B, p), in the order of :func:`satmodel.engine.pls._finish_numpy`, and the elements
+    to redo on the numpy path (B,) bool; None when compiled code is unavailable or the
+    batch is small."""
+    B, p = w.shape
+    starts = _starts(lay)
+    if B < MIN_BATCH or starts is None or FINISH.get() is None:
+        return None
+    J = lay.n_constructs
+    pred = [np.flatnonzero(lay.adjacency[:, j]) for j in range(J)]
+    pptr = np.concatenate([[0], np.cumsum([len(x) for x in pred])]).astype(np.int64)
+    pidx = np.concatenate(pred + [np.zeros(0, int)]).astype(np.int64)
+    ref = np.zeros(p) if sign_reference is None else \
+        np.ascontiguousarray(sign_reference, dtype=float).reshape(p)
+    parts = (np.empty((B, p)), np.empty((B, p)), np.empty((B, p, J)), np.empty((B, J, J)),
+             np.empty((B, J, J)), np.empty((B, J)), np.empty((B, J, J)), np.empty((B, J)),
+             np.empty((B, J, J)), np.zeros((B, J), dtype=bool))
+    status = np.empty(B, dtype=np.int8)
+    ran, _ = FINISH.call(
+        np.ascontiguousarray(S, dtype=float), np.ascontiguousarray(w, dtype=float),
+        lay.block_of.astype(np.int64), starts,
+        np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
+        np.ascontiguousarray(lay.common_factor, dtype=np.bool_), pptr, pidx, ref,
+        sign_reference is not None, bool(consistent), *parts[:-1], status)
+    if not ran:
+        return None
+    return parts, status != 0

@@ -33,6 +33,7 @@ import numpy as np
 
 from .._linalg import inv, solve
 from ..spec.layout import Layout
+from .kernel import finish as compiled_finish
 from .kernel import iterate as compiled_iteration
 
 @dataclass(frozen=True)
@@ -252,6 +253,51 @@ def _structural(R: np.ndarray, lay: Layout):
     return paths, r2, total, singular
 
 
+def _finish(S, w, lay: Layout, M, sign_reference, consistent: bool) -> tuple:
+    """Everything after the weight iteration: compiled (:func:`.kernel.finish`) when numba
+    is there and the batch is large (the elements it marks are redone here), else the
+    numpy steps of :func:`_finish_numpy`."""
+    out = compiled_finish(S, w, lay, sign_reference, consistent)
+    if out is None:
+        return _finish_numpy(S, w, lay, M, sign_reference, consistent)
+    parts, redo = out
+    if redo.any():
+        for whole, part in zip(parts, _finish_numpy(S[redo], w[redo], lay, M, sign_reference,
+                                                    consistent)):
+            whole[redo] = part
+    return parts
+
+
+def _finish_numpy(S, w, lay: Layout, M, sign_reference, consistent: bool) -> tuple:
+    """Oriented weights, loadings, cross-loadings, proxy and construct correlations,
+    rho_A, paths, R², total effects and singular systems from the iteration's weights."""
+    p = S.shape[-1]
+    W = w[:, :, None] * M[None]
+    cross = np.matmul(S, W)  # item-proxy correlations, before orientation
+    own = cross[:, np.arange(p), lay.block_of]  # each item's loading on its own proxy
+    sign = _sign_rule(own, M, sign_reference)  # reversing a block flips its column: exact
+    w = w * sign[:, lay.block_of]
+    W *= sign[:, None, :]
+    cross *= sign[:, None, :]
+    own = own * sign[:, lay.block_of]
+    C = np.matmul(W.transpose(0, 2, 1), cross)
+    rho_a, loadings = _consistent(S, own, w, lay)
+    if consistent:
+        q = np.where(lay.common_factor[None, :], rho_a, 1.0)
+        with np.errstate(invalid="ignore"):
+            scale = np.sqrt(q)
+            R = C / (scale[:, :, None] * scale[:, None, :])
+            idx = np.arange(lay.n_constructs)
+            R[:, idx, idx] = 1.0
+            # item-construct correlations with the corrected constructs
+            cross = _consistent_cross_loadings(cross, loadings, scale, lay)
+    else:
+        R = C
+        loadings = own
+    paths, r2, total, singular = _structural(R, lay)
+    return w, loadings, cross, C, R, rho_a, paths, r2, total, singular
+
+
 def estimate(
     S: np.ndarray,
     layout: Layout,
@@ -308,29 +354,8 @@ def estimate(
         np.broadcast_to(np.asarray(item_scale, dtype=float), batch_shape + (p,)).reshape(-1, p)
     k = np.broadcast_to(np.asarray(plspm_k, dtype=float), batch_shape).reshape(-1, 1)
     w, n_iter, converged = _weights(Sb, lay, M, scheme, tol, max_iter, stop, scale, k)
-    W = w[:, :, None] * M[None]
-    cross = np.matmul(Sb, W)  # item-proxy correlations, before orientation
-    own = cross[:, np.arange(p), lay.block_of]  # each item's loading on its own proxy
-    sign = _sign_rule(own, M, sign_reference)  # reversing a block flips its column: exact
-    w = w * sign[:, lay.block_of]
-    W *= sign[:, None, :]
-    cross *= sign[:, None, :]
-    own = own * sign[:, lay.block_of]
-    C = np.matmul(W.transpose(0, 2, 1), cross)
-    rho_a, loadings = _consistent(Sb, own, w, lay)
-    if consistent:
-        q = np.where(lay.common_factor[None, :], rho_a, 1.0)
-        with np.errstate(invalid="ignore"):
-            scale = np.sqrt(q)
-            R = C / (scale[:, :, None] * scale[:, None, :])
-            idx = np.arange(lay.n_constructs)
-            R[:, idx, idx] = 1.0
-            # item-construct correlations with the corrected constructs
-            cross = _consistent_cross_loadings(cross, loadings, scale, lay)
-    else:
-        R = C
-        loadings = own
-    paths, r2, total, singular = _structural(R, lay)
+    parts = _finish(Sb, w, lay, M, sign_reference, consistent)
+    w, loadings, cross, C, R, rho_a, paths, r2, total, singular = parts
 
     def shape(a, tail):
         return a.reshape(batch_shape + tail)

@@ -1,0 +1,168 @@
+"""The numba-compiled steps of :func:`satmodel.engine.pls.estimate` after the weight
+iteration (loaded through :mod:`satmodel.engine.kernel`; importing this module imports
+numba).
+
+One batch element at a time, in cache: item-proxy correlations (cross-loadings), the
+orientation of each block, proxy correlations, rho_A and PLSc loadings, the corrected
+construct correlations, OLS paths and R² by predecessor, total effects. Status per
+element: 0 done, 1 redo on the numpy path (a non-finite number anywhere, or a zero
+pivot: the numpy path reports those its own way).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ._kernel_jit import solve_small
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _orient(S, w, block_of, starts, ref, use_ref, cross, own):
+    """cross = S W and own loadings, then each block turned as ``pls._sign_rule`` says
+    (w, cross and own in place)."""
+    p, J = w.shape[0], starts.shape[0] - 1
+    for q in range(p):
+        for j in range(J):
+            s = 0.0
+            for l in range(starts[j], starts[j + 1]):
+                s += S[q, l] * w[l]
+            cross[q, j] = s
+        own[q] = cross[q, block_of[q]]
+    for j in range(J):
+        a, e = starts[j], starts[j + 1]
+        if use_ref:
+            lo, hi = 0.0, 0.0
+            for q in range(a, e):
+                lo += ref[q] - own[q]
+                hi += ref[q] + own[q]
+            flip = abs(lo) > abs(hi)
+        else:
+            s = 0.0
+            for q in range(a, e):
+                s += own[q]
+            flip = s < 0.0
+        if flip:
+            for q in range(a, e):
+                w[q] = -w[q]
+                own[q] = -own[q]
+            for q in range(p):
+                cross[q, j] = -cross[q, j]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rho_a(S, w, starts, modes, common, own, rho, load):
+    """rho_A of each Mode A block of two or more items (else 1) and the PLSc loadings of
+    the common factors (the other entries: ``own``)."""
+    J = starts.shape[0] - 1
+    for q in range(own.shape[0]):
+        load[q] = own[q]
+    for j in range(J):
+        a, e = starts[j], starts[j + 1]
+        rho[j] = 1.0
+        if modes[j] != 0 or e - a < 2:
+            continue
+        num, den, ss = 0.0, 0.0, 0.0
+        for k in range(a, e):
+            ss += w[k] * w[k]
+            for l in range(a, e):
+                if k != l:
+                    num += w[k] * S[k, l] * w[l]
+                    o = w[k] * w[l]
+                    den += o * o
+        c2 = num / den
+        rho[j] = ss * ss * c2
+        if common[j]:
+            r = math.sqrt(c2) if c2 >= 0.0 else math.nan
+            for q in range(a, e):
+                load[q] = r * w[q]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _structural(R, pptr, pidx, paths, r2, A2, b2, x2):
+    """OLS paths of each construct on its predecessors and R²; False on a zero pivot."""
+    J = R.shape[0]
+    for i in range(J):
+        r2[i] = 0.0
+        for j in range(J):
+            paths[i, j] = 0.0
+    for j in range(J):
+        m = pptr[j + 1] - pptr[j]
+        if m == 0:
+            continue
+        for r in range(m):
+            i = pidx[pptr[j] + r]
+            for c in range(m):
+                A2[r, c] = R[i, pidx[pptr[j] + c]]
+            b2[r] = R[i, j]
+        if not solve_small(A2[:m, :m], b2[:m], x2[:m]):
+            return False
+        s = 0.0
+        for r in range(m):
+            i = pidx[pptr[j] + r]
+            paths[i, j] = x2[r]
+            s += x2[r] * R[i, j]
+        r2[j] = s
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _total(paths, T, A2, b2, x2):
+    """Total effects (I - P)^-1 - I, a column at a time; False on a zero pivot."""
+    J = paths.shape[0]
+    for c in range(J):
+        for r in range(J):
+            for q in range(J):
+                A2[r, q] = (1.0 if r == q else 0.0) - paths[r, q]
+            b2[r] = 1.0 if r == c else 0.0
+        if not solve_small(A2, b2, x2):
+            return False
+        for r in range(J):
+            T[r, c] = x2[r] - (1.0 if r == c else 0.0)
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def finish(S, w_in, block_of, starts, modes, common, pptr, pidx, ref, use_ref, consistent,
+           w_out, load_out, cross_out, C_out, R_out, rho_out, paths_out, r2_out, total_out,
+           status):
+    """Every element's estimate from its converged weights ``w_in`` (see the module)."""
+    B, p, J = S.shape[0], S.shape[1], starts.shape[0] - 1
+    own, load = np.empty(p), np.empty(p)
+    A2, b2, x2 = np.empty((J, J)), np.empty(J), np.empty(J)
+    scale = np.empty(J)
+    for b in range(B):
+        Sb, w, cross = S[b], w_out[b], cross_out[b]
+        for q in range(p):
+            w[q] = w_in[b, q]
+        _orient(Sb, w, block_of, starts, ref, use_ref, cross, own)
+        C, R = C_out[b], R_out[b]
+        for i in range(J):
+            for j in range(J):
+                s = 0.0
+                for q in range(starts[i], starts[i + 1]):
+                    s += w[q] * cross[q, j]
+                C[i, j] = s
+        _rho_a(Sb, w, starts, modes, common, own, rho_out[b], load)
+        for j in range(J):
+            scale[j] = math.sqrt(rho_out[b, j]) if consistent and common[j] else 1.0
+        for i in range(J):
+            for j in range(J):
+                R[i, j] = 1.0 if i == j and consistent else C[i, j] / (scale[i] * scale[j])
+        for q in range(p):
+            load_out[b, q] = load[q] if consistent else own[q]
+            if consistent:
+                for j in range(J):
+                    cross[q, j] = load[q] if block_of[q] == j else cross[q, j] / scale[j]
+        ok = _structural(R, pptr, pidx, paths_out[b], r2_out[b], A2, b2, x2) and \
+            _total(paths_out[b], total_out[b], A2, b2, x2)
+        finite = ok
+        for q in range(p):
+            finite = finite and math.isfinite(load_out[b, q]) and math.isfinite(w[q])
+        for j in range(J):
+            finite = finite and math.isfinite(rho_out[b, j]) and math.isfinite(r2_out[b, j])
+            for i in range(J):
+                finite = finite and math.isfinite(R[i, j]) and math.isfinite(total_out[b, i, j])
+        status[b] = 0 if finite else 1
