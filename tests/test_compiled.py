@@ -96,3 +96,31 @@ def test_switched_off_by_environment_and_by_a_broken_load(monkeypatch):
     with pytest.warns(sm.errors.SatModelWarning, match="test function.*could not load"):
         assert broken.call(1.0) == (False, None)
     assert broken.fn is False and broken.get() is None
+
+
+@needs_numba
+def test_compiled_grouped_moments_equal_the_numpy_steps():
+    """The compiled step from exact integer sums to means, SDs and correlations does the
+    numpy steps' operations in their order: the same bits, NaN where an item is constant
+    in a group, for equal and unequal (zero-padded) group sizes."""
+    import numba  # noqa: F401
+    from satmodel.groups import batch, pooled
+
+    df = sm.datasets.load("ecsi_satisfaction")
+    spec = sm.templates.ecsi()
+    rng = np.random.default_rng(3)
+    df = df.iloc[rng.integers(0, len(df), 3000)].reset_index(drop=True)
+    df["company"] = np.repeat(np.arange(15), 200)
+    df.loc[df.company == 4, spec.indicator_names[0]] = 7  # a constant item in one group
+    survey = sm.survey.prepare(spec, df)
+    for sizes in ([200] * 15, [200, 150] * 7 + [200]):
+        rows = [np.flatnonzero(df.company == g)[:n] for g, n in enumerate(sizes)]
+        fast = pooled.pooled_moments(survey, rows)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(pooled._FROM_SUMS, "fn", False)
+            plain = pooled.pooled_moments(survey, rows)
+        assert np.isnan(plain.corr[4]).any()
+        for name in ("mean", "std", "corr"):
+            np.testing.assert_array_equal(getattr(fast, name), getattr(plain, name))
+    assert pooled._FROM_SUMS.fn not in (None, False)  # the compiled step ran
+    del batch

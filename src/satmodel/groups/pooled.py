@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._compiled import Compiled
 from ..moments.core import Moments, scales_of
 from ..survey import SurveyData
 from .batch import in_halves
@@ -91,7 +92,12 @@ def _chunk_moments(X, rows, sizes, lo: int, hi: int, mean, std, cov, exact: str)
         g = len(chunk)
         V, whole = _chunk_rows(X, chunk, m, n_max)
         if small is not None and (exact == "yes" or _integers(V, buf[:g])):
-            _integer_products(V, m, whole, small[:g], mean[a:a + g], cov[a:a + g])
+            P = _integer_products(V, m, whole, small[:g])
+            ran, _ = _FROM_SUMS.call(P, m.astype(float), mean[a:a + g], std[a:a + g],
+                                     cov[a:a + g], numba_loaded=True)
+            if ran:  # the steps below, compiled: in one pass over each group
+                continue
+            _centred_from_sums(P, m, mean[a:a + g], cov[a:a + g])
         else:
             mean[a:a + g] = V.sum(axis=2) / m[:, None]
             Z = np.subtract(V, mean[a:a + g, :, None], out=buf[:g])
@@ -126,14 +132,26 @@ def _integers(V, spare) -> bool:
     return bool(np.array_equal(np.rint(V, out=spare), V))
 
 
-def _integer_products(V, m, whole: bool, small, mean, cov) -> None:
-    """Means and centred cross products of integer-valued rows ``V`` (g, p, n_max), whose
-    products sum below 2^24, exactly: float32 products of the rows and a row of ones (the
-    sums), then ``(m X'X - s s') / m`` in float64."""
+def _integer_products(V, m, whole: bool, small) -> np.ndarray:
+    """Cross products (g, p + 1, p + 1) of integer-valued rows ``V`` (g, p, n_max) and a
+    row of ones (the last row: the sums), whose products sum below 2^24: in float32,
+    exactly."""
     p, n_max = V.shape[1], V.shape[2]
     np.copyto(small[:, :p], V, casting="same_kind")
     small[:, p] = 1.0 if whole else (np.arange(n_max) < m[:, None])
-    P = np.matmul(small, small.transpose(0, 2, 1)).astype(np.float64)
+    return np.matmul(small, small.transpose(0, 2, 1))
+
+
+#: the two steps below (:func:`_centred_from_sums`, :func:`_correlations`) compiled
+_FROM_SUMS = Compiled("satmodel.groups._pooled_jit", "correlations_from_sums",
+                      "grouped moments")
+
+
+def _centred_from_sums(P, m, mean, cov) -> None:
+    """Means and centred cross products ``(m X'X - s s') / m`` in float64 from the exact
+    sums ``P`` of :func:`_integer_products`."""
+    p = P.shape[1] - 1
+    P = P.astype(np.float64)
     s, mf = P[:, p, :p], m.astype(float)
     mean[:] = s / mf[:, None]
     num = np.multiply(P[:, :p, :p], mf[:, None, None], out=cov)
