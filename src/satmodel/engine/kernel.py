@@ -1,11 +1,13 @@
-"""The PLS weight iteration compiled by numba (optional extra ``satmodel[fast]``).
+"""The PLS estimate compiled by numba (optional extra ``satmodel[fast]``).
 
-:func:`iterate` runs Lohmöller's iteration of :mod:`satmodel.engine.pls` one batch element
-at a time in compiled code, every small matrix of an element in cache: Mode A, Mode B and
-unit weights, the path, centroid and factorial schemes, the stop rules ``max_abs``,
+:func:`iterate` runs Lohmöller's iteration of :mod:`satmodel.engine.pls` in compiled
+code, :data:`LANES` batch elements side by side (the element index is the innermost,
+SIMD axis; each element still stops on its own): Mode A, Mode B and unit weights, the path, centroid and factorial schemes, the stop rules ``max_abs``,
 ``sum_abs`` and ``sum_sq``, standardized or unstandardized items. Its weights and
 iteration counts are the numpy path's to rounding (tests/test_engine_kernel.py: 1e-12).
-An element the kernel cannot finish cleanly (a singular system, a zero inner variance,
+:func:`finish` computes the rest of the estimate (cross-loadings, orientation, rho_A and
+PLSc, paths, R², total effects) one element at a time (tests/test_engine_finish.py).
+An element either cannot finish cleanly (a singular system, a zero inner variance,
 non-finite numbers) is marked, and :func:`satmodel.engine.pls.estimate` redoes it on the
 numpy path, which reports breakdowns its own way.
 
@@ -15,9 +17,9 @@ variable ``SATMODEL_NUMBA=0`` turns it off, and so does numba itself failing to 
 build the code at a call (a broken disk cache): the numpy path then does the work. The
 compiled code is cached on disk (``cache=True``), so only the first call on a machine
 compiles (~5 s); every new process pays once for importing numba and loading that cache
-(~0.3-0.4 s on the first batched call). In return the iteration runs ~15x faster than
-the numpy path at B = 1 and the engine ~2x faster at B = 1,000
-(benchmarks/bench_groups.py, ``grouped_numpy``).
+(~0.3-0.4 s on the first batched call). In return the engine (iteration and finish) runs
+~3.5x faster than the numpy path at B = 1,000 (1,000 ECSI company fits: ~6 vs ~21 ms on
+one core; benchmarks/bench_groups.py, ``grouped_numpy``).
 
 >>> import numpy as np
 >>> from satmodel.engine import Layout
@@ -42,6 +44,8 @@ __all__ = ["FINISH", "ITERATION", "MIN_BATCH", "available", "finish", "iterate"]
 
 #: fewest batch elements for the compiled iteration (below: the numpy path)
 MIN_BATCH = 16
+#: batch elements iterated together (the innermost, SIMD axis of the kernel's loops)
+LANES = 16
 
 _SCHEMES = {"path": 0, "centroid": 1, "factorial": 2}
 _STOPS = {"max_abs": 0, "sum_abs": 1, "sum_sq": 2}
@@ -75,14 +79,31 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     w = np.empty((B, p))
     n_iter = np.zeros(B, dtype=np.int64)
     status = np.empty(B, dtype=np.int8)
+    nptr, nidx, pptr, pidx = _neighbours(lay, scheme)
     ran, _ = ITERATION.call(
-        np.ascontiguousarray(S, dtype=float), lay.block_of.astype(np.int64),
-        starts, np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
-        np.ascontiguousarray(lay.adjacency, dtype=np.bool_), _SCHEMES[scheme], float(tol),
-        int(max_iter), _STOPS[stop], unit, scale, k, w, n_iter, status)
+        np.ascontiguousarray(S, dtype=float), lay.block_of.astype(np.int64), starts,
+        np.array([_MODES[m] for m in lay.modes], dtype=np.int64), nptr, nidx, pptr, pidx,
+        np.diff(nptr) == 0, _SCHEMES[scheme], float(tol), int(max_iter), _STOPS[stop], unit,
+        scale, k, w, n_iter, status, LANES)
     if not ran:  # numba could not load or build the code: the numpy path does the work
         return None
     return w, n_iter, status == _CONVERGED, status == _REDO
+
+
+def _csr(lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets and concatenated entries of a list of index arrays."""
+    ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+    return ptr, np.concatenate(lists + [np.zeros(0, int)]).astype(np.int64)
+
+
+def _neighbours(lay: Layout, scheme: str) -> tuple[np.ndarray, ...]:
+    """Each construct's neighbours (either direction of a path) and, for the path scheme,
+    its predecessors, ascending, as offsets and entries."""
+    A = lay.adjacency
+    nptr, nidx = _csr([np.flatnonzero((A | A.T)[:, c]) for c in range(lay.n_constructs)])
+    pptr, pidx = _csr([np.flatnonzero(A[:, c]) if scheme == "path" else np.zeros(0, int)
+                       for c in range(lay.n_constructs)])
+    return nptr, nidx, pptr, pidx
 
 
 def _starts(lay: Layout) -> np.ndarray | None:
@@ -104,9 +125,7 @@ def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray
     if B < MIN_BATCH or starts is None or FINISH.get() is None:
         return None
     J = lay.n_constructs
-    pred = [np.flatnonzero(lay.adjacency[:, j]) for j in range(J)]
-    pptr = np.concatenate([[0], np.cumsum([len(x) for x in pred])]).astype(np.int64)
-    pidx = np.concatenate(pred + [np.zeros(0, int)]).astype(np.int64)
+    _, _, pptr, pidx = _neighbours(lay, "path")
     ref = np.zeros(p) if sign_reference is None else \
         np.ascontiguousarray(sign_reference, dtype=float).reshape(p)
     parts = (np.empty((B, p)), np.empty((B, p)), np.empty((B, p, J)), np.empty((B, J, J)),
