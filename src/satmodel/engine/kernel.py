@@ -69,7 +69,7 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     the numpy path (B,) bool for ``S`` (B, p, p); None when the kernel is unavailable or
     the batch is small. ``item_scale`` (1 or B, p) or None; ``plspm_k`` (B, 1) or None."""
     B, p = S.shape[0], S.shape[-1]
-    starts = _starts(lay)  # None: blocks not in spec order
+    starts = lay.starts()  # None: blocks not in spec order
     if B < MIN_BATCH or starts is None or not available():
         return None
     unit = item_scale is None
@@ -106,14 +106,6 @@ def _neighbours(lay: Layout, scheme: str) -> tuple[np.ndarray, ...]:
     return nptr, nidx, pptr, pidx
 
 
-def _starts(lay: Layout) -> np.ndarray | None:
-    """First item of each block (and p), or None when blocks are not consecutive items."""
-    if not bool((np.diff(lay.block_of) >= 0).all()):
-        return None
-    counts = np.bincount(lay.block_of, minlength=lay.n_constructs)
-    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-
-
 def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray | None,
            consistent: bool):
     """The estimate's arrays after the iteration for ``S`` (B, p, p) and weights ``w``
@@ -121,7 +113,7 @@ def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray
     to redo on the numpy path (B,) bool; None when compiled code is unavailable or the
     batch is small."""
     B, p = w.shape
-    starts = _starts(lay)
+    starts = lay.starts()
     if B < MIN_BATCH or starts is None or FINISH.get() is None:
         return None
     J = lay.n_constructs

@@ -72,6 +72,8 @@ def label_of(by: tuple[str, ...], key: tuple) -> str:
     >>> label_of(("company", "wave"), ("Bank A", np.int64(2026)))
     "company='Bank A', wave=2026"
     """
+    if len(by) == 1:  # the common case, without a generator (many groups are named)
+        return f"{by[0]}={plain(key[0])!r}"
     return ", ".join(f"{b}={plain(v)!r}" for b, v in zip(by, key))
 
 

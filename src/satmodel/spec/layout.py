@@ -61,6 +61,14 @@ class Layout:
     def block(self, j: int) -> np.ndarray:
         return np.flatnonzero(self.block_of == j)
 
+    def starts(self) -> np.ndarray | None:
+        """First item of each block and p (int64, J + 1), or None when the blocks are not
+        consecutive items (compiled code reads a block as ``starts[j]:starts[j + 1]``)."""
+        if not bool((np.diff(self.block_of) >= 0).all()):
+            return None
+        counts = np.bincount(self.block_of, minlength=self.n_constructs)
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
 
 def structural_order(names: list[str] | tuple[str, ...], paths: list[tuple[str, str]]) -> list[str]:
     """The constructs in the order cSEM's ``parseModel`` gives them (its saturated model

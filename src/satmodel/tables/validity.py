@@ -40,37 +40,56 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._compiled import Compiled
 from .._linalg import inv
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 from .base import Context, TableDef, outer_keys, path_index, path_keys
 
-__all__ = ["htmt_matrix", "fornell_larcker_matrix", "indicator_vif", "inner_vif",
+__all__ = ["abs_item_pairs", "htmt_matrix", "fornell_larcker_matrix", "indicator_vif", "inner_vif",
            "construct_pairs"]
 
 
-def _off_diagonal_block_means(values: np.ndarray, lay: Layout) -> np.ndarray:
-    """Mean of ``values`` over item pairs (k != l) for every pair of blocks: (..., J, J).
+def _item_pairs(lay: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Items k < l (two index arrays, row-major), the 0/1 map (pairs, J * J) of each pair
+    to its block pair — both (i, j) and (j, i) — and the pair counts (J, J): k_i k_j
+    between blocks, k_i (k_i - 1) / 2 within one."""
+    k, l = np.triu_indices(lay.block_of.size, 1)
+    J = lay.n_constructs
+    bi, bj = lay.block_of[k], lay.block_of[l]
+    to = np.zeros((k.size, J * J))
+    to[np.arange(k.size), bi * J + bj] = 1.0
+    to[np.arange(k.size), bj * J + bi] = 1.0
+    return k, l, to, to.sum(axis=0).reshape(J, J)
 
-    Batched as two GEMMs over all matrices at once (M' V M, then minus the k = l terms),
-    not a loop of small products and no masked (..., p, p) copy.
+
+def _block_means(pairs: np.ndarray, lay: Layout) -> np.ndarray:
+    """Mean of the item-pair values ``pairs`` (..., k < l pairs of :func:`_item_pairs`)
+    over every pair of blocks: (..., J, J), symmetric (NaN within a single-item block).
+
+    One GEMM over all matrices at once (the pair values times the 0/1 map); each
+    symmetric pair is read once.
     """
-    M = lay.membership.astype(float)
-    p, J = M.shape
-    V = np.asarray(values, dtype=float)
-    lead = V.shape[:-2]
-    Y = (np.ascontiguousarray(V).reshape(-1, p) @ M).reshape(-1, p, J)  # V_b M
-    num = (np.ascontiguousarray(Y.transpose(0, 2, 1)).reshape(-1, p) @ M).reshape(-1, J, J)
-    num = num.transpose(0, 2, 1)  # (V_b M)' M transposed: M' V_b M
-    idx = np.arange(J)
-    num[:, idx, idx] -= np.diagonal(V.reshape(-1, p, p), axis1=-2, axis2=-1) @ M
-    off = 1.0 - np.eye(p)
-    den = M.T @ off @ M
+    _, _, to, den = _item_pairs(lay)
+    J = lay.n_constructs
+    lead = pairs.shape[:-1]
+    sums = (np.ascontiguousarray(pairs).reshape(-1, pairs.shape[-1]) @ to).reshape(-1, J, J)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (num / den).reshape(lead + (J, J))
+        return (sums / den).reshape(lead + (J, J))
 
 
-def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False) -> np.ndarray:
+def abs_item_pairs(S: np.ndarray, layout: Layout) -> np.ndarray:
+    """|S[k, l]| for items k < l (row-major), shape (..., p (p - 1) / 2): what HTMT and
+    HTMT2 average (the tables compute it once for both)."""
+    k, l, _, _ = _item_pairs(layout)
+    S = np.asarray(S, dtype=float)
+    p = S.shape[-1]
+    flat = np.ascontiguousarray(S).reshape(S.shape[:-2] + (p * p,))
+    return np.abs(np.take(flat, k * p + l, axis=-1))  # a take: faster than S[..., k, l]
+
+
+def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False,
+                pairs: np.ndarray | None = None) -> np.ndarray:
     """HTMT (or HTMT2 with ``geometric=True``) for every pair of constructs.
 
     Parameters
@@ -80,6 +99,9 @@ def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False) -> np
     layout : Layout
     geometric : bool
         Geometric means of the absolute correlations (HTMT2) instead of arithmetic ones.
+    pairs : ndarray, optional
+        :func:`abs_item_pairs` of ``S`` when already at hand. ``S`` is read as symmetric:
+        each item pair once, from its upper triangle.
 
     Returns
     -------
@@ -96,16 +118,16 @@ def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False) -> np
     >>> round(float(htmt_matrix(S, lay)[1, 0]), 6)  # single item: within mean 1
     0.5
     """
-    A = np.abs(np.asarray(S, dtype=float))
+    A = abs_item_pairs(S, layout) if pairs is None else pairs
     if geometric:  # a zero correlation makes that block pair's geometric mean 0; a batched
         zero = A <= 1e-12  # product leaves an exact 0 at rounding level (+-1e-17): zero too
         if not zero.any():  # the usual case: one pass, the same numbers
-            return _htmt_of(np.exp(_off_diagonal_block_means(np.log(A), layout)), layout)
+            return _htmt_of(np.exp(_block_means(np.log(A), layout)), layout)
         logs = np.log(A, out=np.zeros_like(A), where=~zero)  # 0 where zero (set below)
-        avg = np.exp(_off_diagonal_block_means(logs, layout))
-        avg = np.where(_off_diagonal_block_means(zero.astype(float), layout) > 0, 0.0, avg)
+        avg = np.exp(_block_means(logs, layout))
+        avg = np.where(_block_means(zero.astype(float), layout) > 0, 0.0, avg)
     else:
-        avg = _off_diagonal_block_means(A, layout)
+        avg = _block_means(A, layout)
     return _htmt_of(avg, layout)
 
 
@@ -151,6 +173,11 @@ def indicator_vif(S: np.ndarray, layout: Layout) -> np.ndarray:
     """
     S = np.asarray(S, dtype=float)
     out = np.ones(S.shape[:-1])
+    starts = layout.starts()
+    if S.ndim == 3 and len(S) >= COMPILED_BATCH and starts is not None:
+        ran, _ = _BLOCK_INVERSE_DIAGONALS.call(np.ascontiguousarray(S), starts, out)
+        if ran:  # every block in one compiled pass
+            return np.where(np.isfinite(out) & (out >= 1.0 - 1e-12), out, np.nan)
     for j in range(layout.n_constructs):
         idx = layout.block(j)
         if idx.size > 1:
@@ -158,9 +185,25 @@ def indicator_vif(S: np.ndarray, layout: Layout) -> np.ndarray:
     return out
 
 
+#: compiled diag(A^-1) for batches of at least :data:`COMPILED_BATCH` matrices
+_INVERSE_DIAGONAL = Compiled("satmodel.tables._validity_jit", "inverse_diagonal",
+                             "VIF step")
+_BLOCK_INVERSE_DIAGONALS = Compiled("satmodel.tables._validity_jit",
+                                    "block_inverse_diagonals", "VIF step")
+COMPILED_BATCH = 16  # as the engine's kernel: a single fit never imports numba for this
+
+
 def _inverse_diagonal(A: np.ndarray) -> np.ndarray:
     """diag(A^-1) batched; NaN for singular or non-positive-definite elements."""
-    out = np.diagonal(inv(A), axis1=-2, axis2=-1)
+    out = None
+    k = A.shape[-1]
+    flat = np.ascontiguousarray(A, dtype=float).reshape(-1, k, k)
+    if len(flat) >= COMPILED_BATCH:
+        diag = np.empty(flat.shape[:2])
+        ran, _ = _INVERSE_DIAGONAL.call(flat, diag)
+        out = diag.reshape(A.shape[:-1]) if ran else None
+    if out is None:
+        out = np.diagonal(inv(A), axis1=-2, axis2=-1)
     return np.where(np.isfinite(out) & (out >= 1.0 - 1e-12), out, np.nan)
 
 
@@ -209,6 +252,11 @@ def _pair_values(ctx: Context, matrix: np.ndarray) -> np.ndarray:
     return matrix[..., i, j]
 
 
+def _shared_pairs(ctx: Context) -> np.ndarray:
+    """:func:`abs_item_pairs` of the context, made once for HTMT and HTMT2."""
+    return ctx.shared("abs_item_pairs", lambda: abs_item_pairs(ctx.S, ctx.layout))
+
+
 def _inner_vif_values(ctx: Context) -> np.ndarray:
     i, j = path_index(ctx)
     return inner_vif(ctx.est.construct_corr, ctx.layout)[..., i, j]
@@ -216,8 +264,9 @@ def _inner_vif_values(ctx: Context) -> np.ndarray:
 
 HTMT_PAIRS = TableDef(
     _pair_keys,
-    {"htmt": lambda c: _pair_values(c, htmt_matrix(c.S, c.layout)),
-     "htmt2": lambda c: _pair_values(c, htmt_matrix(c.S, c.layout, geometric=True))},
+    {"htmt": lambda c: _pair_values(c, htmt_matrix(c.S, c.layout, pairs=_shared_pairs(c))),
+     "htmt2": lambda c: _pair_values(c, htmt_matrix(c.S, c.layout, geometric=True,
+                                                    pairs=_shared_pairs(c)))},
     nullable=("htmt", "htmt2"),
 )
 VIF = TableDef(outer_keys, {"vif": lambda c: indicator_vif(c.S, c.layout)}, nullable=("vif",))
