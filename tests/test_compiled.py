@@ -158,3 +158,28 @@ def test_compiled_vif_equals_numpy_inverse():
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
     assert validity._BLOCK_INVERSE_DIAGONALS.fn and validity._INVERSE_DIAGONAL.fn  # ran
+
+
+@needs_numba
+def test_compiled_weighted_moments_equal_the_numpy_steps(monkeypatch):
+    """Moments of many weight vectors (bootstrap counts) from their triangle sums in one
+    compiled pass: the numpy steps' operations in their order, so the same bits — also
+    for a resample of three rows and one of a single row (n - 1 = 0: NaN, as numpy)."""
+    import numba  # noqa: F401
+    from satmodel.moments import core
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 11, (120, 9)).astype(float) + rng.random((120, 9)).round(2)
+    c = rng.multinomial(120, np.full(120, 1 / 120), size=(2, 40)).astype(float)
+    c[0, 5] = 0
+    c[0, 5, :3] = 1
+    c[1, 7] = 0
+    c[1, 7, 4] = 1
+    fast = core.compute_moments(X, c)
+    monkeypatch.setattr(core._FROM_TRIANGLE, "fn", False)
+    with np.errstate(all="ignore"):
+        plain = core.compute_moments(X, c)
+    off = ~np.eye(9, dtype=bool)  # the diagonal is set to 1
+    assert np.isnan(plain.corr[1, 7][off]).all() and fast.corr.shape == (2, 40, 9, 9)
+    for name in ("n", "mean", "std", "corr"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(plain, name))

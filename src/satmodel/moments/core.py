@@ -18,9 +18,12 @@ Example
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
+
+from .._compiled import Compiled
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,9 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None, *,
         Xs = X - shift
         n = c.sum(axis=-1)
         mean_s = (c @ Xs) / n[..., None]
+        fast = _compiled_moments(c, Xs, n, mean_s)
+        if fast is not None:
+            return Moments(n=n, mean=mean_s + shift, std=fast[0], corr=fast[1])
         # sum_r c_r (x_r - m)(x_r - m)' = X' diag(c) X - n m m'
         cov = _weighted_cross(c, Xs)  # a fresh array: the steps below work in place
         outer = n[..., None, None] * mean_s[..., :, None] * mean_s[..., None, :]
@@ -169,8 +175,16 @@ def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
             for b in range(c2.shape[0]):
                 out[b] += Xb.T @ (c2[b, start:start + rows, None] * Xb)
         return out.reshape(lead + (p, p))
-    # the products x_rj x_rk for j <= k only (the sums are symmetric: half the flops of
-    # all p² products), a block of rows at a time
+    tri, where = _triangle_sums(c2, X)
+    return tri.take(where.ravel(), axis=1).reshape(lead + (p, p))  # one gather
+
+
+def _triangle_sums(c2: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Σ_r c_r x_rj x_rk for j <= k (B, p (p + 1) / 2) for the weight vectors ``c2``
+    (B, n), and the column ``where[j, k]`` (p, p) of each entry (both orders): the
+    products of j <= k only (half the flops of all p² products; the sums are
+    symmetric), a block of rows at a time."""
+    n, p = X.shape
     j, k = np.triu_indices(p)
     rows = max(1, _BLOCK_BYTES // (8 * j.size))
     if n <= rows:  # one block (a bootstrap of survey size): no running sum
@@ -180,9 +194,35 @@ def _weighted_cross(c: np.ndarray, X: np.ndarray) -> np.ndarray:
         for start in range(0, n, rows):
             Xb = X[start:start + rows]
             tri += c2[:, start:start + rows] @ (Xb[:, j] * Xb[:, k])
-    where = np.empty((p, p), dtype=np.intp)  # entry (j, k) and (k, j): column of j <= k
+    where = np.empty((p, p), dtype=np.int64)  # entry (j, k) and (k, j): column of j <= k
     where[j, k] = where[k, j] = np.arange(j.size)
-    return tri.take(where.ravel(), axis=1).reshape(lead + (p, p))  # one gather
+    return tri, where
+
+
+#: the steps of compute_moments after the triangle sums, compiled (batches of weights)
+_FROM_TRIANGLE = Compiled("satmodel.moments._core_jit", "correlations_from_triangle",
+                          "moments step")
+COMPILED_BATCH = 16  # weight vectors at least (and numba already loaded)
+
+
+def _compiled_moments(c: np.ndarray, Xs: np.ndarray, n: np.ndarray, mean_s: np.ndarray):
+    """SDs and correlations of many weight vectors ``c`` (..., n) from their triangle
+    sums in one compiled pass (no (B, p, p) temporaries), or None (few vectors, numba
+    not loaded): :func:`compute_moments`'s numbers, bit for bit."""
+    rows, p = Xs.shape
+    c2 = c.reshape(-1, rows)
+    if c2.shape[0] < max(COMPILED_BATCH, p) or "numba" not in sys.modules:
+        return None
+    tri, where = _triangle_sums(c2, Xs)
+    B = c2.shape[0]
+    std, corr = np.empty((B, p)), np.empty((B, p, p))
+    ran, _ = _FROM_TRIANGLE.call(tri, where, np.ascontiguousarray(n, dtype=float).reshape(B),
+                                 np.ascontiguousarray(mean_s).reshape(B, p), std, corr,
+                                 numba_loaded=True)
+    if not ran:
+        return None
+    lead = c.shape[:-1]
+    return std.reshape(lead + (p,)), corr.reshape(lead + (p, p))
 
 
 #: public name of :func:`_weighted_cross` (the streamed moment sums use it)

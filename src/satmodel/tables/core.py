@@ -13,6 +13,7 @@ import numpy as np
 
 from .base import Context, TableDef, ValueFn, construct_keys, effect_keys, effect_pairs, \
     endogenous_keys, outer_keys, path_keys
+from .pairs import block_sums, shared_item_pairs
 
 
 def pairs_of(ctx: Context, pairs, matrix: np.ndarray) -> np.ndarray:
@@ -61,7 +62,15 @@ def cronbach_alpha(S: np.ndarray, membership: np.ndarray) -> np.ndarray:
 
 
 def _alpha(ctx: Context) -> np.ndarray:
-    return cronbach_alpha(ctx.S, ctx.layout.membership)
+    """Cronbach's alpha from the context's shared item pairs (see :func:`cronbach_alpha`):
+    the sum of a block's correlations is k + 2 Σ_{k<l} r_kl."""
+    lay = ctx.layout
+    k = lay.membership.sum(axis=0)
+    within = np.diagonal(block_sums(shared_item_pairs(ctx), lay), axis1=-2, axis2=-1)
+    total = k + 2.0 * within
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = k / (k - 1) * (1.0 - k / total)
+    return np.where(k > 1, alpha, 1.0)
 
 
 def _rho_c(ctx: Context) -> np.ndarray:

@@ -45,47 +45,23 @@ from .._linalg import inv
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 from .base import Context, TableDef, outer_keys, path_index, path_keys
+from .pairs import block_sums, item_pairs, pair_counts, shared_item_pairs
 
 __all__ = ["abs_item_pairs", "htmt_matrix", "fornell_larcker_matrix", "indicator_vif", "inner_vif",
            "construct_pairs"]
 
 
-def _item_pairs(lay: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Items k < l (two index arrays, row-major), the 0/1 map (pairs, J * J) of each pair
-    to its block pair — both (i, j) and (j, i) — and the pair counts (J, J): k_i k_j
-    between blocks, k_i (k_i - 1) / 2 within one."""
-    k, l = np.triu_indices(lay.block_of.size, 1)
-    J = lay.n_constructs
-    bi, bj = lay.block_of[k], lay.block_of[l]
-    to = np.zeros((k.size, J * J))
-    to[np.arange(k.size), bi * J + bj] = 1.0
-    to[np.arange(k.size), bj * J + bi] = 1.0
-    return k, l, to, to.sum(axis=0).reshape(J, J)
-
-
 def _block_means(pairs: np.ndarray, lay: Layout) -> np.ndarray:
-    """Mean of the item-pair values ``pairs`` (..., k < l pairs of :func:`_item_pairs`)
-    over every pair of blocks: (..., J, J), symmetric (NaN within a single-item block).
-
-    One GEMM over all matrices at once (the pair values times the 0/1 map); each
-    symmetric pair is read once.
-    """
-    _, _, to, den = _item_pairs(lay)
-    J = lay.n_constructs
-    lead = pairs.shape[:-1]
-    sums = (np.ascontiguousarray(pairs).reshape(-1, pairs.shape[-1]) @ to).reshape(-1, J, J)
+    """Mean of the item-pair values ``pairs`` (..., pairs k < l) over every pair of blocks:
+    (..., J, J), symmetric (NaN within a single-item block)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (sums / den).reshape(lead + (J, J))
+        return block_sums(pairs, lay) / pair_counts(lay)
 
 
 def abs_item_pairs(S: np.ndarray, layout: Layout) -> np.ndarray:
     """|S[k, l]| for items k < l (row-major), shape (..., p (p - 1) / 2): what HTMT and
-    HTMT2 average (the tables compute it once for both)."""
-    k, l, _, _ = _item_pairs(layout)
-    S = np.asarray(S, dtype=float)
-    p = S.shape[-1]
-    flat = np.ascontiguousarray(S).reshape(S.shape[:-2] + (p * p,))
-    return np.abs(np.take(flat, k * p + l, axis=-1))  # a take: faster than S[..., k, l]
+    HTMT2 average."""
+    return np.abs(item_pairs(S, layout))
 
 
 def htmt_matrix(S: np.ndarray, layout: Layout, *, geometric: bool = False,
@@ -254,7 +230,7 @@ def _pair_values(ctx: Context, matrix: np.ndarray) -> np.ndarray:
 
 def _shared_pairs(ctx: Context) -> np.ndarray:
     """:func:`abs_item_pairs` of the context, made once for HTMT and HTMT2."""
-    return ctx.shared("abs_item_pairs", lambda: abs_item_pairs(ctx.S, ctx.layout))
+    return ctx.shared("abs_item_pairs", lambda: np.abs(shared_item_pairs(ctx)))
 
 
 def _inner_vif_values(ctx: Context) -> np.ndarray:
