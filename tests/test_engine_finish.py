@@ -90,3 +90,26 @@ def test_non_finite_elements_are_redone_on_the_numpy_path(monkeypatch):
     fast, plain = both(S, LAY, monkeypatch, consistent=True)
     assert np.isnan(plain.loadings[5]).any()
     assert_same(fast, plain, LAY)
+
+
+def test_total_effects_of_constructs_not_in_path_order(monkeypatch):
+    """Total effects by substitution need every path to run from a lower to a higher
+    construct index; a layout in another order (here ECSI's constructs reversed, blocks
+    still consecutive items) takes the LU solves instead: both against numpy."""
+    from satmodel.spec.layout import Layout
+
+    J = LAY.n_constructs
+    new_of_old = J - 1 - np.arange(J)  # construct j becomes J - 1 - j
+    order = np.argsort(new_of_old[LAY.block_of], kind="stable")  # items by new block
+    A = np.zeros_like(LAY.adjacency)
+    A[np.ix_(new_of_old, new_of_old)] = LAY.adjacency
+    lay = Layout(block_of=new_of_old[LAY.block_of][order], modes=LAY.modes[::-1],
+                 adjacency=A, common_factor=LAY.common_factor[::-1])
+    assert np.tril(A).any() and lay.starts() is not None
+    S, _, _ = resampled(13, n=64)
+    S = S[:, order][:, :, order]
+    fast, plain = both(S, lay, monkeypatch)
+    assert np.abs(plain.total).max() > 0.1
+    assert_same(fast, plain, lay)
+    np.testing.assert_allclose(fast.paths[:, new_of_old][:, :, new_of_old],
+                               pls.estimate(resampled(13, n=64)[0], LAY).paths, atol=1e-12)

@@ -109,6 +109,23 @@ def _structural(R, pptr, pidx, paths, r2, A2, b2, x2):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _total_upper(paths, T):
+    """Total effects (I - P)^-1 - I when every path runs from a lower to a higher index
+    (I - P unit upper triangular): T[r, c] = P[r, c] + sum_{r<q<c} P[r, q] T[q, c],
+    a column at a time from the diagonal up (the effects through each later construct)."""
+    J = paths.shape[0]
+    for c in range(J):
+        for r in range(J - 1, -1, -1):
+            if r >= c:
+                T[r, c] = 0.0
+                continue
+            s = paths[r, c]
+            for q in range(r + 1, c):
+                s += paths[r, q] * T[q, c]
+            T[r, c] = s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _total(paths, T, A2, b2, x2):
     """Total effects (I - P)^-1 - I, a column at a time; False on a zero pivot."""
     J = paths.shape[0]
@@ -125,10 +142,11 @@ def _total(paths, T, A2, b2, x2):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def finish(S, w_in, block_of, starts, modes, common, pptr, pidx, ref, use_ref, consistent,
-           w_out, load_out, cross_out, C_out, R_out, rho_out, paths_out, r2_out, total_out,
-           status):
-    """Every element's estimate from its converged weights ``w_in`` (see the module)."""
+def finish(S, w_in, block_of, starts, modes, common, pptr, pidx, upper, ref, use_ref,
+           consistent, w_out, load_out, cross_out, C_out, R_out, rho_out, paths_out, r2_out,
+           total_out, status):
+    """Every element's estimate from its converged weights ``w_in`` (see the module);
+    ``upper``: every path i -> j has i < j (total effects by substitution)."""
     B, p, J = S.shape[0], S.shape[1], starts.shape[0] - 1
     own, load = np.empty(p), np.empty(p)
     A2, b2, x2 = np.empty((J, J)), np.empty(J), np.empty(J)
@@ -156,8 +174,11 @@ def finish(S, w_in, block_of, starts, modes, common, pptr, pidx, ref, use_ref, c
             if consistent:
                 for j in range(J):
                     cross[q, j] = load[q] if block_of[q] == j else cross[q, j] / scale[j]
-        ok = _structural(R, pptr, pidx, paths_out[b], r2_out[b], A2, b2, x2) and \
-            _total(paths_out[b], total_out[b], A2, b2, x2)
+        ok = _structural(R, pptr, pidx, paths_out[b], r2_out[b], A2, b2, x2)
+        if ok and upper:
+            _total_upper(paths_out[b], total_out[b])
+        else:
+            ok = ok and _total(paths_out[b], total_out[b], A2, b2, x2)
         finite = ok
         for q in range(p):
             finite = finite and math.isfinite(load_out[b, q]) and math.isfinite(w[q])

@@ -128,8 +128,9 @@ def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray
         np.ascontiguousarray(S, dtype=float), np.ascontiguousarray(w, dtype=float),
         lay.block_of.astype(np.int64), starts,
         np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
-        np.ascontiguousarray(lay.common_factor, dtype=np.bool_), pptr, pidx, ref,
-        sign_reference is not None, bool(consistent), *parts[:-1], status)
+        np.ascontiguousarray(lay.common_factor, dtype=np.bool_), pptr, pidx,
+        not np.tril(lay.adjacency).any(), ref, sign_reference is not None, bool(consistent),
+        *parts[:-1], status)
     if not ran:
         return None
     return parts, status != 0
