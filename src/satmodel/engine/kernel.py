@@ -2,13 +2,14 @@
 
 :func:`iterate` runs Lohmöller's iteration of :mod:`satmodel.engine.pls` in compiled
 code, :data:`LANES` batch elements side by side (the element index is the innermost,
-SIMD axis; each element still stops on its own): Mode A, Mode B and unit weights, the path, centroid and factorial schemes, the stop rules ``max_abs``,
-``sum_abs`` and ``sum_sq``, standardized or unstandardized items. Its weights and
-iteration counts are the numpy path's to rounding (tests/test_engine_kernel.py: 1e-12).
-:func:`finish` computes the rest of the estimate (cross-loadings, orientation, rho_A and
-PLSc, paths, R², total effects) one element at a time (tests/test_engine_finish.py).
-An element either cannot finish cleanly (a singular system, a zero inner variance,
-non-finite numbers) is marked, and :func:`satmodel.engine.pls.estimate` redoes it on the
+SIMD axis; each element still stops on its own): Mode A, Mode B and unit weights, the
+path, centroid and factorial schemes, the stop rules ``max_abs``, ``sum_abs`` and
+``sum_sq``, standardized or unstandardized items. Its weights and iteration counts are
+the numpy path's to rounding (tests/test_engine_kernel.py: 1e-12). :func:`finish`
+computes the rest of the estimate (cross-loadings, orientation, rho_A and PLSc, paths,
+R², total effects) one element at a time (tests/test_engine_finish.py). An element that
+either step cannot finish cleanly (a singular system, a zero inner variance, non-finite
+numbers) is marked, and :func:`satmodel.engine.pls.estimate` redoes it on the
 numpy path, which reports breakdowns its own way.
 
 It is used when numba imports and the batch has at least :data:`MIN_BATCH` elements (a
