@@ -183,3 +183,21 @@ def test_compiled_weighted_moments_equal_the_numpy_steps(monkeypatch):
     assert np.isnan(plain.corr[1, 7][off]).all() and fast.corr.shape == (2, 40, 9, 9)
     for name in ("n", "mean", "std", "corr"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(plain, name))
+
+
+@needs_numba
+def test_compiled_bootstrap_counts_equal_bincount(monkeypatch):
+    """Bootstrap row counts counted in one compiled pass equal numpy's bincount of the
+    same draws (integers: exactly), and the generator's stream is the same."""
+    import numba  # noqa: F401
+    from satmodel.inference import driver
+
+    fast = driver.BootstrapCounts(100, 37, np.random.default_rng(4))
+    plain = driver.BootstrapCounts(100, 37, np.random.default_rng(4))
+    first = fast.draw(30)
+    assert driver._ROW_COUNTS.fn not in (None, False)  # the compiled pass ran
+    monkeypatch.setattr(driver._ROW_COUNTS, "fn", False)
+    np.testing.assert_array_equal(first, plain.draw(30))
+    assert (first.sum(axis=1) == 37).all()
+    monkeypatch.undo()
+    np.testing.assert_array_equal(fast.draw(70), plain.draw(70))  # streams stay in step

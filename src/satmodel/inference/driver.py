@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import errors
+from .._compiled import Compiled
 from .._threads import one_blas_thread, usable_cores
 from ..diagnostics import Diagnostic, collecting, quiet, report
 from ..engine.admissible import admissible
@@ -85,8 +86,15 @@ class BootstrapCounts(Weights):
 
     def draw(self, size: int) -> np.ndarray:
         idx = self.rng.integers(0, self.n, size=(size, self.n))
+        ran, counts = _ROW_COUNTS.call(idx, self.n, numba_loaded=True)
+        if ran:  # one pass, no flat index and integer copy (the same counts)
+            return counts
         flat = (idx + self.n * np.arange(size)[:, None]).ravel()
         return np.bincount(flat, minlength=size * self.n).reshape(size, self.n).astype(float)
+
+
+#: the counting step of :meth:`BootstrapCounts.draw`, compiled (once numba is loaded)
+_ROW_COUNTS = Compiled("satmodel.inference._draws_jit", "row_counts", "bootstrap draws")
 
 
 @dataclass
