@@ -153,9 +153,9 @@ def test_forced_numpy_fallback(monkeypatch):
     numpy path and gives the same estimate."""
     S, _, _ = resampled(7)
     with_kernel = pls.estimate(S, LAY)
-    monkeypatch.setattr(kernel.ITERATION, "fn", None)
-    monkeypatch.setenv("SATMODEL_NUMBA", "0")
-    assert not kernel.available()
+    monkeypatch.setenv("SATMODEL_NUMBA", "0")  # read at every call: no reset needed
+    assert not kernel.available() and kernel.FINISH.get() is None
+    assert kernel.finish(S, with_kernel.weights, LAY, None, False) is None
     assert kernel.iterate(S, LAY, "path", 1e-7, 300, "max_abs", None, None) is None
     without = pls.estimate(S, LAY)
     np.testing.assert_allclose(with_kernel.paths, without.paths, rtol=0, atol=1e-12)
@@ -202,3 +202,49 @@ def test_a_zero_item_variance_on_raw_items_is_the_numpy_paths_result(stop, monke
     ok = ~redo
     np.testing.assert_allclose(w[ok], plain.weights[ok], rtol=0, atol=1e-12)
     np.testing.assert_array_equal(n_iter[ok], plain.n_iter[ok])
+
+
+@needs_numba
+def test_indefinite_mode_b_block_and_non_finite_correlations_go_to_numpy(monkeypatch):
+    """The kernel solves without pivoting only where every pivot is positive (symmetric
+    positive definite: stable). A well-conditioned but indefinite Mode B block (pairwise
+    correlations need not be positive definite) and a correlation that is NaN between two
+    blocks that are not neighbours (EM/pairwise moments of items never answered
+    together) are sent to the numpy path, so the estimate is the numpy path's: before,
+    the first differed by 1e-5 with 202 more iterations, the second converged to finite
+    weights where numpy gives NaN."""
+    lay = mixed_layout()
+    S, _, _ = resampled(2, n=32)
+    a = lay.block(1)[0]
+    S[:, a, a + 1] = S[:, a + 1, a] = 1 - 1e-12
+    S[:, a, a + 2] = S[:, a + 2, a] = 0.5
+    S[:, a + 1, a + 2] = S[:, a + 2, a + 1] = -0.5
+    x, y = lay.block(1)[0], lay.block(5)[0]
+    assert not (lay.adjacency | lay.adjacency.T)[1, 5]
+    S[3, x, y] = S[3, y, x] = np.nan
+    out = kernel.iterate(S, lay, "path", 1e-7, 300, "max_abs", None, None)
+    assert out is not None and out[3].all()  # every element redone
+    fast = pls.estimate(S, lay)
+    monkeypatch.setattr(kernel.ITERATION, "fn", False)
+    monkeypatch.setattr(kernel.FINISH, "fn", False)
+    with np.errstate(all="ignore"):
+        plain = pls.estimate(S, lay)
+    np.testing.assert_array_equal(fast.n_iter, plain.n_iter)
+    np.testing.assert_array_equal(fast.converged, plain.converged)
+    np.testing.assert_array_equal(fast.weights, plain.weights)  # the same code ran
+
+
+@needs_numba
+def test_size_mismatch_is_left_to_the_numpy_path():
+    """numba does not check bounds: a layout of fewer items than S (or a sign reference
+    of another length) must not reach compiled code (the numpy path raises)."""
+    S, _, _ = resampled(8)
+    small = Layout(block_of=np.array([0, 0, 1, 1, 1]), modes=("A", "A"),
+                   adjacency=np.array([[False, True], [False, False]]),
+                   common_factor=np.array([True, True]))
+    assert kernel.iterate(S, small, "path", 1e-7, 300, "max_abs", None, None) is None
+    w = np.ones(S.shape[:2])
+    assert kernel.finish(S, w[:, :5], small, None, False) is None
+    assert kernel.finish(S, w, LAY, np.ones(5), False) is None
+    with pytest.raises(ValueError):
+        pls.estimate(S, small)

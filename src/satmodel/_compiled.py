@@ -47,16 +47,18 @@ class Compiled:
         self._lock = threading.Lock()  # two threads must not see a half-loaded module
 
     def get(self) -> Any:
-        """The compiled function, or None (no numba, switched off, or unusable)."""
+        """The compiled function, or None (no numba, switched off, or unusable).
+        ``SATMODEL_NUMBA=0`` is read at every call, so it takes effect at once."""
+        if not enabled():
+            return None
         if self.fn is None:
             with self._lock:
                 if self.fn is None:
                     found: Any = False
-                    if enabled():
-                        try:
-                            found = getattr(importlib.import_module(self.module), self.name)
-                        except (ImportError, OSError, RuntimeError):  # no numba / cache dir
-                            pass
+                    try:
+                        found = getattr(importlib.import_module(self.module), self.name)
+                    except (ImportError, OSError, RuntimeError):  # no numba / cache dir
+                        pass
                     self.fn = found
         return self.fn or None
 

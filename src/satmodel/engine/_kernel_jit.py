@@ -9,8 +9,10 @@ an element's small matrices runs over the lanes together, in SIMD registers); ea
 element is iterated on its own and frozen when it stops, as in the numpy path. Status
 per element: 0 converged, 1 ``max_iter`` reached, 2 redo on the numpy path (a zero
 pivot, a non-positive proxy variance or non-finite numbers: the numpy path reports
-those). Systems are solved without pivoting (proxy and item correlation matrices are
-symmetric positive definite, where that is stable).
+those; also every element with a non-finite correlation). Systems are solved without
+pivoting where every pivot is positive (a symmetric positive definite system: stable,
+as proxy and item correlation matrices are); any other system sends the element to the
+numpy path, which pivots.
 """
 
 from __future__ import annotations
@@ -85,13 +87,25 @@ def _scaled(St, raw, starts, w, Y, bad, L, f):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _proxy_cov(w, Y, starts, i, j, C, L):
+    """Per lane: C[i, j] = w_i' (S W)_j over the items of block i."""
+    for lane in range(L):
+        C[i, j, lane] = 0.0
+    for q in range(starts[i], starts[i + 1]):
+        for lane in range(L):
+            C[i, j, lane] += w[q, lane] * Y[j, q, lane]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _solve_lanes(A, b, x, m, bad, L, f):
-    """x = A^-1 b for each lane, Gaussian elimination without pivoting (A symmetric
-    positive definite: stable); a zero or non-finite pivot marks the lane bad."""
+    """x = A^-1 b for each lane, Gaussian elimination without pivoting, stable for a
+    symmetric positive definite A: that is, every pivot positive (Sylvester). A pivot
+    that is not positive or not finite marks the lane bad (the numpy path, with
+    pivoting, redoes it: an indefinite or singular system)."""
     for c in range(m):
         for i in range(L):
             d = A[c, c, i]
-            if not (d != 0.0) or not math.isfinite(d):
+            if not (d > 0.0) or not math.isfinite(d):
                 bad[i] = True
                 A[c, c, i] = 1.0
         for r in range(c + 1, m):
@@ -147,6 +161,10 @@ def run(S, block_of, starts, modes, nptr, nidx, pptr, pidx, alone, scheme, tol,
                 factor[q, i] = (1.0 / k[src] if modes[block_of[q]] == 1 else k[src]) / root
             live[i] = i < nl
             bad[i] = False
+            for r in range(p):  # a NaN or inf anywhere: the numpy path spreads it
+                for c in range(p):
+                    if not math.isfinite(St[r, c, i]):
+                        bad[i] = True
         for i in range(nl):
             n_out[b0 + i] = 0
         _scaled(St, upd, starts, w, Y, bad, L, tmp)
@@ -166,24 +184,13 @@ def run(S, block_of, starts, modes, nptr, nidx, pptr, pidx, alone, scheme, tol,
             if not anylive:
                 break
             it += 1
-            for c in range(J):
+            for c in range(J):  # the proxy covariances the inner weights read
                 for t in range(nptr[c], nptr[c + 1]):
-                    ii = nidx[t]
-                    for i in range(L):
-                        C[ii, c, i] = 0.0
-                    for q in range(starts[ii], starts[ii + 1]):
-                        for i in range(L):
-                            C[ii, c, i] += w[q, i] * Y[c, q, i]
+                    _proxy_cov(w, Y, starts, nidx[t], c, C, L)
                 if scheme == 0:
                     for t in range(pptr[c], pptr[c + 1]):
-                        ii = pidx[t]
                         for t2 in range(pptr[c], pptr[c + 1]):
-                            i2 = pidx[t2]
-                            for i in range(L):
-                                C[ii, i2, i] = 0.0
-                            for q in range(starts[ii], starts[ii + 1]):
-                                for i in range(L):
-                                    C[ii, i2, i] += w[q, i] * Y[i2, q, i]
+                            _proxy_cov(w, Y, starts, pidx[t], pidx[t2], C, L)
             for c in range(J):
                 for t in range(nptr[c], nptr[c + 1]):
                     ii = nidx[t]

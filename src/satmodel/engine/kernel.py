@@ -71,8 +71,8 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     the batch is small. ``item_scale`` (1 or B, p) or None; ``plspm_k`` (B, 1) or None."""
     B, p = S.shape[0], S.shape[-1]
     starts = lay.starts()  # None: blocks not in spec order
-    if B < MIN_BATCH or starts is None or not available():
-        return None
+    if B < MIN_BATCH or starts is None or p != lay.block_of.size or not available():
+        return None  # (a size mismatch: the numpy path raises its error)
     unit = item_scale is None
     scale = np.ones((1, p)) if unit else np.ascontiguousarray(item_scale, dtype=float)
     k = np.ones(B) if plspm_k is None else \
@@ -115,8 +115,10 @@ def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray
     batch is small."""
     B, p = w.shape
     starts = lay.starts()
-    if B < MIN_BATCH or starts is None or FINISH.get() is None:
-        return None
+    sizes_agree = S.shape[-1] == p == lay.block_of.size and (
+        sign_reference is None or np.size(sign_reference) == p)
+    if B < MIN_BATCH or starts is None or not sizes_agree or FINISH.get() is None:
+        return None  # (a size mismatch: the numpy path raises its error)
     J = lay.n_constructs
     _, _, pptr, pidx = _neighbours(lay, "path")
     ref = np.zeros(p) if sign_reference is None else \

@@ -4,9 +4,9 @@ integer sums to means, SDs and correlations (imported through
 
 from __future__ import annotations
 
-import math
-
 from numba import njit
+
+from ..moments._core_jit import covariances_to_correlations
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -28,10 +28,4 @@ def correlations_from_sums(P, m, mean, std, corr):
                 c -= si * float(P[g, p, j])
                 c /= mf
                 corr[g, i, j] = c / (mf - 1.0)
-        for j in range(p):
-            d = corr[g, j, j]
-            std[g, j] = math.sqrt(0.0 if d < 0.0 else d)
-        for i in range(p):
-            for j in range(p):
-                corr[g, i, j] = corr[g, i, j] / (std[g, i] * std[g, j])
-            corr[g, i, i] = 1.0
+        covariances_to_correlations(corr[g], std[g])

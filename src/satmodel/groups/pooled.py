@@ -70,9 +70,9 @@ def _correlations(cov, m, std) -> None:
     """Centred cross products ``cov`` of groups of ``m`` rows to correlations in place,
     their SDs into ``std``, as compute_moments does it (so a group's correlations are
     its own fit's, to rounding)."""
-    cov /= (m - 1.0)[:, None, None]
-    std[:] = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # one row: NaN, as compiled
+        cov /= (m - 1.0)[:, None, None]
+        std[:] = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
         np.divide(cov, std[:, :, None] * std[:, None, :], out=cov)
     cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] = 1.0
 

@@ -25,10 +25,19 @@ def correlations_from_triangle(tri, where, n, mean_s, std, corr):
             for k in range(p):
                 c = tri[b, where[j, k]] - nm * mean_s[b, k]
                 corr[b, j, k] = c / (nb - 1.0)
-        for j in range(p):
-            d = corr[b, j, j]
-            std[b, j] = math.sqrt(0.0 if d < 0.0 else d)
-        for j in range(p):
-            for k in range(p):
-                corr[b, j, k] = corr[b, j, k] / (std[b, j] * std[b, k])
-            corr[b, j, j] = 1.0
+        covariances_to_correlations(corr[b], std[b])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def covariances_to_correlations(cov, std):
+    """A (p, p) covariance matrix to correlations in place and its SDs into ``std``, as
+    the numpy steps do it: SDs from the diagonal (negative: 0), each entry divided by
+    ``s_j s_k``, unit diagonal."""
+    p = cov.shape[0]
+    for j in range(p):
+        d = cov[j, j]
+        std[j] = math.sqrt(0.0 if d < 0.0 else d)
+    for j in range(p):
+        for k in range(p):
+            cov[j, k] = cov[j, k] / (std[j] * std[k])
+        cov[j, j] = 1.0

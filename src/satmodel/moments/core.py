@@ -95,7 +95,8 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None, *,
         cov = _weighted_cross(c, Xs)  # a fresh array: the steps below work in place
         outer = n[..., None, None] * mean_s[..., :, None] * mean_s[..., None, :]
         cov -= outer  # (``outer`` is reused below for the SDs' products)
-        cov /= n[..., None, None] - 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):  # one row: NaN, as compiled
+            cov /= n[..., None, None] - 1.0
         mean = mean_s + shift
     var = np.diagonal(cov, axis1=-2, axis2=-1)
     std = np.sqrt(np.clip(var, 0.0, None))

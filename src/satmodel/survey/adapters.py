@@ -217,6 +217,8 @@ def _int8_in_one_pass(cols: Sequence[np.ndarray]) -> tuple[np.ndarray | None, in
     before numba is loaded)."""
     X = np.empty((len(cols[0]), len(cols)), dtype=np.int8, order="F")
     lo = hi = 0
+    if not all(c.dtype.isnative for c in cols):  # numba reads native byte order only
+        return None, 0, 0
     for j, c in enumerate(cols):
         ran, extremes = _COPY_WITH_RANGE.call(c, X[:, j], numba_loaded=True)
         if not ran:

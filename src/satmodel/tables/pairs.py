@@ -1,7 +1,8 @@
 """Item pairs k < l of correlation matrices and their sums over blocks, shared by the
 tables that average correlations within and between blocks (HTMT, HTMT2, Cronbach's
 alpha): the batch's pairs are taken once a context (:func:`shared_item_pairs`), each
-symmetric pair read once, and summed over blocks by one GEMM.
+symmetric pair read once (the upper triangle), and summed over blocks in one pass
+(``np.add.reduceat``: each block pair's values are adjacent).
 
 >>> import numpy as np
 >>> from satmodel.spec.layout import Layout

@@ -59,8 +59,8 @@ def _block_means(pairs: np.ndarray, lay: Layout) -> np.ndarray:
 
 
 def abs_item_pairs(S: np.ndarray, layout: Layout) -> np.ndarray:
-    """|S[k, l]| for items k < l (row-major), shape (..., p (p - 1) / 2): what HTMT and
-    HTMT2 average."""
+    """|S[k, l]| for items k < l (grouped by block pair, as :func:`.pairs.item_pairs`),
+    shape (..., p (p - 1) / 2): what HTMT and HTMT2 average."""
     return np.abs(item_pairs(S, layout))
 
 
