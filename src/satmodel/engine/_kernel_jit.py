@@ -161,10 +161,14 @@ def run(S, block_of, starts, modes, nptr, nidx, pptr, pidx, alone, scheme, tol,
                 factor[q, i] = (1.0 / k[src] if modes[block_of[q]] == 1 else k[src]) / root
             live[i] = i < nl
             bad[i] = False
-            for r in range(p):  # a NaN or inf anywhere: the numpy path spreads it
-                for c in range(p):
-                    if not math.isfinite(St[r, c, i]):
-                        bad[i] = True
+            tmp[i] = 0.0
+        for r in range(p):  # a NaN or inf anywhere (the numpy path spreads it): redo
+            for c in range(p):
+                for i in range(L):
+                    tmp[i] += St[r, c, i] * 0.0  # 0 for finite entries, else NaN
+        for i in range(L):
+            if not (tmp[i] == 0.0):
+                bad[i] = True
         for i in range(nl):
             n_out[b0 + i] = 0
         _scaled(St, upd, starts, w, Y, bad, L, tmp)
