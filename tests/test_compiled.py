@@ -108,7 +108,7 @@ def test_compiled_grouped_moments_equal_the_numpy_steps():
     numpy steps' operations in their order: the same bits, NaN where an item is constant
     in a group, for equal and unequal (zero-padded) group sizes."""
     import numba  # noqa: F401
-    from satmodel.groups import batch, pooled
+    from satmodel.groups import pooled
 
     df = sm.datasets.load("ecsi_satisfaction")
     spec = sm.templates.ecsi()
@@ -127,7 +127,6 @@ def test_compiled_grouped_moments_equal_the_numpy_steps():
         for name in ("mean", "std", "corr"):
             np.testing.assert_array_equal(getattr(fast, name), getattr(plain, name))
     assert pooled._FROM_SUMS.fn not in (None, False)  # the compiled step ran
-    del batch
 
 
 @needs_numba

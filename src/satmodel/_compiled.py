@@ -23,7 +23,11 @@ from typing import Any
 
 from .diagnostics import report
 
-__all__ = ["Compiled", "enabled"]
+__all__ = ["Compiled", "MIN_BATCH", "enabled"]
+
+#: fewest batch elements (groups, resamples, matrices) for compiled code; below it the
+#: numpy path runs (a single fit never imports numba)
+MIN_BATCH = 16
 
 #: what numba raises when it cannot load or compile cached code at the first call (a stale
 #: or foreign cache, an unwritable cache directory); never a numerical error

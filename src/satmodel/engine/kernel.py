@@ -38,13 +38,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._compiled import Compiled
+from .._compiled import MIN_BATCH, Compiled
 from ..spec.layout import Layout
 
 __all__ = ["FINISH", "ITERATION", "MIN_BATCH", "available", "finish", "iterate"]
 
-#: fewest batch elements for the compiled iteration (below: the numpy path)
-MIN_BATCH = 16
 #: batch elements iterated together (the innermost, SIMD axis of the kernel's loops)
 LANES = 16
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._compiled import Compiled
+from .._compiled import MIN_BATCH, Compiled
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,6 @@ def _triangle_sums(c2: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarra
 #: the steps of compute_moments after the triangle sums, compiled (batches of weights)
 _FROM_TRIANGLE = Compiled("satmodel.moments._core_jit", "correlations_from_triangle",
                           "moments step")
-COMPILED_BATCH = 16  # weight vectors at least (and numba already loaded)
 
 
 def _compiled_moments(c: np.ndarray, Xs: np.ndarray, n: np.ndarray, mean_s: np.ndarray):
@@ -212,7 +211,7 @@ def _compiled_moments(c: np.ndarray, Xs: np.ndarray, n: np.ndarray, mean_s: np.n
     not loaded): :func:`compute_moments`'s numbers, bit for bit."""
     rows, p = Xs.shape
     c2 = c.reshape(-1, rows)
-    if c2.shape[0] < max(COMPILED_BATCH, p) or "numba" not in sys.modules:
+    if c2.shape[0] < max(MIN_BATCH, p) or "numba" not in sys.modules:
         return None
     tri, where = _triangle_sums(c2, Xs)
     B = c2.shape[0]

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._compiled import Compiled
+from .._compiled import MIN_BATCH, Compiled
 from .._linalg import inv
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
@@ -150,7 +150,7 @@ def indicator_vif(S: np.ndarray, layout: Layout) -> np.ndarray:
     S = np.asarray(S, dtype=float)
     out = np.ones(S.shape[:-1])
     starts = layout.starts()
-    if S.ndim == 3 and len(S) >= COMPILED_BATCH and starts is not None:
+    if S.ndim == 3 and len(S) >= MIN_BATCH and starts is not None:
         ran, _ = _BLOCK_INVERSE_DIAGONALS.call(np.ascontiguousarray(S), starts, out)
         if ran:  # every block in one compiled pass
             return np.where(np.isfinite(out) & (out >= 1.0 - 1e-12), out, np.nan)
@@ -161,12 +161,11 @@ def indicator_vif(S: np.ndarray, layout: Layout) -> np.ndarray:
     return out
 
 
-#: compiled diag(A^-1) for batches of at least :data:`COMPILED_BATCH` matrices
+#: compiled diag(A^-1) for batches of at least MIN_BATCH matrices
 _INVERSE_DIAGONAL = Compiled("satmodel.tables._validity_jit", "inverse_diagonal",
                              "VIF step")
 _BLOCK_INVERSE_DIAGONALS = Compiled("satmodel.tables._validity_jit",
                                     "block_inverse_diagonals", "VIF step")
-COMPILED_BATCH = 16  # as the engine's kernel: a single fit never imports numba for this
 
 
 def _inverse_diagonal(A: np.ndarray) -> np.ndarray:
@@ -174,7 +173,7 @@ def _inverse_diagonal(A: np.ndarray) -> np.ndarray:
     out = None
     k = A.shape[-1]
     flat = np.ascontiguousarray(A, dtype=float).reshape(-1, k, k)
-    if len(flat) >= COMPILED_BATCH:
+    if len(flat) >= MIN_BATCH:
         diag = np.empty(flat.shape[:2])
         ran, _ = _INVERSE_DIAGONAL.call(flat, diag)
         out = diag.reshape(A.shape[:-1]) if ran else None
