@@ -16,7 +16,35 @@ import math
 import numpy as np
 from numba import njit
 
-from ._kernel_jit import solve_small
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _solve(A, b, x):
+    """x = A^-1 b by Gaussian elimination with partial pivoting (A, b are overwritten);
+    False when a pivot is zero or not finite."""
+    m = b.shape[0]
+    for c in range(m):
+        piv, best = c, abs(A[c, c])
+        for r in range(c + 1, m):
+            if abs(A[r, c]) > best:
+                piv, best = r, abs(A[r, c])
+        if not (best > 0.0) or not math.isfinite(best):
+            return False
+        if piv != c:
+            for q in range(m):
+                A[c, q], A[piv, q] = A[piv, q], A[c, q]
+            b[c], b[piv] = b[piv], b[c]
+        for r in range(c + 1, m):
+            f = A[r, c] / A[c, c]
+            if f != 0.0:
+                for q in range(c, m):
+                    A[r, q] -= f * A[c, q]
+                b[r] -= f * b[c]
+    for c in range(m - 1, -1, -1):
+        s = b[c]
+        for q in range(c + 1, m):
+            s -= A[c, q] * x[q]
+        x[c] = s / A[c, c]
+    return True
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -97,7 +125,7 @@ def _structural(R, pptr, pidx, paths, r2, A2, b2, x2):
             for c in range(m):
                 A2[r, c] = R[i, pidx[pptr[j] + c]]
             b2[r] = R[i, j]
-        if not solve_small(A2[:m, :m], b2[:m], x2[:m]):
+        if not _solve(A2[:m, :m], b2[:m], x2[:m]):
             return False
         s = 0.0
         for r in range(m):
@@ -134,7 +162,7 @@ def _total(paths, T, A2, b2, x2):
             for q in range(J):
                 A2[r, q] = (1.0 if r == q else 0.0) - paths[r, q]
             b2[r] = 1.0 if r == c else 0.0
-        if not solve_small(A2, b2, x2):
+        if not _solve(A2, b2, x2):
             return False
         for r in range(J):
             T[r, c] = x2[r] - (1.0 if r == c else 0.0)

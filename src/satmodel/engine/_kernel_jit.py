@@ -24,36 +24,6 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def solve_small(A, b, x):
-    """x = A^-1 b by Gaussian elimination with partial pivoting (A, b are overwritten);
-    False when a pivot is zero or not finite."""
-    m = b.shape[0]
-    for c in range(m):
-        piv, best = c, abs(A[c, c])
-        for r in range(c + 1, m):
-            if abs(A[r, c]) > best:
-                piv, best = r, abs(A[r, c])
-        if not (best > 0.0) or not math.isfinite(best):
-            return False
-        if piv != c:
-            for q in range(m):
-                A[c, q], A[piv, q] = A[piv, q], A[c, q]
-            b[c], b[piv] = b[piv], b[c]
-        for r in range(c + 1, m):
-            f = A[r, c] / A[c, c]
-            if f != 0.0:
-                for q in range(c, m):
-                    A[r, q] -= f * A[c, q]
-                b[r] -= f * b[c]
-    for c in range(m - 1, -1, -1):
-        s = b[c]
-        for q in range(c + 1, m):
-            s -= A[c, q] * x[q]
-        x[c] = s / A[c, c]
-    return True
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def _scaled(St, raw, starts, w, Y, bad, L, f):
     """Per lane: w = raw scaled to unit proxy variance and Y = (S W)' (J, p), from
     St = S' (p, p, lanes); a lane whose variance is not positive or not finite is marked
