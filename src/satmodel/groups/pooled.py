@@ -18,15 +18,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._compiled import Compiled
 from ..moments.core import Moments, scales_of
+from ..moments.exact import FLOAT32_EXACT, covariances_to_correlations, moments_from_sums
 from ..survey import SurveyData
 from .batch import in_halves
 
 __all__ = ["pooled_moments"]
 
 _CHUNK_BYTES = 2**20  # centred rows of the groups in one batched product: cache-sized
-_FLOAT32_EXACT = 2.0**24  # integers up to this magnitude add up exactly in float32
 
 
 def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | None:
@@ -58,23 +57,12 @@ def pooled_moments(survey: SurveyData, rows: Sequence[np.ndarray]) -> Moments | 
         return None
     top = float(np.maximum(-low, high).max())
     G, n_max, p = len(rows), int(sizes.max()), X.shape[1]
-    exact = "no" if n_max * top * top >= _FLOAT32_EXACT else \
+    exact = "no" if n_max * top * top >= FLOAT32_EXACT else \
         "yes" if known is not None and known[3] else "check"
     mean, std, corr = np.empty((G, p)), np.empty((G, p)), np.empty((G, p, p))
     in_halves(lambda lo, hi: _chunk_moments(X, rows, sizes, lo, hi, mean, std, corr, exact),
               G)
     return Moments(n=sizes.astype(float), mean=mean, std=std, corr=corr)
-
-
-def _correlations(cov, m, std) -> None:
-    """Centred cross products ``cov`` of groups of ``m`` rows to correlations in place,
-    their SDs into ``std``, as compute_moments does it (so a group's correlations are
-    its own fit's, to rounding)."""
-    with np.errstate(invalid="ignore", divide="ignore"):  # one row: NaN, as compiled
-        cov /= (m - 1.0)[:, None, None]
-        std[:] = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
-        np.divide(cov, std[:, :, None] * std[:, None, :], out=cov)
-    cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] = 1.0
 
 
 def _chunk_moments(X, rows, sizes, lo: int, hi: int, mean, std, cov, exact: str) -> None:
@@ -87,24 +75,23 @@ def _chunk_moments(X, rows, sizes, lo: int, hi: int, mean, std, cov, exact: str)
     g_max = min(step, hi - lo)
     buf = np.empty((g_max, p, n_max))
     small = np.empty((g_max, p + 1, n_max), dtype=np.float32) if exact != "no" else None
+    where = np.arange((p + 1) ** 2).reshape(p + 1, p + 1)  # the full (p + 1)² sums
     for a in range(lo, hi, step):
         chunk, m = rows[a:min(a + step, hi)], sizes[a:min(a + step, hi)]
         g = len(chunk)
         V, whole = _chunk_rows(X, chunk, m, n_max)
         if small is not None and (exact == "yes" or _integers(V, buf[:g])):
             P = _integer_products(V, m, whole, small[:g])
-            ran, _ = _FROM_SUMS.call(P, m.astype(float), mean[a:a + g], std[a:a + g],
-                                     cov[a:a + g], numba_loaded=True)
-            if ran:  # the steps below, compiled: in one pass over each group
-                continue
-            _centred_from_sums(P, m, mean[a:a + g], cov[a:a + g])
+            moments_from_sums(P.reshape(g, -1), where, m.astype(float), mean[a:a + g],
+                              std[a:a + g], cov[a:a + g])
+            continue
         else:
             mean[a:a + g] = V.sum(axis=2) / m[:, None]
             Z = np.subtract(V, mean[a:a + g, :, None], out=buf[:g])
             if not whole:  # the padding is zero again after centring
                 Z *= (np.arange(n_max) < m[:, None])[:, None, :]
             np.matmul(Z, Z.transpose(0, 2, 1), out=cov[a:a + g])
-        _correlations(cov[a:a + g], m, std[a:a + g])
+        covariances_to_correlations(cov[a:a + g], m.astype(float), std[a:a + g])
 
 
 def _chunk_rows(X, chunk, m, n_max) -> tuple[np.ndarray, bool]:
@@ -140,20 +127,3 @@ def _integer_products(V, m, whole: bool, small) -> np.ndarray:
     np.copyto(small[:, :p], V, casting="same_kind")
     small[:, p] = 1.0 if whole else (np.arange(n_max) < m[:, None])
     return np.matmul(small, small.transpose(0, 2, 1))
-
-
-#: the two steps below (:func:`_centred_from_sums`, :func:`_correlations`) compiled
-_FROM_SUMS = Compiled("satmodel.groups._pooled_jit", "correlations_from_sums",
-                      "grouped moments")
-
-
-def _centred_from_sums(P, m, mean, cov) -> None:
-    """Means and centred cross products ``(m X'X - s s') / m`` in float64 from the exact
-    sums ``P`` of :func:`_integer_products`."""
-    p = P.shape[1] - 1
-    P = P.astype(np.float64)
-    s, mf = P[:, p, :p], m.astype(float)
-    mean[:] = s / mf[:, None]
-    num = np.multiply(P[:, :p, :p], mf[:, None, None], out=cov)
-    num -= s[:, :, None] * s[:, None, :]
-    num /= mf[:, None, None]

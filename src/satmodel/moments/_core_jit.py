@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 
@@ -41,3 +42,55 @@ def covariances_to_correlations(cov, std):
         for k in range(p):
             cov[j, k] = cov[j, k] / (std[j] * std[k])
         cov[j, j] = 1.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def correlations_from_sums(P, where, m, mean, std, corr):
+    """Per element g of ``m[g]`` (weighted) rows: ``P[g, where[i, j]]`` holds the exact
+    cross products of the items and a column of ones (index p: the sums; the columns of
+    row i's entries j >= i are consecutive). Means, SDs and correlations into ``mean``, ``std`` and ``corr`` with the operations of the numpy
+    steps: ``(m X'X - s s') / (m (m - 1))``, SDs from its diagonal (negative: 0), then
+    divided by ``s_i s_j``, unit diagonal. Each operation is symmetric in (i, j), so the
+    upper triangle is computed and mirrored: the numpy steps' bits."""
+    G, p = corr.shape[0], corr.shape[1]
+    s = np.empty(p)
+    for g in range(G):
+        mf = m[g]
+        d = mf * (mf - 1.0)
+        for j in range(p):
+            s[j] = float(P[g, where[p, j]])
+            mean[g, j] = s[j] / mf
+        for i in range(p):
+            row = where[i, i] - i  # row i's entries j >= i are consecutive
+            for j in range(i, p):
+                c = float(P[g, row + j]) * mf
+                c -= s[i] * s[j]
+                corr[g, i, j] = c / d
+        for i in range(p):
+            v = corr[g, i, i]
+            std[g, i] = math.sqrt(0.0 if v < 0.0 else v)
+        for i in range(p):
+            corr[g, i, i] = 1.0
+            for j in range(i + 1, p):
+                r = corr[g, i, j] / (std[g, i] * std[g, j])
+                corr[g, i, j] = r
+                corr[g, j, i] = r
+
+
+@njit(cache=True, nogil=True)
+def integer_weights(c, out):
+    """``c`` (B, n) into float32 ``out`` when every weight is an integer in [0, 2^24)
+    (exact in float32); the largest row sum, or -1.0 when a weight is not such an
+    integer (``out`` is then unusable)."""
+    B, n = c.shape
+    top = 0.0
+    for b in range(B):
+        s = 0.0
+        for r in range(n):
+            v = c[b, r]
+            if not (v >= 0.0 and v < 16777216.0) or v != math.floor(v):
+                return -1.0
+            out[b, r] = v
+            s += v
+        top = max(top, s)
+    return top

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._compiled import MIN_BATCH, Compiled
+from .exact import weighted_moments
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ def compute_moments(X: np.ndarray, row_weights: np.ndarray | None = None, *,
         cov /= n - 1.0
     else:
         c = np.asarray(row_weights, dtype=float)
+        exact = _exact_moments(c, X)
+        if exact is not None:
+            return exact
         shift = X.mean(axis=0)  # centring first keeps the cross-product formula accurate
         Xs = X - shift
         n = c.sum(axis=-1)
@@ -223,6 +227,23 @@ def _compiled_moments(c: np.ndarray, Xs: np.ndarray, n: np.ndarray, mean_s: np.n
         return None
     lead = c.shape[:-1]
     return std.reshape(lead + (p,)), corr.reshape(lead + (p, p))
+
+
+def _exact_moments(c: np.ndarray, X: np.ndarray) -> Moments | None:
+    """The moments of many weight vectors ``c`` (..., n) from exact float32 sums
+    (:mod:`satmodel.moments.exact`: integer codes and integer weights, such as bootstrap
+    counts), or None (few vectors, or sums that would not be exact)."""
+    rows, p = X.shape
+    c2 = c.reshape(-1, rows)
+    if c2.shape[0] < max(MIN_BATCH, p):
+        return None
+    found = weighted_moments(c2, X)
+    if found is None:
+        return None
+    lead = c.shape[:-1]
+    n, mean, std, corr = found
+    return Moments(n=n.reshape(lead), mean=mean.reshape(lead + (p,)),
+                   std=std.reshape(lead + (p,)), corr=corr.reshape(lead + (p, p)))
 
 
 #: public name of :func:`_weighted_cross` (the streamed moment sums use it)

@@ -1,0 +1,105 @@
+"""Exact moment sums of integer survey codes: float32 products, float64 centring.
+
+Survey answers are small integers. When the values and the row weights (bootstrap
+counts, jackknife and permutation masks) are integers whose weighted products sum
+below 2^24, every partial sum of a float32 product is an integer and so exact: the
+cross products cost half of float64's, and the centring ``(m X'X - s s') / m`` is
+exact too (integers below 2^53) before its division. The grouped fit
+(:mod:`satmodel.groups.pooled`) and batched reweightings (:func:`weighted_moments`)
+use it.
+
+>>> X = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 4.0]])
+>>> n, mean, std, corr = weighted_moments(np.ones((4, 3)), X)
+>>> n.tolist(), mean[0].tolist(), round(float(corr[0, 0, 1]), 6)
+([3.0, 3.0, 3.0, 3.0], [2.0, 2.3333333333333335], 0.654654)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._compiled import Compiled
+
+__all__ = ["FLOAT32_EXACT", "moments_from_sums", "weighted_moments"]
+
+FLOAT32_EXACT = 2.0**24  # integers up to this magnitude add up exactly in float32
+
+#: :func:`moments_from_sums`'s numpy steps, compiled
+_FROM_SUMS = Compiled("satmodel.moments._core_jit", "correlations_from_sums",
+                      "moments from exact sums")
+#: the weights' check and float32 copy of :func:`weighted_moments`, compiled
+_INTEGER_WEIGHTS = Compiled("satmodel.moments._core_jit", "integer_weights",
+                            "integer weight check")
+
+
+def moments_from_sums(P: np.ndarray, where: np.ndarray, m: np.ndarray, mean: np.ndarray,
+                      std: np.ndarray, corr: np.ndarray) -> None:
+    """Means, SDs and correlations of G elements into ``mean``, ``std`` (G, p) and
+    ``corr`` (G, p, p) from exact sums ``P`` (G, K): entry (i, j) of the cross products
+    of the items and a column of ones (index p: the sums) is column ``where[i, j]``;
+    ``m`` (G,) the weights' sums. Compiled, or the same operations in numpy (the same
+    bits)."""
+    ran, _ = _FROM_SUMS.call(P, where, m, mean, std, corr, numba_loaded=True)
+    if ran:
+        return
+    p = corr.shape[1]
+    full = P.take(where.ravel(), axis=1).reshape(-1, p + 1, p + 1).astype(np.float64)
+    s = full[:, p, :p]
+    mean[:] = s / m[:, None]
+    num = np.multiply(full[:, :p, :p], m[:, None, None], out=corr)
+    num -= s[:, :, None] * s[:, None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):  # one row: NaN, as compiled
+        num /= (m * (m - 1.0))[:, None, None]
+    _to_correlations(corr, std)
+
+
+def _to_correlations(cov: np.ndarray, std: np.ndarray) -> None:
+    """Covariances ``cov`` (G, p, p) to correlations in place, their SDs into ``std``:
+    SDs from the diagonal (negative: 0), each entry divided by s_j s_k, unit diagonal."""
+    with np.errstate(invalid="ignore", divide="ignore"):  # one row: NaN, as compiled
+        std[:] = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
+        np.divide(cov, std[:, :, None] * std[:, None, :], out=cov)
+    cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] = 1.0
+
+
+def covariances_to_correlations(cov: np.ndarray, m: np.ndarray, std: np.ndarray) -> None:
+    """Centred cross products ``cov`` (G, p, p) of ``m`` (G,) weighted rows to
+    correlations in place and their SDs into ``std``, as
+    :func:`~satmodel.moments.compute_moments` does it: divisor m - 1, then
+    :func:`_to_correlations`."""
+    with np.errstate(invalid="ignore", divide="ignore"):  # one row: NaN
+        cov /= (m - 1.0)[:, None, None]
+    _to_correlations(cov, std)
+
+
+def weighted_moments(c: np.ndarray, X: np.ndarray) -> tuple | None:
+    """``(n, mean, std, corr)`` of the rows of ``X`` (n_rows, p) under each weight vector
+    of ``c`` (B, n_rows) from exact float32 sums, or None when they would not be exact:
+    a value of ``X`` or a weight that is not an integer, a negative weight, or weighted
+    products that could reach 2^24 (rows x the largest |x|² beyond it)."""
+    X = np.asarray(X)
+    top = float(np.abs(X).max(initial=0.0)) if X.size else 0.0
+    if not np.isfinite(top) or not np.array_equal(np.rint(X), X):
+        return None
+    c32 = np.empty(c.shape, dtype=np.float32)
+    ran, most = _INTEGER_WEIGHTS.call(c, c32, numba_loaded=True)
+    if not ran:
+        whole = c.size == 0 or (c.min() >= 0.0 and c.max() < FLOAT32_EXACT
+                                and np.array_equal(np.rint(c), c))
+        most = float(c.sum(axis=1).max(initial=0.0)) if whole else -1.0
+        if whole:
+            c32[:] = c
+    if most < 0.0 or most * max(top, 1.0) ** 2 >= FLOAT32_EXACT:
+        return None
+    p = X.shape[1]
+    j, k = np.triu_indices(p + 1)
+    X1 = np.empty((X.shape[0], p + 1), dtype=np.float32)
+    X1[:, :p], X1[:, p] = X, 1.0
+    sums = c32 @ (X1[:, j] * X1[:, k])  # (B, (p + 1)(p + 2) / 2), exact
+    where = np.empty((p + 1, p + 1), dtype=np.int64)
+    where[j, k] = where[k, j] = np.arange(j.size)
+    B = c.shape[0]
+    n = sums[:, where[p, p]].astype(np.float64)
+    mean, std, corr = np.empty((B, p)), np.empty((B, p)), np.empty((B, p, p))
+    moments_from_sums(sums, where, n, mean, std, corr)
+    return n, mean, std, corr
