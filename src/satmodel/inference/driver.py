@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -166,11 +167,41 @@ def chunk_size(bytes_per_draw: int, requested: int | None = None, *, share: int 
     return max(1, min(MAX_CHUNK, MEMORY_BUDGET // share // max(int(bytes_per_draw), 1)))
 
 
-def _evaluate_quietly(evaluate: Evaluate, weights: np.ndarray) -> tuple[Any, Any, list]:
-    """One chunk's evaluation with what it reported (in the calling thread's own scope)."""
+class _Sink:
+    """The draws' values, one array per table column for every draw of the run: each
+    chunk's evaluation writes its rows at its offset (in the worker that made them), so
+    no chunk is copied again when the run ends."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.arrays: Values | None = None
+        self._lock = threading.Lock()
+
+    def put(self, start: int, values: Values) -> None:
+        if self.arrays is None:
+            with self._lock:
+                if self.arrays is None:
+                    self.arrays = {t: {c: np.empty((self.total,) + v.shape[1:], dtype=v.dtype)
+                                       for c, v in cols.items()} for t, cols in values.items()}
+        for t, cols in values.items():
+            for c, v in cols.items():
+                self.arrays[t][c][start:start + v.shape[0]] = v
+
+    def kept(self, keep: np.ndarray) -> Values:
+        """The rows of the draws kept (the arrays themselves when every draw is kept)."""
+        every = bool(keep.all())
+        return {t: {c: v if every else v[keep] for c, v in cols.items()}
+                for t, cols in (self.arrays or {}).items()}
+
+
+def _evaluate_quietly(evaluate: Evaluate, weights: np.ndarray, sink: _Sink,
+                      start: int) -> tuple[Any, list]:
+    """One chunk's evaluation, its values written to ``sink`` at ``start``; its drop
+    reasons and what it reported (in the calling thread's own scope)."""
     with collecting() as inside, quiet():
         values, reasons = evaluate(weights)
-    return values, reasons, list(inside)
+    sink.put(start, values)
+    return reasons, list(inside)
 
 
 def _in_notebook() -> bool:
@@ -217,7 +248,7 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
         chunks = -(-weights.total // size)
         size = -(-weights.total // (-(-chunks // share) * share))
     workers = min(share, usable_cores(), -(-weights.total // size))
-    kept: dict[str, dict[str, list[np.ndarray]]] = {}
+    sink, keep = _Sink(weights.total), np.ones(weights.total, dtype=bool)
     dropped: dict[str, int] = {}
     bar = progress_bar(weights.total, progress, weights.desc)
     drawn = done = n_bad = 0
@@ -231,13 +262,14 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
                     c = min(size, weights.total - drawn)
                     w = weights.draw(c)
                     pending.append((c, pool.submit(contextvars.copy_context().run,
-                                                   _evaluate_quietly, evaluate, w)
-                                    if pool is not None else _evaluate_quietly(evaluate, w)))
+                                                   _evaluate_quietly, evaluate, w, sink, drawn)
+                                    if pool is not None
+                                    else _evaluate_quietly(evaluate, w, sink, drawn)))
                     drawn += c
                 c, job = pending.popleft()
-                values, reasons, inside = job.result() if pool is not None else job
+                reasons, inside = job.result() if pool is not None else job
                 found += inside
-                n_bad += _keep(kept, dropped, values, reasons, c)
+                n_bad += _drop(keep[done:done + c], dropped, reasons)
                 done += c
                 if bar is not None:
                     bar.update(c)
@@ -247,23 +279,17 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
         if bar is not None:
             bar.close()
     merge_diagnostics(found, weights.desc)
-    out = {name: {col: np.concatenate(v, axis=0) for col, v in cols.items()}
-           for name, cols in kept.items()}
-    return Draws(values=out, n_requested=weights.total, n_valid=weights.total - n_bad,
-                 dropped={k: v for k, v in dropped.items() if v})
+    return Draws(values=sink.kept(keep), n_requested=weights.total,
+                 n_valid=weights.total - n_bad, dropped={k: v for k, v in dropped.items() if v})
 
 
-def _keep(kept: dict, dropped: dict, values: Values, reasons: dict, c: int) -> int:
-    """Add a chunk's usable draws to ``kept`` and its drop reasons to ``dropped``;
-    the number of draws dropped."""
-    bad = np.zeros(c, dtype=bool)
+def _drop(keep: np.ndarray, dropped: dict, reasons: dict) -> int:
+    """Clear ``keep`` (a chunk's part) where a draw is unusable and count each reason in
+    ``dropped``; the number of draws dropped."""
     for reason, mask in reasons.items():
         dropped[reason] = dropped.get(reason, 0) + int(mask.sum())
-        bad |= mask
-    for name, cols in values.items():
-        for col, v in cols.items():
-            kept.setdefault(name, {}).setdefault(col, []).append(v[~bad])
-    return int(bad.sum())
+        keep &= ~mask
+    return int((~keep).sum())
 
 
 def merge_diagnostics(found: list[Diagnostic], desc: str) -> None:
