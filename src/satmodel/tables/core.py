@@ -13,7 +13,7 @@ import numpy as np
 
 from .base import Context, TableDef, ValueFn, construct_keys, effect_keys, effect_pairs, \
     endogenous_keys, outer_keys, path_keys
-from .pairs import block_sums, shared_item_pairs
+from .pairs import groups, shared_group_sums
 
 
 def pairs_of(ctx: Context, pairs, matrix: np.ndarray) -> np.ndarray:
@@ -30,11 +30,16 @@ def _path_values(ctx: Context) -> np.ndarray:
 
 def _effect(kind: str) -> ValueFn:
     def fn(ctx: Context) -> np.ndarray:
-        pairs = effect_pairs(ctx.spec)
-        direct = pairs_of(ctx, pairs, ctx.est.paths)
-        total = pairs_of(ctx, pairs, ctx.est.total)
-        return {"direct": direct, "total": total, "indirect": total - direct}[kind]
+        return ctx.shared("effects", lambda: _effects(ctx))[kind]
     return fn
+
+
+def _effects(ctx: Context) -> dict[str, np.ndarray]:
+    """Direct, indirect and total effects of every route, made once per context."""
+    pairs = effect_pairs(ctx.spec)
+    direct = pairs_of(ctx, pairs, ctx.est.paths)
+    total = pairs_of(ctx, pairs, ctx.est.total)
+    return {"direct": direct, "total": total, "indirect": total - direct}
 
 
 def _block_sum(ctx: Context, values: np.ndarray) -> np.ndarray:
@@ -66,7 +71,11 @@ def _alpha(ctx: Context) -> np.ndarray:
     the sum of a block's correlations is k + 2 Σ_{k<l} r_kl."""
     lay = ctx.layout
     k = lay.membership.sum(axis=0)
-    within = np.diagonal(block_sums(shared_item_pairs(ctx), lay), axis1=-2, axis2=-1)
+    group = groups(lay)[0]
+    within = np.zeros(np.shape(ctx.S)[:-2] + (k.size,))
+    if (group >= 0).any():  # the sum of a block's pairs k < l (0 for a single item)
+        signed = shared_group_sums(ctx, "signed")
+        within = np.where(group >= 0, signed[..., np.maximum(group, 0)], 0.0)
     total = k + 2.0 * within
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = k / (k - 1) * (1.0 - k / total)

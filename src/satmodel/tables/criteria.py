@@ -47,18 +47,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._compiled import MIN_BATCH, Compiled
 from .._linalg import solve
 from ..engine.pls import Estimate
 from ..engine.refit import Refit
 from ..spec.layout import Layout, structural_order
 from ..spec.model import ModelSpec
 from .base import Context, TableDef, endogenous_keys, path_index, path_keys
+from .validity import predecessors
 
 __all__ = ["f2_matrix", "f2_reestimated", "information_criteria_values", "gof_value",
            "CRITERIA", "saturated_r2"]
 
 CRITERIA = ("aic", "aicc", "aicu", "bic", "fpe", "gm", "hq", "hqc", "mallows_cp")
 _BATCHED = ("aic", "aicc", "aicu", "bic", "fpe", "hq", "hqc")  # no re-estimation needed
+
+
+#: compiled f² of every path for batches of at least MIN_BATCH
+_F2_PATHS = Compiled("satmodel.tables._structural_jit", "f2_paths", "f² step")
 
 
 def _r2_on(R: np.ndarray, pred: np.ndarray, j: int) -> np.ndarray:
@@ -80,6 +86,14 @@ def f2_matrix(construct_corr: np.ndarray, r2: np.ndarray, layout: Layout) -> np.
     R = np.asarray(construct_corr, dtype=float)
     r2 = np.asarray(r2, dtype=float)
     out = np.zeros(R.shape)
+    J = layout.n_constructs
+    if R.ndim == 3 and len(R) >= MIN_BATCH and R.shape[1:] == (J, J) \
+            and r2.shape == R.shape[:2] and R.dtype.isnative and r2.dtype.isnative:
+        # (numba checks no bounds: the shapes are checked here)
+        ran, _ = _F2_PATHS.call(np.ascontiguousarray(R), np.ascontiguousarray(r2),
+                                *predecessors(layout), out)
+        if ran:  # every path in one compiled pass (Cholesky, LU where not definite)
+            return out
     for j in range(layout.n_constructs):
         preds = np.flatnonzero(layout.adjacency[:, j])
         for i in preds:
@@ -167,10 +181,17 @@ def information_criteria_values(r2: np.ndarray, layout: Layout, n_obs,
     ``mse`` (1 - R² of the saturated model, (..., J)) is needed for GM and Mallows' Cp;
     without it they are NaN.
     """
-    r2 = np.asarray(r2, dtype=float)
-    n = np.asarray(n_obs, dtype=float)[..., None]
     k = layout.adjacency.sum(axis=0) + 1.0
     endo = layout.adjacency.any(axis=0)
+    out = _criteria(np.asarray(r2, dtype=float), k, n_obs, mse)
+    return {c: np.where(endo & np.isfinite(out[c]), out[c], np.nan) for c in CRITERIA}
+
+
+def _criteria(r2: np.ndarray, k: np.ndarray, n_obs,
+              mse: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The criteria of :func:`information_criteria_values` for the columns of ``r2``
+    (``k``: their predictors + 1), elementwise, not yet masked."""
+    n = np.asarray(n_obs, dtype=float)[..., None]
     sse = (1.0 - r2) * (n - 1.0)
     with np.errstate(all="ignore"):
         lsse = np.log(sse / n)
@@ -189,7 +210,7 @@ def information_criteria_values(r2: np.ndarray, layout: Layout, n_obs,
             out["mallows_cp"] = sse / mse - (n - 2 * k)
         else:
             out["gm"] = out["mallows_cp"] = np.full(sse.shape, np.nan)
-    return {c: np.where(endo & np.isfinite(out[c]), out[c], np.nan) for c in CRITERIA}
+    return out
 
 
 def gof_value(est: Estimate, layout: Layout, *, single_items: bool = False) -> np.ndarray:
@@ -229,11 +250,18 @@ def _f2_values(ctx: Context) -> np.ndarray:
     return f2_matrix(ctx.est.construct_corr, ctx.est.r2, ctx.layout)[..., i, j]
 
 
+def _ic_endogenous(ctx: Context) -> dict[str, np.ndarray]:
+    """The batched criteria of the endogenous constructs (spec order): the numbers of
+    :func:`information_criteria_values`, computed on those columns only."""
+    cols = [ctx.pos[c] for c in ctx.spec.endogenous]
+    k = ctx.layout.adjacency.sum(axis=0)[cols] + 1.0
+    out = _criteria(np.asarray(ctx.est.r2, dtype=float)[..., cols], k, ctx.n_obs, None)
+    return {c: np.where(np.isfinite(out[c]), out[c], np.nan) for c in _BATCHED}
+
+
 def _ic_column(name: str):
     def fn(ctx: Context) -> np.ndarray:
-        vals = ctx.shared("information_criteria", lambda: information_criteria_values(
-            ctx.est.r2, ctx.layout, ctx.n_obs))[name]
-        return vals[..., [ctx.pos[c] for c in ctx.spec.endogenous]]
+        return ctx.shared("information_criteria", lambda: _ic_endogenous(ctx))[name]
     return fn
 
 

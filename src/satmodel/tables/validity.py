@@ -45,10 +45,10 @@ from .._linalg import inv
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 from .base import Context, TableDef, outer_keys, path_index, path_keys
-from .pairs import block_sums, item_pairs, pair_counts, shared_item_pairs
+from .pairs import block_sums, groups, item_pairs, pair_counts, shared_group_sums
 
 __all__ = ["abs_item_pairs", "htmt_matrix", "fornell_larcker_matrix", "indicator_vif", "inner_vif",
-           "construct_pairs"]
+           "construct_pairs", "predecessors"]
 
 
 def _block_means(pairs: np.ndarray, lay: Layout) -> np.ndarray:
@@ -150,7 +150,8 @@ def indicator_vif(S: np.ndarray, layout: Layout) -> np.ndarray:
     S = np.asarray(S, dtype=float)
     out = np.ones(S.shape[:-1])
     starts = layout.starts()
-    if S.ndim == 3 and len(S) >= MIN_BATCH and starts is not None:
+    if S.ndim == 3 and len(S) >= MIN_BATCH and starts is not None \
+            and S.shape[1:] == (starts[-1], starts[-1]):  # (numba checks no bounds)
         ran, _ = _BLOCK_INVERSE_DIAGONALS.call(np.ascontiguousarray(S), starts, out)
         if ran:  # every block in one compiled pass
             return np.where(np.isfinite(out) & (out >= 1.0 - 1e-12), out, np.nan)
@@ -166,6 +167,21 @@ _INVERSE_DIAGONAL = Compiled("satmodel.tables._validity_jit", "inverse_diagonal"
                              "VIF step")
 _BLOCK_INVERSE_DIAGONALS = Compiled("satmodel.tables._validity_jit",
                                     "block_inverse_diagonals", "VIF step")
+
+
+def predecessors(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """Every target's predictors (ascending) one after another, and where each target's
+    start (int64, J + 1): target j's are ``preds[starts[j]:starts[j + 1]]``.
+
+    >>> A = np.zeros((3, 3), bool); A[0, 2] = A[1, 2] = True
+    >>> lay = Layout(np.arange(3), ("unit",) * 3, A, np.zeros(3, bool))
+    >>> [a.tolist() for a in predecessors(lay)]
+    [[0, 1], [0, 0, 0, 2]]
+    """
+    cols = [np.flatnonzero(layout.adjacency[:, j]) for j in range(layout.n_constructs)]
+    preds = np.concatenate(cols + [np.zeros(0, int)]).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum([c.size for c in cols])]).astype(np.int64)
+    return preds, starts
 
 
 def _inverse_diagonal(A: np.ndarray) -> np.ndarray:
@@ -219,17 +235,33 @@ def _pair_keys(spec: ModelSpec) -> pd.DataFrame:
     return pd.DataFrame(construct_pairs(spec), columns=["source", "target"])
 
 
-def _pair_values(ctx: Context, matrix: np.ndarray) -> np.ndarray:
+def _htmt_pairs(ctx: Context, geometric: bool) -> np.ndarray:
+    """HTMT (HTMT2) of the table's construct pairs from the context's shared block-pair
+    sums: the operations of :func:`htmt_matrix` on those pairs only, so the same numbers
+    (its (..., J, J) matrices are never made)."""
+    lay = ctx.layout
+    within, between, counts = groups(lay)
+    i, j = _pair_index(ctx)
+    if not counts.size:  # one single-item construct: no pairs
+        return np.zeros(np.shape(ctx.S)[:-2] + (i.size,))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        avg = shared_group_sums(ctx, "log" if geometric else "abs") / counts
+        if geometric:
+            avg = np.exp(avg)
+            zero = shared_group_sums(ctx, "zero")
+            if zero is not None:
+                avg = np.where(zero, 0.0, avg)
+        single = lay.membership.sum(axis=0) == 1
+        w = np.where(single, 1.0, avg[..., np.maximum(within, 0)])
+        out = avg[..., between[i, j]] / np.sqrt(w[..., i] * w[..., j])
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _pair_index(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     pos = ctx.pos
     pairs = construct_pairs(ctx.spec)
-    i = np.array([pos[a] for a, _ in pairs], dtype=int)
-    j = np.array([pos[b] for _, b in pairs], dtype=int)
-    return matrix[..., i, j]
-
-
-def _shared_pairs(ctx: Context) -> np.ndarray:
-    """:func:`abs_item_pairs` of the context, made once for HTMT and HTMT2."""
-    return ctx.shared("abs_item_pairs", lambda: np.abs(shared_item_pairs(ctx)))
+    return (np.array([pos[a] for a, _ in pairs], dtype=int),
+            np.array([pos[b] for _, b in pairs], dtype=int))
 
 
 def _inner_vif_values(ctx: Context) -> np.ndarray:
@@ -239,9 +271,8 @@ def _inner_vif_values(ctx: Context) -> np.ndarray:
 
 HTMT_PAIRS = TableDef(
     _pair_keys,
-    {"htmt": lambda c: _pair_values(c, htmt_matrix(c.S, c.layout, pairs=_shared_pairs(c))),
-     "htmt2": lambda c: _pair_values(c, htmt_matrix(c.S, c.layout, geometric=True,
-                                                    pairs=_shared_pairs(c)))},
+    {"htmt": lambda c: _htmt_pairs(c, geometric=False),
+     "htmt2": lambda c: _htmt_pairs(c, geometric=True)},
     nullable=("htmt", "htmt2"),
 )
 VIF = TableDef(outer_keys, {"vif": lambda c: indicator_vif(c.S, c.layout)}, nullable=("vif",))
