@@ -102,6 +102,28 @@ def test_switched_off_by_environment_and_by_a_broken_load(monkeypatch):
     assert broken.fn is False and broken.get() is None
 
 
+def test_a_numba_build_error_switches_off_but_a_numerical_error_is_raised(monkeypatch):
+    """numba failing to type or build the code (another numba version) switches it off
+    like a broken cache; any other error is the caller's and is raised."""
+    errors = pytest.importorskip("numba.core.errors")
+    code = Compiled("math", "pow", "test kernel")
+
+    def cannot_build(*args):
+        raise errors.TypingError("unknown attribute of an intrinsic")
+    code.fn = cannot_build
+    with pytest.warns(sm.errors.SatModelWarning, match="test kernel.*could not load"):
+        assert code.call(1.0) == (False, None)
+    assert code.fn is False
+    other = Compiled("math", "pow", "test kernel")
+
+    def wrong(*args):
+        raise ValueError("shapes differ")
+    other.fn = wrong
+    with pytest.raises(ValueError, match="shapes differ"):
+        other.call(1.0)
+    assert other.fn is wrong
+
+
 @needs_numba
 def test_compiled_grouped_moments_equal_the_numpy_steps():
     """The compiled step from exact integer sums to means, SDs and correlations does the

@@ -34,6 +34,13 @@ MIN_BATCH = 16
 UNUSABLE = (ImportError, OSError, EOFError, pickle.UnpicklingError)
 
 
+def unusable(err: BaseException) -> bool:
+    """Whether ``err`` says the compiled code cannot run here (:data:`UNUSABLE`, or an
+    error of numba itself: it failed to type or build the code for this numba version),
+    never a numerical error (the kernels run with numpy's error model)."""
+    return isinstance(err, UNUSABLE) or type(err).__module__.startswith("numba")
+
+
 def enabled() -> bool:
     """Whether compiled code may run (``SATMODEL_NUMBA=0`` says no)."""
     return os.environ.get("SATMODEL_NUMBA", "1") != "0"
@@ -78,7 +85,9 @@ class Compiled:
             return False, None
         try:
             return True, fn(*args)
-        except UNUSABLE as err:
+        except Exception as err:
+            if not unusable(err):
+                raise
             self.switch_off(err)
             return False, None
 
