@@ -65,7 +65,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--large-cap", type=int, help="largest B seminr runs in the 15 x 80 case "
                    "(scaled up; default 200, quick 100)")
     p.add_argument("--flop-rounds", type=int, default=5,
-                   help="paired rounds (GEMM rate, then a B = 5000 bootstrap) for the flop-count "
+                   help="paired rounds (a B = 5000 bootstrap, then the GEMM rate) for the flop-count "
                    "limit, each ratio from its own pair (default 5; 0 skips them)")
     p.add_argument("--rebuild-venvs", action="store_true", help="recreate the peer venvs")
     p.add_argument("--out", type=Path,
@@ -257,21 +257,23 @@ def main() -> None:
 
 
 def paired_flop_rounds(res, X: np.ndarray, steps: float, rounds: int, seed: int) -> dict:
-    """``rounds`` back-to-back pairs (the GEMM rate, then one B = 5000 bootstrap), each
+    """``rounds`` back-to-back pairs (one B = 5000 bootstrap, then the GEMM rate), each
     round's ratio from its own pair: the VM's speed drifts between phases of a run, and a
-    pair sees one phase."""
+    pair sees one phase. The bootstrap goes first, after a pause: OpenBLAS's threads
+    spin for a while after a product and would take its cores."""
     ratios, times, rates = [], [], []
     for _ in range(rounds):
-        rate = large_case.gemm_rate(X.shape[0], X.shape[1], 5000)
+        time.sleep(0.5)
         t0 = time.perf_counter()
         res.bootstrap(n=5000, seed=seed, progress=False)
         took = time.perf_counter() - t0
+        rate = large_case.gemm_rate(X.shape[0], X.shape[1], 5000)
         limit = large_case.flop_limit(5000, X.shape[0], X.shape[1], len(_common.ECSI_BLOCKS),
                                       steps, rate)["limit_s"]
         ratios.append(took / limit)
         times.append(took)
         rates.append(rate / 1e9)
-    R.log("flop-count limit B=5000, paired rounds (GEMM rate, then satmodel): "
+    R.log("flop-count limit B=5000, paired rounds (satmodel, then the GEMM rate): "
           + ", ".join(f"{r:.2f}x" for r in ratios) + f"; median {R.median(ratios):.2f}x")
     return {"ratios": ratios, "satmodel_s": times, "gemm_rate_gflops": rates,
             "median_ratio": R.median(ratios)}
