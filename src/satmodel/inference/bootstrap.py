@@ -33,7 +33,7 @@ from ..spec.model import ModelSpec
 from ..tables import NOT_BY_DEFAULT, TABLES, Context
 from .intervals import STUDENTIZED, check as intervals_check, report_too_few, summarize as intervals_summarize
 from .studentized import generator_state, t_draws
-from .driver import BootstrapCounts, LeaveOut, run, table_evaluator
+from .driver import BootstrapCounts, LeaveOut, evaluate_tables, run, table_evaluator
 from .studentized import N_INNER
 
 SIGN_OPTIONS = ("none", "construct", "individual")
@@ -208,19 +208,23 @@ def bootstrap(spec: ModelSpec, refit: Refit, original: Context, n: int = 5000, s
     rng = np.random.default_rng(seed)
     state = generator_state(rng)
     counts = BootstrapCounts(n, refit.n_rows, rng)
+    fit_values: dict = {}
     draws = run(counts, evaluate, refit.bytes_per_fit, chunk=chunk_size, progress=progress,
-                parallel=True)  # the table evaluator shares nothing between chunks
+                parallel=True,  # the table evaluator shares nothing between chunks
+                meanwhile=lambda: fit_values.update(evaluate_tables(original, tables)))
     return inference_of(draws, original, tables, n, signs=signs, level=level, seed=seed,
-                        inadmissible=inadmissible, rng_state=state)
+                        inadmissible=inadmissible, rng_state=state,
+                        original_values=fit_values or None)
 
 
 def inference_of(draws: Any, original: Context, tables: Sequence[str], n: int, *, signs: str,
-                 level: float, seed: Any, inadmissible: str, rng_state: Any = None
-                 ) -> BootstrapInference:
+                 level: float, seed: Any, inadmissible: str, rng_state: Any = None,
+                 original_values: dict | None = None) -> BootstrapInference:
     """The :class:`BootstrapInference` of the driver's ``draws`` of ``n`` resamples:
-    sign-aligned, dropped and undefined resamples reported, too few for ``level`` flagged."""
-    original_values = {t: {c: TABLES[t].values(original, c) for c in TABLES[t].columns}
-                       for t in tables}
+    sign-aligned, dropped and undefined resamples reported, too few for ``level`` flagged.
+    ``original_values``: the tables' values on ``original``, when made already."""
+    if original_values is None:
+        original_values = evaluate_tables(original, tables)
     values = draws.values
     if signs == "individual":
         values = {t: {c: np.abs(v) * np.sign(original_values[t][c]) for c, v in cols.items()}
@@ -246,6 +250,8 @@ def report_undefined(values: dict, original: dict, n_valid: int) -> None:
     lost = {}
     for t, cols in values.items():
         for c, v in cols.items():
+            if np.isfinite(v.sum()):  # every value finite (one pass, no temporaries)
+                continue
             rows = np.isfinite(original[t][c])
             k = int((~np.isfinite(v[:, rows])).any(axis=1).sum()) if rows.any() else 0
             if k:

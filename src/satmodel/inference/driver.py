@@ -231,7 +231,7 @@ def progress_bar(total: int, enabled: bool | None, desc: str) -> Any:
 
 def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
         chunk: int | None = None, progress: bool | None = False,
-        parallel: bool = False) -> Draws:
+        parallel: bool = False, meanwhile: Callable[[], Any] | None = None) -> Draws:
     """Draw, refit and evaluate chunk by chunk; drop unusable draws, counting each reason.
 
     BLAS runs one thread throughout for surveys below :data:`MANY_ROWS` rows (the batched
@@ -241,7 +241,8 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
     evaluates that many at once in threads when the process may use several cores: the
     draws are made in order in the calling thread and the chunks kept in order, so the
     numbers do not depend on the cores. One chunk is drawn ahead of the workers, so a
-    worker that finishes never waits for the next draw.
+    worker that finishes never waits for the next draw. ``meanwhile`` (optional) is
+    called once by the calling thread while the first chunks are evaluated.
     """
     reuse_freed_memory()
     share = PARALLEL_CHUNKS if parallel and chunk is None else 1
@@ -268,6 +269,9 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
                                     if pool is not None
                                     else _evaluate_quietly(evaluate, w, sink, drawn)))
                     drawn += c
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
                 c, job = pending.popleft()
                 reasons, inside = job.result() if pool is not None else job
                 found += inside
