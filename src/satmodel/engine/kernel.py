@@ -19,8 +19,8 @@ build the code at a call (a broken disk cache): the numpy path then does the wor
 compiled code is cached on disk (``cache=True``), so only the first call on a machine
 compiles (~5 s); every new process pays once for importing numba and loading that cache
 (~0.3-0.4 s on the first batched call). In return the engine (iteration and finish) runs
-~3.5x faster than the numpy path at B = 1,000 (1,000 ECSI company fits: ~6 vs ~21 ms on
-one core; benchmarks/bench_groups.py, ``grouped_numpy``).
+7-9x faster than the numpy path at B = 1,000 (1,000 ECSI bootstrap estimates on one core:
+4.6-6.4 vs ~42 ms; benchmarks/README.md, "What the compiled code buys").
 
 >>> import numpy as np
 >>> from satmodel.engine import Layout
