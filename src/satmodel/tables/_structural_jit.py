@@ -9,6 +9,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ._validity_jit import LANES, cholesky_lanes
+
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _r2_on(R, n, pred, skip, j, LU, perm, b, x):
@@ -63,10 +65,6 @@ def _r2_on(R, n, pred, skip, j, LU, perm, b, x):
     return x[0] * b[0] + rest
 
 
-#: batch elements a lane pass takes at once (one AVX-512 register of doubles)
-LANES = 8
-
-
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _r2_lanes(R, n0, m, qidx, mq, j, L, d, y, ok, excl):
     """``excl[q]`` = R² of construct j on the constructs ``qidx[:mq]`` in the correlations
@@ -82,19 +80,8 @@ def _r2_lanes(R, n0, m, qidx, mq, j, L, d, y, ok, excl):
         for c in range(r + 1):
             for q in range(m):
                 L[r, c, q] = R[n0 + q, qidx[r], qidx[c]]
+    cholesky_lanes(L, d, ok, mq)
     for r in range(mq):
-        for c in range(r + 1):
-            for qq in range(c):
-                for q in range(LANES):
-                    L[r, c, q] -= L[r, qq, q] * L[c, qq, q]
-            if c < r:
-                for q in range(LANES):
-                    L[r, c, q] = L[r, c, q] * d[c, q]
-            else:
-                for q in range(LANES):
-                    v = L[r, r, q]
-                    ok[q] = ok[q] and v > 0.0 and math.isfinite(v)
-                    d[r, q] = 1.0 / math.sqrt(v) if v > 0.0 else 1.0
         for c in range(r):  # forward: y_r = (r_r - sum L_rc y_c) / L_rr
             for q in range(LANES):
                 y[r, q] -= L[r, c, q] * y[c, q]

@@ -124,18 +124,11 @@ LANES = 8
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _spd_lanes(S, n0, m, a, k, L, d, ok, out):
-    """:func:`_diag_of_inverse_spd` of the block at ``a`` (k items) of the m <= LANES
-    matrices ``S[n0:n0 + m]`` side by side (lane q: matrix n0 + q; the same operations
-    in the same order per lane, so the same numbers, vectorized across the lanes).
-    ``ok[q]`` is False where that lane's block is not positive definite (nothing written
-    there: the caller takes the LU route)."""
-    for q in range(LANES):
-        ok[q] = q < m
-    for r in range(k):
-        for c in range(r + 1):
-            for q in range(m):
-                L[r, c, q] = S[n0 + q, a + r, a + c]
+def cholesky_lanes(L, d, ok, k):
+    """In place, per lane q: the lower triangle of ``L[:k, :k, q]`` (a symmetric matrix)
+    becomes its Cholesky factor, ``d[:k, q]`` the factor's inverse diagonal; ``ok[q]``
+    turns False where a pivot is not positive or a number not finite (that lane's factor
+    is then unusable)."""
     for r in range(k):
         for c in range(r + 1):
             for qq in range(c):
@@ -150,6 +143,22 @@ def _spd_lanes(S, n0, m, a, k, L, d, ok, out):
                     ok[q] = ok[q] and s > 0.0 and math.isfinite(s)
                     L[r, r, q] = math.sqrt(s) if s > 0.0 else 1.0
                     d[r, q] = 1.0 / L[r, r, q]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _spd_lanes(S, n0, m, a, k, L, d, ok, out):
+    """:func:`_diag_of_inverse_spd` of the block at ``a`` (k items) of the m <= LANES
+    matrices ``S[n0:n0 + m]`` side by side (lane q: matrix n0 + q; the same operations
+    in the same order per lane, so the same numbers, vectorized across the lanes).
+    ``ok[q]`` is False where that lane's block is not positive definite (nothing written
+    there: the caller takes the LU route)."""
+    for q in range(LANES):
+        ok[q] = q < m
+    for r in range(k):
+        for c in range(r + 1):
+            for q in range(m):
+                L[r, c, q] = S[n0 + q, a + r, a + c]
+    cholesky_lanes(L, d, ok, k)
     for c in range(k):
         for q in range(LANES):
             L[c, c, q] = d[c, q]
