@@ -112,3 +112,18 @@ def test_the_bootstrap_moments_take_the_exact_path(monkeypatch):
     plain = refit.moments(w)
     np.testing.assert_allclose(fast.corr, plain.corr, rtol=0, atol=1e-14)
     np.testing.assert_allclose(fast.mean, plain.mean, rtol=1e-14)
+
+
+def test_row_blocks_give_the_same_sums(monkeypatch):
+    """The products are formed a block of rows at a time: with blocks of a few rows
+    the sums (exact integers) and so every moment are the same bits as in one block."""
+    X, c = _codes_and_counts(seed=4, n=301)
+    whole = exact.weighted_moments(c, X)
+    monkeypatch.setattr(exact, "BLOCK_BYTES", 4 * 28 * 29)  # 2 rows of (p+1)(p+2)/2 products
+    for a, b in zip(whole, exact.weighted_moments(c, X)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_huge_integer_values_are_refused_without_an_error():
+    X = np.array([[1e200, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    assert exact.weighted_moments(np.ones((2, 3)), X) is None

@@ -177,15 +177,27 @@ class _Sink:
         self.arrays: Values | None = None
         self._lock = threading.Lock()
 
-    def put(self, start: int, values: Values) -> None:
+    def put(self, start: int, size: int, values: Values) -> None:
+        """Write a chunk's ``size`` draws at ``start``; every chunk must give the same
+        tables, columns and dtypes, one row a draw (else an error: an evaluator's bug)."""
         if self.arrays is None:
             with self._lock:
                 if self.arrays is None:
                     self.arrays = {t: {c: np.empty((self.total,) + v.shape[1:], dtype=v.dtype)
                                        for c, v in cols.items()} for t, cols in values.items()}
-        for t, cols in values.items():
+        same = values.keys() == self.arrays.keys() and all(
+            cols.keys() == self.arrays[t].keys() for t, cols in values.items())
+        for t, cols in values.items() if same else ():
             for c, v in cols.items():
-                self.arrays[t][c][start:start + v.shape[0]] = v
+                into = self.arrays[t][c]
+                if v.shape != (size,) + into.shape[1:] or v.dtype != into.dtype:
+                    same = False
+                    break
+                into[start:start + size] = v
+        if not same:
+            raise errors.EstimationError(
+                "internal error: a chunk's evaluation gave other tables, shapes or dtypes "
+                f"than the first chunk (draws {start}-{start + size - 1}); please report it")
 
     def kept(self, keep: np.ndarray) -> Values:
         """The rows of the draws kept (the arrays themselves when every draw is kept)."""
@@ -195,12 +207,12 @@ class _Sink:
 
 
 def _evaluate_quietly(evaluate: Evaluate, weights: np.ndarray, sink: _Sink,
-                      start: int) -> tuple[Any, list]:
-    """One chunk's evaluation, its values written to ``sink`` at ``start``; its drop
-    reasons and what it reported (in the calling thread's own scope)."""
+                      start: int, size: int) -> tuple[Any, list]:
+    """One chunk's evaluation (``size`` draws), its values written to ``sink`` at
+    ``start``; its drop reasons and what it reported (in the calling thread's own scope)."""
     with collecting() as inside, quiet():
         values, reasons = evaluate(weights)
-    sink.put(start, values)
+    sink.put(start, size, values)
     return reasons, list(inside)
 
 
@@ -265,9 +277,9 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
                     c = min(size, weights.total - drawn)
                     w = weights.draw(c)
                     pending.append((c, pool.submit(contextvars.copy_context().run,
-                                                   _evaluate_quietly, evaluate, w, sink, drawn)
+                                                   _evaluate_quietly, evaluate, w, sink, drawn, c)
                                     if pool is not None
-                                    else _evaluate_quietly(evaluate, w, sink, drawn)))
+                                    else _evaluate_quietly(evaluate, w, sink, drawn, c)))
                     drawn += c
                 if meanwhile is not None:
                     meanwhile()

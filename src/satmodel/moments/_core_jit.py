@@ -47,9 +47,10 @@ def covariances_to_correlations(cov, std):
 @njit(cache=True, nogil=True, error_model="numpy")
 def correlations_from_sums(P, where, m, mean, std, corr):
     """Per element g of ``m[g]`` (weighted) rows: ``P[g, where[i, j]]`` holds the exact
-    cross products of the items and a column of ones (index p: the sums; the columns of
-    row i's entries j >= i are consecutive). Means, SDs and correlations into ``mean``, ``std`` and ``corr`` with the operations of the numpy
-    steps: ``(m X'X - s s') / (m (m - 1))``, SDs from its diagonal (negative: 0), then
+    cross products of the items and a column of ones (index p: the sums; the columns
+    of row i's entries j >= i are consecutive). Means, SDs and correlations into
+    ``mean``, ``std`` and ``corr`` with the operations of the numpy steps:
+    ``(m X'X - s s') / (m (m - 1))``, SDs from its diagonal (negative: 0), then
     divided by ``s_i s_j``, unit diagonal. Each operation is symmetric in (i, j), so the
     upper triangle is computed and mirrored: the numpy steps' bits."""
     G, p = corr.shape[0], corr.shape[1]

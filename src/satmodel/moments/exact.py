@@ -23,6 +23,7 @@ from .._compiled import Compiled
 __all__ = ["FLOAT32_EXACT", "moments_from_sums", "weighted_moments"]
 
 FLOAT32_EXACT = 2.0**24  # integers up to this magnitude add up exactly in float32
+BLOCK_BYTES = 16 * 2**20  # row-wise products of one block of rows
 
 #: :func:`moments_from_sums`'s numpy steps, compiled
 _FROM_SUMS = Compiled("satmodel.moments._core_jit", "correlations_from_sums",
@@ -45,10 +46,10 @@ def moments_from_sums(P: np.ndarray, where: np.ndarray, m: np.ndarray, mean: np.
     p = corr.shape[1]
     full = P.take(where.ravel(), axis=1).reshape(-1, p + 1, p + 1).astype(np.float64)
     s = full[:, p, :p]
-    mean[:] = s / m[:, None]
     num = np.multiply(full[:, :p, :p], m[:, None, None], out=corr)
     num -= s[:, :, None] * s[:, None, :]
     with np.errstate(invalid="ignore", divide="ignore"):  # one row: NaN, as compiled
+        mean[:] = s / m[:, None]
         num /= (m * (m - 1.0))[:, None, None]
     _to_correlations(corr, std)
 
@@ -76,7 +77,9 @@ def weighted_moments(c: np.ndarray, X: np.ndarray) -> tuple | None:
     """``(n, mean, std, corr)`` of the rows of ``X`` (n_rows, p) under each weight vector
     of ``c`` (B, n_rows) from exact float32 sums, or None when they would not be exact:
     a value of ``X`` or a weight that is not an integer, a negative weight, or weighted
-    products that could reach 2^24 (rows x the largest |x|² beyond it)."""
+    products that could reach 2^24 (the largest sum of a weight vector times
+    max(|x|, 1)²). The row-wise products are formed a block of rows at a time
+    (``BLOCK_BYTES`` each), so the temporaries stay bounded whatever the rows."""
     X = np.asarray(X)
     top = float(np.abs(X).max(initial=0.0)) if X.size else 0.0
     if not np.isfinite(top) or not np.array_equal(np.rint(X), X):
@@ -89,13 +92,17 @@ def weighted_moments(c: np.ndarray, X: np.ndarray) -> tuple | None:
         most = float(c.sum(axis=1).max(initial=0.0)) if whole else -1.0
         if whole:
             c32[:] = c
-    if most < 0.0 or most * max(top, 1.0) ** 2 >= FLOAT32_EXACT:
+    big = max(top, 1.0)
+    if most < 0.0 or most * big * big >= FLOAT32_EXACT:
         return None
-    p = X.shape[1]
+    rows, p = X.shape
     j, k = np.triu_indices(p + 1)
-    X1 = np.empty((X.shape[0], p + 1), dtype=np.float32)
-    X1[:, :p], X1[:, p] = X, 1.0
-    sums = c32 @ (X1[:, j] * X1[:, k])  # (B, (p + 1)(p + 2) / 2), exact
+    step = max(1, BLOCK_BYTES // (4 * j.size))
+    sums = np.zeros((c.shape[0], j.size), dtype=np.float32)
+    for start in range(0, rows, step):  # every partial sum an integer below 2^24: exact
+        X1 = np.empty((min(step, rows - start), p + 1), dtype=np.float32)
+        X1[:, :p], X1[:, p] = X[start:start + step], 1.0
+        sums += c32[:, start:start + step] @ (X1[:, j] * X1[:, k])
     where = np.empty((p + 1, p + 1), dtype=np.int64)
     where[j, k] = where[k, j] = np.arange(j.size)
     B = c.shape[0]

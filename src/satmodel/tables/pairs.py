@@ -25,8 +25,7 @@ import numpy as np
 from ..spec.layout import Layout
 from .base import Context
 
-__all__ = ["block_sums", "group_sums", "groups", "item_pairs", "pair_counts", "shared_group_sums",
-           "shared_item_pairs"]
+__all__ = ["block_sums", "group_sums", "groups", "item_pairs", "pair_counts", "shared_group_sums"]
 
 
 # index arrays per (layout, kind), held while the layout lives (a bootstrap's chunks share
@@ -110,11 +109,6 @@ def block_sums(pairs: np.ndarray, lay: Layout) -> np.ndarray:
         out[..., i, j] = sums
         out[..., j, i] = sums
     return out
-
-
-def shared_item_pairs(ctx: Context) -> np.ndarray:
-    """:func:`item_pairs` of the context's correlations, taken once for every table."""
-    return ctx.shared("item_pairs", lambda: item_pairs(ctx.S, ctx.layout))
 
 
 def group_sums(S: np.ndarray, lay: Layout) -> dict[str, np.ndarray]:
