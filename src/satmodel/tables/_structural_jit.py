@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._validity_jit import LANES, cholesky_lanes
+from ._validity_jit import LANES, cholesky_lanes, lu_in_place
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -29,26 +29,11 @@ def _r2_on(R, n, pred, skip, j, LU, perm, b, x):
             LU[m, c] = R[n, pred[a], pred[q]]
             c += 1
         b[m] = R[n, pred[a], j]
-        perm[m] = m
         m += 1
     if m == 0:
         return 0.0
-    for c in range(m):
-        piv, best = c, abs(LU[c, c])
-        for r in range(c + 1, m):
-            if abs(LU[r, c]) > best:
-                piv, best = r, abs(LU[r, c])
-        if not (best > 0.0) or not math.isfinite(best):
-            return math.nan
-        if piv != c:
-            for q in range(m):
-                LU[c, q], LU[piv, q] = LU[piv, q], LU[c, q]
-            perm[c], perm[piv] = perm[piv], perm[c]
-        for r in range(c + 1, m):
-            LU[r, c] /= LU[c, c]
-            f = LU[r, c]
-            for q in range(c + 1, m):
-                LU[r, q] -= f * LU[c, q]
+    if not lu_in_place(LU, perm, m):
+        return math.nan
     for r in range(m):  # L y = P b
         s = b[perm[r]]
         for q in range(r):

@@ -10,6 +10,31 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def lu_in_place(LU, perm, m):
+    """The LU factorization with partial pivoting (LAPACK's getrf) of ``LU[:m, :m]`` in
+    place, the row order into ``perm[:m]``; False where a pivot is zero or not finite."""
+    for r in range(m):
+        perm[r] = r
+    for c in range(m):
+        piv, best = c, abs(LU[c, c])
+        for r in range(c + 1, m):
+            if abs(LU[r, c]) > best:
+                piv, best = r, abs(LU[r, c])
+        if not (best > 0.0) or not math.isfinite(best):
+            return False
+        if piv != c:
+            for q in range(m):
+                LU[c, q], LU[piv, q] = LU[piv, q], LU[c, q]
+            perm[c], perm[piv] = perm[piv], perm[c]
+        for r in range(c + 1, m):
+            LU[r, c] /= LU[c, c]
+            f = LU[r, c]
+            for q in range(c + 1, m):
+                LU[r, q] -= f * LU[c, q]
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _diag_of_inverse(LU, perm, X, out, at):
     """``out[at + i] = (A^-1)[i, i]`` for the (k, k) matrix A in ``LU``, by an LU
     factorization with partial pivoting (LAPACK's getrf) in place; NaN where a pivot is
@@ -22,29 +47,9 @@ def _diag_of_inverse(LU, perm, X, out, at):
     k = LU.shape[0]
     ok = True
     for r in range(k):
-        perm[r] = r
         for c in range(k):
             ok = ok and math.isfinite(LU[r, c])
-    for c in range(k):
-        if not ok:
-            break
-        piv, best = c, abs(LU[c, c])
-        for r in range(c + 1, k):
-            if abs(LU[r, c]) > best:
-                piv, best = r, abs(LU[r, c])
-        if not (best > 0.0):
-            ok = False
-            break
-        if piv != c:
-            for q in range(k):
-                LU[c, q], LU[piv, q] = LU[piv, q], LU[c, q]
-            perm[c], perm[piv] = perm[piv], perm[c]
-        for r in range(c + 1, k):
-            LU[r, c] /= LU[c, c]
-            f = LU[r, c]
-            for q in range(c + 1, k):
-                LU[r, q] -= f * LU[c, q]
-    if not ok:
+    if not ok or not lu_in_place(LU, perm, k):
         for i in range(k):
             out[at + i] = math.nan
         return
