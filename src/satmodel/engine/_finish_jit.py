@@ -17,33 +17,48 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _solve(A, b, x):
-    """x = A^-1 b by Gaussian elimination with partial pivoting (A, b are overwritten);
-    False when a pivot is zero or not finite."""
-    m = b.shape[0]
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def lu_in_place(LU, perm, m):
+    """The LU factorization with partial pivoting (LAPACK's getrf) of ``LU[:m, :m]`` in
+    place, the row order into ``perm[:m]``; False where a pivot is zero or not finite."""
+    for r in range(m):
+        perm[r] = r
     for c in range(m):
-        piv, best = c, abs(A[c, c])
+        piv, best = c, abs(LU[c, c])
         for r in range(c + 1, m):
-            if abs(A[r, c]) > best:
-                piv, best = r, abs(A[r, c])
+            if abs(LU[r, c]) > best:
+                piv, best = r, abs(LU[r, c])
         if not (best > 0.0) or not math.isfinite(best):
             return False
         if piv != c:
             for q in range(m):
-                A[c, q], A[piv, q] = A[piv, q], A[c, q]
-            b[c], b[piv] = b[piv], b[c]
+                LU[c, q], LU[piv, q] = LU[piv, q], LU[c, q]
+            perm[c], perm[piv] = perm[piv], perm[c]
         for r in range(c + 1, m):
-            f = A[r, c] / A[c, c]
-            if f != 0.0:
-                for q in range(c, m):
-                    A[r, q] -= f * A[c, q]
-                b[r] -= f * b[c]
-    for c in range(m - 1, -1, -1):
-        s = b[c]
-        for q in range(c + 1, m):
-            s -= A[c, q] * x[q]
-        x[c] = s / A[c, c]
+            LU[r, c] /= LU[c, c]
+            f = LU[r, c]
+            for q in range(c + 1, m):
+                LU[r, q] -= f * LU[c, q]
+    return True
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _solve(A, b, x, perm):
+    """x = A^-1 b by :func:`lu_in_place` (A is overwritten), then L y = P b and U x = y;
+    False when a pivot is zero or not finite."""
+    m = b.shape[0]
+    if not lu_in_place(A, perm, m):
+        return False
+    for r in range(m):
+        s = b[perm[r]]
+        for q in range(r):
+            s -= A[r, q] * x[q]
+        x[r] = s
+    for r in range(m - 1, -1, -1):
+        s = x[r]
+        for q in range(r + 1, m):
+            s -= A[r, q] * x[q]
+        x[r] = s / A[r, r]
     return True
 
 
@@ -109,7 +124,7 @@ def _rho_a(S, w, starts, modes, common, own, rho, load):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _structural(R, pptr, pidx, paths, r2, A2, b2, x2):
+def _structural(R, pptr, pidx, paths, r2, A2, b2, x2, perm):
     """OLS paths of each construct on its predecessors and R²; False on a zero pivot."""
     J = R.shape[0]
     for i in range(J):
@@ -125,7 +140,7 @@ def _structural(R, pptr, pidx, paths, r2, A2, b2, x2):
             for c in range(m):
                 A2[r, c] = R[i, pidx[pptr[j] + c]]
             b2[r] = R[i, j]
-        if not _solve(A2[:m, :m], b2[:m], x2[:m]):
+        if not _solve(A2[:m, :m], b2[:m], x2[:m], perm):
             return False
         s = 0.0
         for r in range(m):
@@ -154,7 +169,7 @@ def _total_upper(paths, T):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _total(paths, T, A2, b2, x2):
+def _total(paths, T, A2, b2, x2, perm):
     """Total effects (I - P)^-1 - I, a column at a time; False on a zero pivot."""
     J = paths.shape[0]
     for c in range(J):
@@ -162,7 +177,7 @@ def _total(paths, T, A2, b2, x2):
             for q in range(J):
                 A2[r, q] = (1.0 if r == q else 0.0) - paths[r, q]
             b2[r] = 1.0 if r == c else 0.0
-        if not _solve(A2, b2, x2):
+        if not _solve(A2, b2, x2, perm):
             return False
         for r in range(J):
             T[r, c] = x2[r] - (1.0 if r == c else 0.0)
@@ -178,6 +193,7 @@ def finish(S, w_in, block_of, starts, modes, common, pptr, pidx, upper, ref, use
     B, p, J = S.shape[0], S.shape[1], starts.shape[0] - 1
     own, load = np.empty(p), np.empty(p)
     A2, b2, x2 = np.empty((J, J)), np.empty(J), np.empty(J)
+    perm = np.empty(J, np.int64)
     scale = np.empty(J)
     for b in range(B):
         Sb, w, cross = S[b], w_out[b], cross_out[b]
@@ -202,11 +218,11 @@ def finish(S, w_in, block_of, starts, modes, common, pptr, pidx, upper, ref, use
             if consistent:
                 for j in range(J):
                     cross[q, j] = load[q] if block_of[q] == j else cross[q, j] / scale[j]
-        ok = _structural(R, pptr, pidx, paths_out[b], r2_out[b], A2, b2, x2)
+        ok = _structural(R, pptr, pidx, paths_out[b], r2_out[b], A2, b2, x2, perm)
         if ok and upper:
             _total_upper(paths_out[b], total_out[b])
         else:
-            ok = ok and _total(paths_out[b], total_out[b], A2, b2, x2)
+            ok = ok and _total(paths_out[b], total_out[b], A2, b2, x2, perm)
         finite = ok
         for q in range(p):
             finite = finite and math.isfinite(load_out[b, q]) and math.isfinite(w[q])

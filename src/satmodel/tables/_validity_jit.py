@@ -8,30 +8,7 @@ import math
 import numpy as np
 from numba import njit
 
-
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def lu_in_place(LU, perm, m):
-    """The LU factorization with partial pivoting (LAPACK's getrf) of ``LU[:m, :m]`` in
-    place, the row order into ``perm[:m]``; False where a pivot is zero or not finite."""
-    for r in range(m):
-        perm[r] = r
-    for c in range(m):
-        piv, best = c, abs(LU[c, c])
-        for r in range(c + 1, m):
-            if abs(LU[r, c]) > best:
-                piv, best = r, abs(LU[r, c])
-        if not (best > 0.0) or not math.isfinite(best):
-            return False
-        if piv != c:
-            for q in range(m):
-                LU[c, q], LU[piv, q] = LU[piv, q], LU[c, q]
-            perm[c], perm[piv] = perm[piv], perm[c]
-        for r in range(c + 1, m):
-            LU[r, c] /= LU[c, c]
-            f = LU[r, c]
-            for q in range(c + 1, m):
-                LU[r, q] -= f * LU[c, q]
-    return True
+from ..engine._finish_jit import lu_in_place
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
