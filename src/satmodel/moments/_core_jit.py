@@ -49,12 +49,13 @@ def correlations_from_sums(P, where, m, mean, std, corr):
     """Per element g of ``m[g]`` (weighted) rows: ``P[g, where[i, j]]`` holds the exact
     cross products of the items and a column of ones (index p: the sums; the columns
     of row i's entries j >= i are consecutive). Means, SDs and correlations into
-    ``mean``, ``std`` and ``corr`` with the operations of the numpy steps:
-    ``(m X'X - s s') / (m (m - 1))``, SDs from its diagonal (negative: 0), then
-    divided by ``s_i s_j``, unit diagonal. Each operation is symmetric in (i, j), so the
-    upper triangle is computed and mirrored: the numpy steps' bits."""
+    ``mean``, ``std`` and ``corr`` with the operations of the numpy steps: the exact
+    centred sums ``t = m X'X - s s'``, SDs ``sqrt(t_ii / (m (m - 1)))``, correlations
+    ``t_ij (u_i u_j)`` with ``u_i = 1 / sqrt(t_ii)``, unit diagonal. Each operation is
+    symmetric in (i, j), so the upper triangle is computed and mirrored: the numpy
+    steps' bits."""
     G, p = corr.shape[0], corr.shape[1]
-    s = np.empty(p)
+    s, u = np.empty(p), np.empty(p)
     for g in range(G):
         mf = m[g]
         d = mf * (mf - 1.0)
@@ -62,18 +63,15 @@ def correlations_from_sums(P, where, m, mean, std, corr):
             s[j] = float(P[g, where[p, j]])
             mean[g, j] = s[j] / mf
         for i in range(p):
+            t = float(P[g, where[i, i]]) * mf - s[i] * s[i]
+            std[g, i] = math.sqrt(t / d)
+            u[i] = 1.0 / math.sqrt(t)
+        for i in range(p):
             row = where[i, i] - i  # row i's entries j >= i are consecutive
-            for j in range(i, p):
-                c = float(P[g, row + j]) * mf
-                c -= s[i] * s[j]
-                corr[g, i, j] = c / d
-        for i in range(p):
-            v = corr[g, i, i]
-            std[g, i] = math.sqrt(0.0 if v < 0.0 else v)
-        for i in range(p):
+            ui = u[i]
             corr[g, i, i] = 1.0
             for j in range(i + 1, p):
-                r = corr[g, i, j] / (std[g, i] * std[g, j])
+                r = (float(P[g, row + j]) * mf - s[i] * s[j]) * (ui * u[j])
                 corr[g, i, j] = r
                 corr[g, j, i] = r
 

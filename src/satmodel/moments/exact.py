@@ -3,8 +3,9 @@
 Survey answers are small integers. When the values and the row weights (bootstrap
 counts, jackknife and permutation masks) are integers whose weighted products sum
 below 2^24, every partial sum of a float32 product is an integer and so exact: the
-cross products cost half of float64's, and the centring ``(m X'X - s s') / m`` is
-exact too (integers below 2^53) before its division. The grouped fit
+cross products cost half of float64's, and the centred sums ``m X'X - s s'`` are
+exact too (integers below 2^53), so each correlation takes one product and no
+division. The grouped fit
 (:mod:`satmodel.groups.pooled`) and batched reweightings (:func:`weighted_moments`)
 use it.
 
@@ -38,20 +39,25 @@ def moments_from_sums(P: np.ndarray, where: np.ndarray, m: np.ndarray, mean: np.
     """Means, SDs and correlations of G elements into ``mean``, ``std`` (G, p) and
     ``corr`` (G, p, p) from exact sums ``P`` (G, K): entry (i, j) of the cross products
     of the items and a column of ones (index p: the sums) is column ``where[i, j]``;
-    ``m`` (G,) the weights' sums. Compiled, or the same operations in numpy (the same
-    bits)."""
+    ``m`` (G,) the weights' sums. The centred sums ``t = m X'X - s s'`` are exact, so
+    the correlations ``t_ij / sqrt(t_ii t_jj)`` take one product each,
+    ``t_ij (u_i u_j)`` with ``u_i = 1 / sqrt(t_ii)``, and no division. Compiled, or the
+    same operations in numpy (the same bits)."""
     ran, _ = _FROM_SUMS.call(P, where, m, mean, std, corr, numba_loaded=True)
     if ran:
         return
     p = corr.shape[1]
     full = P.take(where.ravel(), axis=1).reshape(-1, p + 1, p + 1).astype(np.float64)
     s = full[:, p, :p]
-    num = np.multiply(full[:, :p, :p], m[:, None, None], out=corr)
-    num -= s[:, :, None] * s[:, None, :]
+    t = np.multiply(full[:, :p, :p], m[:, None, None], out=corr)
+    t -= s[:, :, None] * s[:, None, :]  # exact: integers below 2^53
+    diag = np.diagonal(t, axis1=1, axis2=2)
     with np.errstate(invalid="ignore", divide="ignore"):  # one row: NaN, as compiled
         mean[:] = s / m[:, None]
-        num /= (m * (m - 1.0))[:, None, None]
-    _to_correlations(corr, std)
+        std[:] = np.sqrt(diag / (m * (m - 1.0))[:, None])
+        u = 1.0 / np.sqrt(diag)
+        t *= u[:, :, None] * u[:, None, :]
+    t[:, np.arange(p), np.arange(p)] = 1.0
 
 
 def _to_correlations(cov: np.ndarray, std: np.ndarray) -> None:
@@ -98,11 +104,15 @@ def weighted_moments(c: np.ndarray, X: np.ndarray) -> tuple | None:
     rows, p = X.shape
     j, k = np.triu_indices(p + 1)
     step = max(1, BLOCK_BYTES // (4 * j.size))
-    sums = np.zeros((c.shape[0], j.size), dtype=np.float32)
-    for start in range(0, rows, step):  # every partial sum an integer below 2^24: exact
+    sums = np.empty((c.shape[0], j.size), dtype=np.float32)
+    for start in range(0, max(rows, 1), step):  # every partial sum an integer < 2^24: exact
         X1 = np.empty((min(step, rows - start), p + 1), dtype=np.float32)
         X1[:, :p], X1[:, p] = X[start:start + step], 1.0
-        sums += c32[:, start:start + step] @ (X1[:, j] * X1[:, k])
+        products = X1[:, j] * X1[:, k]
+        if start:
+            sums += c32[:, start:start + step] @ products
+        else:
+            np.matmul(c32[:, :step], products, out=sums)
     where = np.empty((p + 1, p + 1), dtype=np.int64)
     where[j, k] = where[k, j] = np.arange(j.size)
     B = c.shape[0]
