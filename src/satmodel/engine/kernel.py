@@ -144,7 +144,10 @@ def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray
     if B < MIN_BATCH or starts is None or not sizes_agree or FINISH.get() is None:
         return None  # (a size mismatch: the numpy path raises its error)
     J = lay.n_constructs
-    _, _, pptr, pidx = _neighbours(lay, "path")
+    # each construct's predecessors, ascending (_neighbours' pptr, pidx, without its loops)
+    target, pidx = np.nonzero(lay.adjacency.T)
+    pptr = np.zeros(J + 1, dtype=np.int64)
+    np.cumsum(np.bincount(target, minlength=J), out=pptr[1:])
     ref = np.zeros(p) if sign_reference is None else \
         np.ascontiguousarray(sign_reference, dtype=float).reshape(p)
     parts = (np.empty((B, p)), np.empty((B, p)), np.empty((B, p, J)), np.empty((B, J, J)),
@@ -155,8 +158,8 @@ def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray
         np.ascontiguousarray(S, dtype=float), np.ascontiguousarray(w, dtype=float),
         lay.block_of.astype(np.int64), starts,
         np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
-        np.ascontiguousarray(lay.common_factor, dtype=np.bool_), pptr, pidx,
-        not np.tril(lay.adjacency).any(), ref, sign_reference is not None, bool(consistent),
+        np.ascontiguousarray(lay.common_factor, dtype=np.bool_), pptr, pidx.astype(np.int64),
+        bool((pidx < target).all()), ref, sign_reference is not None, bool(consistent),
         *parts[:-1], status)
     if not ran:
         return None
