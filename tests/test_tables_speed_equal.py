@@ -10,7 +10,7 @@ What is compared, and why each tolerance:
   ``array_equal``), on the compiled and the numpy path alike. Against the textbook
   definition (a loop, another summation order): 1e-13 (values of order 1, sums of at
   most 36 terms: a few units of 1e-16).
-- Indicator VIF, inner VIF (compiled: Cholesky, eight resamples side by side, LU where
+- Indicator VIF, inner VIF (compiled: Cholesky, 32 resamples side by side, LU where
   a block is not positive definite) and f² (compiled: R² without a predictor by Cholesky,
   y'y with y = L^-1 r) differ from the numpy path (LAPACK's LU) by rounding only: both
   are backward stable, so relative differences are bounded by ~1e-16 times the block's

@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._validity_jit import LANES, cholesky_lanes, lu_in_place
+from ._validity_jit import WIDE, lu_in_place
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -51,30 +51,52 @@ def _r2_on(R, n, pred, skip, j, LU, perm, b, x):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _r2_lanes(R, n0, m, qidx, mq, j, L, d, y, ok, excl):
+def _r2_wide(R, n0, m, qidx, mq, j, L, d, y, ok, excl):
     """``excl[q]`` = R² of construct j on the constructs ``qidx[:mq]`` in the correlations
-    ``R[n0 + q]`` for the m <= LANES lanes q side by side: Cholesky R_QQ = L L', y = L^-1 r,
-    R² = y'y (= r' R_QQ^-1 r). ``ok[q]`` False where R_QQ is not numerically positive
-    definite or a number is not finite (the caller solves that one by LU)."""
-    for q in range(LANES):
-        ok[q] = q < m
+    ``R[n0 + q]`` for the m <= WIDE matrices q side by side (innermost, vectorized):
+    Cholesky R_QQ = L L', y = L^-1 r, R² = y'y (= r' R_QQ^-1 r). ``ok[q]`` False where
+    R_QQ is not numerically positive definite or a number is not finite (the caller
+    solves that one by LU)."""
+    for q in range(m):
+        ok[q] = True
         excl[q] = 0.0
     for r in range(mq):
+        yr = y[r]
         for q in range(m):
-            y[r, q] = R[n0 + q, qidx[r], j]
+            yr[q] = R[n0 + q, qidx[r], j]
         for c in range(r + 1):
+            lrc = L[r, c]
             for q in range(m):
-                L[r, c, q] = R[n0 + q, qidx[r], qidx[c]]
-    cholesky_lanes(L, d, ok, mq)
+                lrc[q] = R[n0 + q, qidx[r], qidx[c]]
+    for r in range(mq):  # Cholesky in place (the order of _validity_jit._spd_wide)
+        for c in range(r + 1):
+            lrc = L[r, c]
+            for qq in range(c):
+                x, z = L[r, qq], L[c, qq]
+                for q in range(m):
+                    lrc[q] -= x[q] * z[q]
+            if c < r:
+                dc = d[c]
+                for q in range(m):
+                    lrc[q] = lrc[q] * dc[q]
+            else:
+                dr = d[r]
+                for q in range(m):
+                    s = lrc[q]
+                    ok[q] = ok[q] & (s > 0.0) & math.isfinite(s)
+                    lrc[q] = math.sqrt(s) if s > 0.0 else 1.0
+                    dr[q] = 1.0 / lrc[q]
     for r in range(mq):
+        yr, dr = y[r], d[r]
         for c in range(r):  # forward: y_r = (r_r - sum L_rc y_c) / L_rr
-            for q in range(LANES):
-                y[r, q] -= L[r, c, q] * y[c, q]
-        for q in range(LANES):
-            y[r, q] = y[r, q] * d[r, q]
-            excl[q] += y[r, q] * y[r, q]
+            x, yc = L[r, c], y[c]
+            for q in range(m):
+                yr[q] -= x[q] * yc[q]
+        for q in range(m):
+            yr[q] = yr[q] * dr[q]
+            excl[q] += yr[q] * yr[q]
     for q in range(m):
-        ok[q] = ok[q] and math.isfinite(excl[q])
+        ok[q] = ok[q] & math.isfinite(excl[q])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -83,7 +105,7 @@ def f2_paths(R, r2, preds, starts, out):
     the R² of j on its other predictors) / (1 - R²_j), NaN where not finite. Target j's
     predictors are ``preds[starts[j]:starts[j + 1]]``; other entries are left as they are.
 
-    The R² without a predictor comes from Cholesky (:func:`_r2_lanes`, eight batch elements
+    The R² without a predictor comes from Cholesky (:func:`_r2_wide`, WIDE batch elements
     at once) where the predictors' correlations are positive definite, else from LU with
     partial pivoting (:func:`_r2_on`, as numpy's solve). The numpy path solves by LAPACK:
     the numbers agree to rounding, |difference| <~ 1e-16 x condition / (1 - R²)."""
@@ -93,8 +115,8 @@ def f2_paths(R, r2, preds, starts, out):
         big = max(big, starts[j + 1] - starts[j])
     LU, perm, b = np.empty((big, big)), np.empty(big, np.int64), np.empty(big)
     x, qidx = np.empty(big), np.empty(big, np.int64)
-    L, d, y = np.zeros((big, big, LANES)), np.ones((big, LANES)), np.zeros((big, LANES))
-    ok, excl = np.zeros(LANES, np.bool_), np.zeros(LANES)
+    L, d, y = np.zeros((big, big, WIDE)), np.ones((big, WIDE)), np.zeros((big, WIDE))
+    ok, excl = np.zeros(WIDE, np.bool_), np.zeros(WIDE)
     for j in range(J):  # batch elements innermost: one system size at a time
         pred = preds[starts[j]:starts[j + 1]]
         for a in range(pred.shape[0]):
@@ -103,9 +125,9 @@ def f2_paths(R, r2, preds, starts, out):
                 if t != a:
                     qidx[mq] = pred[t]
                     mq += 1
-            for n0 in range(0, N, LANES):
-                m = min(LANES, N - n0)
-                _r2_lanes(R, n0, m, qidx, mq, j, L, d, y, ok, excl)
+            for n0 in range(0, N, WIDE):
+                m = min(WIDE, N - n0)
+                _r2_wide(R, n0, m, qidx, mq, j, L, d, y, ok, excl)
                 for q in range(m):
                     n = n0 + q
                     e = excl[q] if ok[q] else _r2_on(R, n, pred, a, j, LU, perm, b, x)

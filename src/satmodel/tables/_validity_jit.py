@@ -19,7 +19,7 @@ def _diag_of_inverse(LU, perm, X, out, at):
 
     Column i of the inverse solves L y = P e_i, then U x = y (rows i.. suffice). The k
     columns are solved side by side (row-major in ``X``, (k, k) scratch), each with the
-    operations, in the order, of solving it alone. Since the Cholesky lanes, only blocks
+    operations, in the order, of solving it alone. Since the Cholesky passes, only blocks
     that are not positive definite come here."""
     k = LU.shape[0]
     ok = True
@@ -51,7 +51,7 @@ def _diag_of_inverse(LU, perm, X, out, at):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def inverse_diagonal(A, out):
-    """``out[n] = diag(A[n]^-1)`` for every (k, k) matrix ``A[n]``: Cholesky, eight
+    """``out[n] = diag(A[n]^-1)`` for every (k, k) matrix ``A[n]``: Cholesky, WIDE
     matrices at a time, where positive definite, else LU (see block_inverse_diagonals)."""
     N, k = A.shape[0], A.shape[1]
     if k >= 2:
@@ -101,67 +101,70 @@ def _diag_of_inverse_spd(S, n, a, k, L, d, out):
     return True
 
 
-#: batch elements a lane pass takes at once (one AVX-512 register of doubles)
-LANES = 8
+#: batch elements :func:`_spd_wide` takes side by side (the innermost, vectorized loop)
+WIDE = 32
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def cholesky_lanes(L, d, ok, k):
-    """In place, per lane q: the lower triangle of ``L[:k, :k, q]`` (a symmetric matrix)
-    becomes its Cholesky factor, ``d[:k, q]`` the factor's inverse diagonal; ``ok[q]``
-    turns False where a pivot is not positive or a number not finite (that lane's factor
-    is then unusable)."""
+def _spd_wide(S, n0, m, a, k, L, d, ok, out):
+    """:func:`_diag_of_inverse_spd` of the block at ``a`` (k items) of the m <= WIDE
+    matrices ``S[n0:n0 + m]`` side by side: per matrix the same operations in the same
+    order, so the same numbers; the matrices innermost, over a runtime count (loops over
+    contiguous rows the compiler vectorizes, which it did not for eight fixed lanes).
+    ``L`` (k, k, WIDE) and ``d`` (k + 1, WIDE) are scratch; ``ok[q]`` is False where that
+    matrix's block is not positive definite (nothing written there: the caller takes the
+    LU route). ``L[r, c]`` becomes the Cholesky factor, then its inverse, in place."""
+    for q in range(m):
+        ok[q] = True
     for r in range(k):
         for c in range(r + 1):
-            for qq in range(c):
-                for q in range(LANES):
-                    L[r, c, q] -= L[r, qq, q] * L[c, qq, q]
-            if c < r:
-                for q in range(LANES):
-                    L[r, c, q] = L[r, c, q] * d[c, q]
-            else:
-                for q in range(LANES):
-                    s = L[r, r, q]
-                    ok[q] = ok[q] and s > 0.0 and math.isfinite(s)
-                    L[r, r, q] = math.sqrt(s) if s > 0.0 else 1.0
-                    d[r, q] = 1.0 / L[r, r, q]
-
-
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _spd_lanes(S, n0, m, a, k, L, d, ok, out):
-    """:func:`_diag_of_inverse_spd` of the block at ``a`` (k items) of the m <= LANES
-    matrices ``S[n0:n0 + m]`` side by side (lane q: matrix n0 + q; the same operations
-    in the same order per lane, so the same numbers, vectorized across the lanes).
-    ``ok[q]`` is False where that lane's block is not positive definite (nothing written
-    there: the caller takes the LU route)."""
-    for q in range(LANES):
-        ok[q] = q < m
-    for r in range(k):
-        for c in range(r + 1):
+            lrc = L[r, c]
             for q in range(m):
-                L[r, c, q] = S[n0 + q, a + r, a + c]
-    cholesky_lanes(L, d, ok, k)
-    for c in range(k):
-        for q in range(LANES):
-            L[c, c, q] = d[c, q]
-        for r in range(c + 1, k):
-            for q in range(LANES):
-                d[k, q] = 0.0
-            for qq in range(c, r):
-                for q in range(LANES):
-                    d[k, q] -= L[r, qq, q] * L[qq, c, q]
-            for q in range(LANES):
-                L[r, c, q] = d[k, q] * d[r, q]
-    for i in range(k):
-        for q in range(LANES):
-            d[k, q] = 0.0
-        for r in range(i, k):
-            for q in range(LANES):
-                d[k, q] += L[r, i, q] * L[r, i, q]
+                lrc[q] = S[n0 + q, a + r, a + c]
+    for r in range(k):  # Cholesky, in place, row by row
+        for c in range(r + 1):
+            lrc = L[r, c]
+            for qq in range(c):
+                x, y = L[r, qq], L[c, qq]
+                for q in range(m):
+                    lrc[q] -= x[q] * y[q]
+            if c < r:
+                dc = d[c]
+                for q in range(m):
+                    lrc[q] = lrc[q] * dc[q]
+            else:
+                dr = d[r]
+                for q in range(m):
+                    s = lrc[q]
+                    ok[q] = ok[q] & (s > 0.0) & math.isfinite(s)
+                    lrc[q] = math.sqrt(s) if s > 0.0 else 1.0
+                    dr[q] = 1.0 / lrc[q]
+    acc = d[k]
+    for c in range(k):  # L^-1 in place
+        lcc, dc = L[c, c], d[c]
         for q in range(m):
-            ok[q] = ok[q] and math.isfinite(d[k, q])
+            lcc[q] = dc[q]
+        for r in range(c + 1, k):
+            for q in range(m):
+                acc[q] = 0.0
+            for qq in range(c, r):
+                x, y = L[r, qq], L[qq, c]
+                for q in range(m):
+                    acc[q] -= x[q] * y[q]
+            lrc, dr = L[r, c], d[r]
+            for q in range(m):
+                lrc[q] = acc[q] * dr[q]
+    for i in range(k):  # diag(A^-1)_i = sum over r >= i of (L^-1)_ri^2
+        for q in range(m):
+            acc[q] = 0.0
+        for r in range(i, k):
+            x = L[r, i]
+            for q in range(m):
+                acc[q] += x[q] * x[q]
+        for q in range(m):
+            ok[q] = ok[q] & math.isfinite(acc[q])
             if ok[q]:
-                out[n0 + q, a + i] = d[k, q]
+                out[n0 + q, a + i] = acc[q]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -177,15 +180,15 @@ def block_inverse_diagonals(S, starts, out):
     for j in range(J):
         big = max(big, starts[j + 1] - starts[j])
     scratch, perm, work = np.empty((big, big)), np.empty(big, np.int64), np.empty((big, big))
-    lanes, d = np.zeros((big, big, LANES)), np.ones((big + 1, LANES))
-    ok = np.zeros(LANES, np.bool_)
+    lanes, d = np.zeros((big, big, WIDE)), np.ones((big + 1, WIDE))
+    ok = np.zeros(WIDE, np.bool_)
     for j in range(J):  # batch elements innermost: one block size at a time
         a, k = starts[j], starts[j + 1] - starts[j]
         if k < 2:
             continue
-        for n0 in range(0, N, LANES):
-            m = min(LANES, N - n0)
-            _spd_lanes(S, n0, m, a, k, lanes, d, ok, out)
+        for n0 in range(0, N, WIDE):
+            m = min(WIDE, N - n0)
+            _spd_wide(S, n0, m, a, k, lanes, d, ok, out)
             for q in range(m):
                 if ok[q]:
                     continue

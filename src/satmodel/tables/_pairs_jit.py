@@ -1,0 +1,136 @@
+"""The numba-compiled block-pair sums of :mod:`satmodel.tables.pairs` for batches
+(imported through :class:`satmodel._compiled.Compiled` only; importing this module
+imports numba).
+
+Every sum is ``np.add.reduceat``'s, operation for operation: a group's first value,
+plus numpy's pairwise sum of the others (:func:`_pairwise`), so the numbers are the
+numpy path's bit for bit. What is saved: numpy's gather (``take``), separate passes
+and reduceat's call per group and matrix. :data:`WIDTH` matrices are summed side by
+side (pair-major scratch, the matrices innermost: loops the compiler vectorizes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: numpy's pairwise summation: runs of at most this many values are summed by eight
+#: interleaved accumulators, longer ones split in two (numpy's PW_BLOCKSIZE)
+BLOCK = 128
+#: matrices summed side by side (the innermost, vectorized loop)
+WIDTH = 32
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _leaf(a, lo, n, out, r, m):
+    """numpy's pairwise sum of at most :data:`BLOCK` values ``a[lo:lo + n, q]`` into
+    ``out[q]`` for the columns q < m (each column alone, the columns side by side):
+    fewer than 8 values one after another from -0.0; else eight accumulators (value i
+    into accumulator i % 8, ``r``: (8, WIDTH) scratch) combined as
+    ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the rest one after another."""
+    if n < 8:
+        for q in range(m):
+            out[q] = -0.0
+        for i in range(lo, lo + n):
+            row = a[i]
+            for q in range(m):
+                out[q] += row[q]
+        return
+    for j in range(8):
+        row, rj = a[lo + j], r[j]
+        for q in range(m):
+            rj[q] = row[q]
+    end = lo + n - n % 8
+    for i in range(lo + 8, end, 8):
+        for j in range(8):
+            row, rj = a[i + j], r[j]
+            for q in range(m):
+                rj[q] += row[q]
+    for q in range(m):
+        out[q] = ((r[0, q] + r[1, q]) + (r[2, q] + r[3, q])) + \
+                 ((r[4, q] + r[5, q]) + (r[6, q] + r[7, q]))
+    for i in range(end, lo + n):
+        row = a[i]
+        for q in range(m):
+            out[q] += row[q]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _pairwise(a, lo, n, out, r, m):
+    """:func:`_leaf` for any n: longer runs than :data:`BLOCK` split at half rounded
+    down to a multiple of 8, the halves' sums added (numpy's recursion)."""
+    if n <= BLOCK:
+        _leaf(a, lo, n, out, r, m)
+        return
+    n2 = n // 2
+    n2 -= n2 % 8
+    right = np.empty(m)
+    _pairwise(a, lo, n2, out, r, m)
+    _pairwise(a, lo + n2, n - n2, right, r, m)
+    for q in range(m):
+        out[q] = out[q] + right[q]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _group_sums(a, first, out, n0, m, rest, r):
+    """``out[n0 + q, g]`` = ``np.add.reduceat(a[:, q], first)[g]`` for the columns
+    q < m of ``a`` (P, WIDTH): each group's first value plus the pairwise sum of the
+    others (``rest`` (WIDTH,), ``r``: scratch)."""
+    G, P = first.shape[0], a.shape[0]
+    for g in range(G):
+        lo = first[g]
+        n = (first[g + 1] if g + 1 < G else P) - lo - 1
+        head = a[lo]
+        if n == 0:
+            for q in range(m):
+                out[n0 + q, g] = head[q]
+            continue
+        if n > BLOCK:  # a group of 130+ pairs (a block of 17+ items): numpy splits it
+            _pairwise(a, lo + 1, n, rest, r, m)
+        else:
+            _leaf(a, lo + 1, n, rest, r, m)
+        for q in range(m):
+            out[n0 + q, g] = head[q] + rest[q]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def signed_and_abs_sums(S, at, first, work, signed, absolute):
+    """For the matrices ``S`` (N, p * p, rows flattened), their item pairs ``S[n, at[t]]``
+    (t in group order, groups starting at ``first``): per group, the sums of the values
+    into ``signed[n]`` and of their absolute values into ``absolute[n]`` (N, G),
+    as ``np.add.reduceat`` over the pairs gives them; the absolute values kept in
+    ``work`` (ceil(N / WIDTH), P, WIDTH): ``work[b, t, q]`` that of matrix b WIDTH + q,
+    1.0 past N. Returns how many |r| are at most 1e-12 (NaN is not)."""
+    N, P = S.shape[0], at.shape[0]
+    rest, r = np.empty(WIDTH), np.empty((8, WIDTH))
+    zero = 0
+    for b in range(work.shape[0]):
+        n0 = b * WIDTH
+        m = min(WIDTH, N - n0)
+        w = work[b]
+        for t in range(P):  # the pairs, matrices innermost
+            at_t, wt = at[t], w[t]
+            for q in range(m):
+                wt[q] = S[n0 + q, at_t]
+        _group_sums(w, first, signed, n0, m, rest, r)
+        for t in range(P):
+            wt = w[t]
+            for q in range(m):
+                v = abs(wt[q])
+                zero += 1 if v <= 1e-12 else 0
+                wt[q] = v
+            for q in range(m, WIDTH):
+                wt[q] = 1.0
+        _group_sums(w, first, absolute, n0, m, rest, r)
+    return zero
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def group_sums(work, first, out):
+    """``out[n]`` = ``np.add.reduceat`` over ``first`` of matrix n's values in the
+    pair-major ``work`` of :func:`signed_and_abs_sums` (``out`` (N, G))."""
+    N = out.shape[0]
+    rest, r = np.empty(WIDTH), np.empty((8, WIDTH))
+    for b in range(work.shape[0]):
+        _group_sums(work[b], first, out, b * WIDTH, min(WIDTH, N - b * WIDTH), rest, r)
+
