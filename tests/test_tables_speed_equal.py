@@ -158,18 +158,24 @@ def _adversarial(n: int = 21) -> tuple[np.ndarray, np.ndarray, object]:
     return S, R, lay
 
 
-@needs_numba
-def test_fallbacks_give_the_numpy_paths_numbers():
-    """Blocks Cholesky cannot take (singular, indefinite, non-finite) go to LU, as every
-    block did before; the lanes cover a batch of 21 (two full passes and a partial one)."""
-    S, R, lay = _adversarial()
-    r2 = np.clip(np.random.default_rng(1).uniform(0.1, 0.9, R.shape[:2]), 0, 1)
+def _vif_and_f2_both_paths(S, R, r2, lay):
+    """Indicator VIF, inner VIF and f² compiled, then on the numpy path."""
     fast = (validity.indicator_vif(S, lay), validity.inner_vif(R, lay),
             criteria.f2_matrix(R, r2, lay))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SATMODEL_NUMBA", "0")
         plain = (validity.indicator_vif(S, lay), validity.inner_vif(R, lay),
                  criteria.f2_matrix(R, r2, lay))
+    return fast, plain
+
+
+@needs_numba
+def test_fallbacks_give_the_numpy_paths_numbers():
+    """Blocks Cholesky cannot take (singular, indefinite, non-finite) go to LU, as every
+    block did before; the lanes cover a batch of 21 (two full passes and a partial one)."""
+    S, R, lay = _adversarial()
+    r2 = np.clip(np.random.default_rng(1).uniform(0.1, 0.9, R.shape[:2]), 0, 1)
+    fast, plain = _vif_and_f2_both_paths(S, R, r2, lay)
     assert np.isnan(plain[0][2]).any() and np.isnan(plain[0][9]).any()
     assert np.isnan(plain[1][4]).any() and np.isnan(plain[2][8]).any()
     for a, b in zip(fast, plain):

@@ -30,7 +30,7 @@ import pytest
 import satmodel as sm
 from satmodel._compiled import enabled
 from satmodel.spec.layout import Layout, layout_of
-from satmodel.tables import TABLES, Context, criteria, pairs, validity
+from satmodel.tables import TABLES, Context, pairs
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("numba") is None or not enabled(),
                                 reason="numba is not installed (extra 'fast') or switched "
@@ -151,18 +151,13 @@ def test_wide_vif_equals_the_single_matrix_cholesky():
 def test_wide_passes_fall_back_as_the_numpy_path_does():
     """VIF, inner VIF and f² over 70 elements with singular, indefinite and non-finite
     ones in different passes: the NaN pattern of the numpy path, the values to rounding."""
-    from tests.test_tables_speed_equal import _adversarial
+    from tests.test_tables_speed_equal import _adversarial, _vif_and_f2_both_paths
 
     S, R, lay = _adversarial(70)
     S[40] = S[2]  # a singular block in the second pass
     R[66] = R[8]  # a non-finite element in the last, partial pass
     r2 = np.random.default_rng(3).uniform(0.1, 0.9, R.shape[:2])
-    fast = (validity.indicator_vif(S, lay), validity.inner_vif(R, lay),
-            criteria.f2_matrix(R, r2, lay))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SATMODEL_NUMBA", "0")
-        plain = (validity.indicator_vif(S, lay), validity.inner_vif(R, lay),
-                 criteria.f2_matrix(R, r2, lay))
+    fast, plain = _vif_and_f2_both_paths(S, R, r2, lay)
     assert np.isnan(plain[0][40]).any() and np.isnan(plain[2][66]).any()
     for a, b in zip(fast, plain):
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))

@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._validity_jit import WIDE, lu_in_place
+from ._validity_jit import WIDE, cholesky_wide, lu_in_place
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -68,24 +68,7 @@ def _r2_wide(R, n0, m, qidx, mq, j, L, d, y, ok, excl):
             lrc = L[r, c]
             for q in range(m):
                 lrc[q] = R[n0 + q, qidx[r], qidx[c]]
-    for r in range(mq):  # Cholesky in place (the order of _validity_jit._spd_wide)
-        for c in range(r + 1):
-            lrc = L[r, c]
-            for qq in range(c):
-                x, z = L[r, qq], L[c, qq]
-                for q in range(m):
-                    lrc[q] -= x[q] * z[q]
-            if c < r:
-                dc = d[c]
-                for q in range(m):
-                    lrc[q] = lrc[q] * dc[q]
-            else:
-                dr = d[r]
-                for q in range(m):
-                    s = lrc[q]
-                    ok[q] = ok[q] & (s > 0.0) & math.isfinite(s)
-                    lrc[q] = math.sqrt(s) if s > 0.0 else 1.0
-                    dr[q] = 1.0 / lrc[q]
+    cholesky_wide(L, d, ok, mq, m)  # the order of _validity_jit._spd_wide
     for r in range(mq):
         yr, dr = y[r], d[r]
         for c in range(r):  # forward: y_r = (r_r - sum L_rc y_c) / L_rr

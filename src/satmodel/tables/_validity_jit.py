@@ -101,6 +101,31 @@ def _diag_of_inverse_spd(S, n, a, k, L, d, out):
     return True
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def cholesky_wide(L, d, ok, k, m):
+    """The Cholesky factor of the k x k lower triangles ``L[r, c]`` (each a row of the m
+    matrices side by side) in place, row by row; ``d[r]`` the reciprocal pivots;
+    ``ok[q]`` cleared where matrix q is not positive definite (its pivot then 1)."""
+    for r in range(k):
+        for c in range(r + 1):
+            lrc = L[r, c]
+            for qq in range(c):
+                x, y = L[r, qq], L[c, qq]
+                for q in range(m):
+                    lrc[q] -= x[q] * y[q]
+            if c < r:
+                dc = d[c]
+                for q in range(m):
+                    lrc[q] = lrc[q] * dc[q]
+            else:
+                dr = d[r]
+                for q in range(m):
+                    s = lrc[q]
+                    ok[q] = ok[q] & (s > 0.0) & math.isfinite(s)
+                    lrc[q] = math.sqrt(s) if s > 0.0 else 1.0
+                    dr[q] = 1.0 / lrc[q]
+
+
 #: batch elements :func:`_spd_wide` takes side by side (the innermost, vectorized loop)
 WIDE = 32
 
@@ -121,24 +146,7 @@ def _spd_wide(S, n0, m, a, k, L, d, ok, out):
             lrc = L[r, c]
             for q in range(m):
                 lrc[q] = S[n0 + q, a + r, a + c]
-    for r in range(k):  # Cholesky, in place, row by row
-        for c in range(r + 1):
-            lrc = L[r, c]
-            for qq in range(c):
-                x, y = L[r, qq], L[c, qq]
-                for q in range(m):
-                    lrc[q] -= x[q] * y[q]
-            if c < r:
-                dc = d[c]
-                for q in range(m):
-                    lrc[q] = lrc[q] * dc[q]
-            else:
-                dr = d[r]
-                for q in range(m):
-                    s = lrc[q]
-                    ok[q] = ok[q] & (s > 0.0) & math.isfinite(s)
-                    lrc[q] = math.sqrt(s) if s > 0.0 else 1.0
-                    dr[q] = 1.0 / lrc[q]
+    cholesky_wide(L, d, ok, k, m)
     acc = d[k]
     for c in range(k):  # L^-1 in place
         lcc, dc = L[c, c], d[c]
