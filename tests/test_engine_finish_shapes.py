@@ -2,8 +2,8 @@
 its less common branches, against the numpy steps (satmodel.engine.pls._finish_numpy).
 
 The kernel sums rows of S W four at a time and columns of W' S W four at a time, with
-a plain loop for the rest; these layouts leave remainders of 0 to 3 rows (p = 24, 27) and
-columns (J = 6, 8), have single-item blocks (rho_A 1, loadings without correction) and
+a plain loop for the rest; these layouts leave remainders of 0 and 3 rows (p = 24, 27) and
+of 2 and 0 columns (J = 6, 8), have single-item blocks (rho_A 1, loadings without correction) and
 a construct with one predecessor (the 1 x 1 system). Tolerance and why: as in
 tests/test_engine_finish.py (``assert_same``): 1e-15 times each element's condition
 number of its structural systems, at least 1e-12, relative to magnitudes floored at 1 —

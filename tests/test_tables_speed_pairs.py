@@ -162,4 +162,4 @@ def test_wide_passes_fall_back_as_the_numpy_path_does():
     for a, b in zip(fast, plain):
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
         ok = np.isfinite(a)
-        np.testing.assert_allclose(a[ok], b[ok], rtol=1e-11, atol=1e-13)
+        np.testing.assert_allclose(a[ok], b[ok], rtol=1e-13, atol=1e-13)

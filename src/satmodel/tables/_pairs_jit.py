@@ -99,14 +99,15 @@ def signed_and_abs_sums(S, at, first, work, signed, absolute):
     (t in group order, groups starting at ``first``): per group, the sums of the values
     into ``signed[n]`` and of their absolute values into ``absolute[n]`` (N, G),
     as ``np.add.reduceat`` over the pairs gives them; the absolute values kept in
-    ``work`` (ceil(N / WIDTH), P, WIDTH): ``work[b, t, q]`` that of matrix b WIDTH + q,
-    1.0 past N. Returns how many |r| are at most 1e-12 (NaN is not)."""
-    N, P = S.shape[0], at.shape[0]
-    rest, r = np.empty(WIDTH), np.empty((8, WIDTH))
+    ``work`` (ceil(N / width), P, width): ``work[b, t, q]`` that of matrix b width + q,
+    1.0 past N (any width; the caller's is :data:`WIDTH`). Returns how many |r| are at
+    most 1e-12 (NaN is not)."""
+    N, P, width = S.shape[0], at.shape[0], work.shape[2]
+    rest, r = np.empty(width), np.empty((8, width))
     zero = 0
     for b in range(work.shape[0]):
-        n0 = b * WIDTH
-        m = min(WIDTH, N - n0)
+        n0 = b * width
+        m = min(width, N - n0)
         w = work[b]
         for t in range(P):  # the pairs, matrices innermost
             at_t, wt = at[t], w[t]
@@ -119,7 +120,7 @@ def signed_and_abs_sums(S, at, first, work, signed, absolute):
                 v = abs(wt[q])
                 zero += 1 if v <= 1e-12 else 0
                 wt[q] = v
-            for q in range(m, WIDTH):
+            for q in range(m, width):
                 wt[q] = 1.0
         _group_sums(w, first, absolute, n0, m, rest, r)
     return zero
@@ -129,8 +130,8 @@ def signed_and_abs_sums(S, at, first, work, signed, absolute):
 def group_sums(work, first, out):
     """``out[n]`` = ``np.add.reduceat`` over ``first`` of matrix n's values in the
     pair-major ``work`` of :func:`signed_and_abs_sums` (``out`` (N, G))."""
-    N = out.shape[0]
-    rest, r = np.empty(WIDTH), np.empty((8, WIDTH))
+    N, width = out.shape[0], work.shape[2]
+    rest, r = np.empty(width), np.empty((8, width))
     for b in range(work.shape[0]):
-        _group_sums(work[b], first, out, b * WIDTH, min(WIDTH, N - b * WIDTH), rest, r)
+        _group_sums(work[b], first, out, b * width, min(width, N - b * width), rest, r)
 

@@ -168,7 +168,7 @@ def _sums(S: np.ndarray, lay: Layout, key: str, shared) -> np.ndarray | None:
 _SIGNED_AND_ABS = Compiled("satmodel.tables._pairs_jit", "signed_and_abs_sums",
                            "block-pair sums")
 _GROUP_SUMS = Compiled("satmodel.tables._pairs_jit", "group_sums", "block-pair sums")
-_WIDTH = 32  # the matrices a compiled pass sums side by side (_pairs_jit.WIDTH)
+_WIDTH = 32  # the matrices a compiled pass sums side by side (the kernels read it off work)
 
 
 def _flat_pairs(lay: Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -201,15 +201,18 @@ def _compiled_log_sums(parts: dict, first: np.ndarray) -> dict[str, np.ndarray |
     at most 1e-12 (rare), :func:`_log_sums` itself on them, pair-major."""
     work, N = parts["work"], parts["n"]
     if parts["zeros"]:
-        A = np.ascontiguousarray(work.transpose(0, 2, 1).reshape(-1, work.shape[1])[:N])
-        return _log_sums(A, first)
+        return _log_sums(_pair_major(work, N), first)
     np.log(work, out=work)
     out = np.empty((N, first.size))
     ran, _ = _GROUP_SUMS.call(work, first.astype(np.int64), out)
     if not ran:  # switched off between the two calls: numpy's sums of the same logs
-        A = np.ascontiguousarray(work.transpose(0, 2, 1).reshape(-1, work.shape[1])[:N])
-        return {"log": np.add.reduceat(A, first, axis=-1), "zero": None}
+        return {"log": np.add.reduceat(_pair_major(work, N), first, axis=-1), "zero": None}
     return {"log": out, "zero": None}
+
+
+def _pair_major(work: np.ndarray, N: int) -> np.ndarray:
+    """The first ``N`` matrices' values of :func:`_compiled_sums`' ``work``, a row each."""
+    return np.ascontiguousarray(work.transpose(0, 2, 1).reshape(-1, work.shape[1])[:N])
 
 
 def _log_sums(A: np.ndarray, first: np.ndarray) -> dict[str, np.ndarray]:
