@@ -90,19 +90,12 @@ def iterate(S: np.ndarray, lay: Layout, scheme: str, tol: float, max_iter: int, 
     return w, n_iter, status == _CONVERGED, status == _REDO
 
 
-def _csr(lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets and concatenated entries of a list of index arrays."""
-    ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
-    return ptr, np.concatenate(lists + [np.zeros(0, int)]).astype(np.int64)
-
-
 def _neighbours(lay: Layout, scheme: str) -> tuple[np.ndarray, ...]:
     """Each construct's neighbours (either direction of a path) and, for the path scheme,
     its predecessors, ascending, as offsets and entries."""
     A = lay.adjacency
-    nptr, nidx = _csr([np.flatnonzero((A | A.T)[:, c]) for c in range(lay.n_constructs)])
-    pptr, pidx = _csr([np.flatnonzero(A[:, c]) if scheme == "path" else np.zeros(0, int)
-                       for c in range(lay.n_constructs)])
+    nptr, nidx = lay.incoming(A | A.T)
+    pptr, pidx = lay.incoming(A if scheme == "path" else np.zeros_like(A))
     return nptr, nidx, pptr, pidx
 
 
@@ -144,10 +137,7 @@ def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray
     if B < MIN_BATCH or starts is None or not sizes_agree or FINISH.get() is None:
         return None  # (a size mismatch: the numpy path raises its error)
     J = lay.n_constructs
-    # each construct's predecessors, ascending (_neighbours' pptr, pidx, without its loops)
-    target, pidx = np.nonzero(lay.adjacency.T)
-    pptr = np.zeros(J + 1, dtype=np.int64)
-    np.cumsum(np.bincount(target, minlength=J), out=pptr[1:])
+    pptr, pidx = lay.incoming()
     ref = np.zeros(p) if sign_reference is None else \
         np.ascontiguousarray(sign_reference, dtype=float).reshape(p)
     parts = (np.empty((B, p)), np.empty((B, p)), np.empty((B, p, J)), np.empty((B, J, J)),
@@ -158,8 +148,8 @@ def finish(S: np.ndarray, w: np.ndarray, lay: Layout, sign_reference: np.ndarray
         np.ascontiguousarray(S, dtype=float), np.ascontiguousarray(w, dtype=float),
         lay.block_of.astype(np.int64), starts,
         np.array([_MODES[m] for m in lay.modes], dtype=np.int64),
-        np.ascontiguousarray(lay.common_factor, dtype=np.bool_), pptr, pidx.astype(np.int64),
-        bool((pidx < target).all()), ref, sign_reference is not None, bool(consistent),
+        np.ascontiguousarray(lay.common_factor, dtype=np.bool_), pptr, pidx,
+        not np.tril(lay.adjacency).any(), ref, sign_reference is not None, bool(consistent),
         *parts[:-1], status)
     if not ran:
         return None

@@ -61,6 +61,22 @@ class Layout:
     def block(self, j: int) -> np.ndarray:
         return np.flatnonzero(self.block_of == j)
 
+    def incoming(self, adjacency: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Offsets (int64, J + 1) and entries (int64) of every construct's sources in
+        ``adjacency`` (default: the paths, i.e. its predecessors), ascending: construct
+        j's are ``entries[offsets[j]:offsets[j + 1]]``.
+
+        >>> A = np.zeros((3, 3), bool); A[0, 2] = A[1, 2] = True
+        >>> lay = Layout(np.arange(3), ("unit",) * 3, A, np.zeros(3, bool))
+        >>> [a.tolist() for a in lay.incoming()]
+        [[0, 0, 0, 2], [0, 1]]
+        """
+        A = self.adjacency if adjacency is None else adjacency
+        target, source = np.nonzero(np.asarray(A).T)
+        offsets = np.zeros(self.n_constructs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(target, minlength=self.n_constructs), out=offsets[1:])
+        return offsets, source.astype(np.int64)
+
     def starts(self) -> np.ndarray | None:
         """First item of each block and p (int64, J + 1), or None when the blocks are not
         consecutive items (compiled code reads a block as ``starts[j]:starts[j + 1]``)."""

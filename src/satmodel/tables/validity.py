@@ -178,9 +178,7 @@ def predecessors(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
     >>> [a.tolist() for a in predecessors(lay)]
     [[0, 1], [0, 0, 0, 2]]
     """
-    cols = [np.flatnonzero(layout.adjacency[:, j]) for j in range(layout.n_constructs)]
-    preds = np.concatenate(cols + [np.zeros(0, int)]).astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum([c.size for c in cols])]).astype(np.int64)
+    starts, preds = layout.incoming()
     return preds, starts
 
 
