@@ -27,9 +27,8 @@ import contextlib
 import contextvars
 import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +240,49 @@ def progress_bar(total: int, enabled: bool | None, desc: str) -> Any:
     return tqdm(total=total, desc=desc, unit="draw", file=sys.stderr)
 
 
+class _Feed:
+    """The draws of a run handed out chunk by chunk, in order, to the threads that
+    evaluate them: each thread draws its next chunk itself (under a lock, so the
+    generator's order, and so the numbers, do not depend on the threads) and keeps its
+    chunk's drop reasons and diagnostics by the chunk's first draw."""
+
+    def __init__(self, weights: Weights, size: int) -> None:
+        self.weights, self.size = weights, size
+        self.drawn = self.done = self.shown = 0
+        self.stopped = False  # set when an evaluation failed: no more chunks are handed out
+        self.results: dict[int, tuple[int, Any, list]] = {}
+        self._lock = threading.Lock()
+
+    def _next(self) -> tuple[int, int, np.ndarray] | None:
+        with self._lock:
+            if self.stopped or self.drawn >= self.weights.total:
+                return None
+            start, size = self.drawn, min(self.size, self.weights.total - self.drawn)
+            self.drawn += size
+            return start, size, self.weights.draw(size)
+
+    def work(self, evaluate: Evaluate, sink: _Sink, bar: Any = None) -> None:
+        """Draw and evaluate chunks until none is left (or another thread failed); ``bar``
+        (the calling thread's only) shows every thread's finished draws."""
+        try:
+            while (chunk := self._next()) is not None:
+                start, size, weights = chunk
+                reasons, inside = _evaluate_quietly(evaluate, weights, sink, start, size)
+                with self._lock:
+                    self.results[start] = (size, reasons, inside)
+                    self.done += size
+                self.show(bar)
+        except BaseException:
+            self.stopped = True
+            raise
+
+    def show(self, bar: Any) -> None:
+        """Bring ``bar`` (or None) to the draws evaluated so far (the calling thread only)."""
+        if bar is not None:
+            bar.update(self.done - self.shown)
+            self.shown = self.done
+
+
 def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
         chunk: int | None = None, progress: bool | None = False,
         parallel: bool = False, meanwhile: Callable[[], Any] | None = None) -> Draws:
@@ -248,13 +290,14 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
 
     BLAS runs one thread throughout for surveys below :data:`MANY_ROWS` rows (the batched
     small products are slower with more, see :mod:`satmodel._threads`; the moments' GEMM
-    of a larger survey keeps the library's threads). ``parallel=True`` (for an ``evaluate`` that shares no
-    mutable state between calls) sizes chunks for :data:`PARALLEL_CHUNKS` in flight and
-    evaluates that many at once in threads when the process may use several cores: the
-    draws are made in order in the calling thread and the chunks kept in order, so the
-    numbers do not depend on the cores. One chunk is drawn ahead of the workers, so a
-    worker that finishes never waits for the next draw. ``meanwhile`` (optional) is
-    called once by the calling thread while the first chunks are evaluated.
+    of a larger survey keeps the library's threads). ``parallel=True`` (for an ``evaluate``
+    that shares no mutable state between calls) sizes chunks for :data:`PARALLEL_CHUNKS`
+    in flight and evaluates that many at once when the process may use several cores:
+    the calling thread and helper threads each draw their next chunk when they are free
+    (the draws are made in order, under a lock, and the chunks kept in order, so the
+    numbers do not depend on the cores; no thread waits for another to draw, and no third
+    thread competes for the cores). ``meanwhile`` (optional) is called once by the
+    calling thread while the helpers evaluate the first chunks.
     """
     reuse_freed_memory()
     share = PARALLEL_CHUNKS if parallel and chunk is None else 1
@@ -263,39 +306,34 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
         chunks = -(-weights.total // size)
         size = -(-weights.total // (-(-chunks // share) * share))
     workers = min(share, usable_cores(), -(-weights.total // size))
-    sink, keep = _Sink(weights.total), np.ones(weights.total, dtype=bool)
-    dropped: dict[str, int] = {}
+    sink, feed = _Sink(weights.total), _Feed(weights, size)
     bar = progress_bar(weights.total, progress, weights.desc)
-    drawn = done = n_bad = 0
-    found: list[Diagnostic] = []
-    pool = ThreadPoolExecutor(workers) if workers > 1 else None
-    pending: deque = deque()
+    pool = ThreadPoolExecutor(workers - 1) if workers > 1 else None
     try:
         with one_blas_thread() if weights.n < MANY_ROWS else contextlib.nullcontext():
-            while done < weights.total:
-                while drawn < weights.total and len(pending) < workers + (pool is not None):
-                    c = min(size, weights.total - drawn)
-                    w = weights.draw(c)
-                    pending.append((c, pool.submit(contextvars.copy_context().run,
-                                                   _evaluate_quietly, evaluate, w, sink, drawn, c)
-                                    if pool is not None
-                                    else _evaluate_quietly(evaluate, w, sink, drawn, c)))
-                    drawn += c
+            helpers = [pool.submit(contextvars.copy_context().run, feed.work, evaluate, sink)
+                       for _ in range(workers - 1)] if pool is not None else []
+            try:
                 if meanwhile is not None:
                     meanwhile()
-                    meanwhile = None
-                c, job = pending.popleft()
-                reasons, inside = job.result() if pool is not None else job
-                found += inside
-                n_bad += _drop(keep[done:done + c], dropped, reasons)
-                done += c
-                if bar is not None:
-                    bar.update(c)
+                feed.work(evaluate, sink, bar)
+            except BaseException:  # the helpers finish the chunk in hand; this error wins
+                feed.stopped = True
+                wait(helpers)
+                raise
+            for helper in helpers:
+                helper.result()  # a helper's error
+            feed.show(bar)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
+    keep, dropped, n_bad, found = np.ones(weights.total, dtype=bool), {}, 0, []
+    for start in sorted(feed.results):
+        size, reasons, inside = feed.results[start]
+        found += inside
+        n_bad += _drop(keep[start:start + size], dropped, reasons)
     merge_diagnostics(found, weights.desc)
     return Draws(values=sink.kept(keep), n_requested=weights.total,
                  n_valid=weights.total - n_bad, dropped={k: v for k, v in dropped.items() if v})
