@@ -228,3 +228,16 @@ def test_compiled_bootstrap_counts_equal_bincount(monkeypatch):
     assert (first.sum(axis=1) == 37).all()
     monkeypatch.undo()
     np.testing.assert_array_equal(fast.draw(70), plain.draw(70))  # streams stay in step
+
+
+@pytest.mark.parametrize("n", [37, 250, 70_000])
+def test_bootstrap_counts_are_numpys_default_draws(n):
+    """The resamples are the rows numpy's ``integers(0, n, (B, n))`` gives (its default
+    int64) from the same generator, although drawn as int32 indices: numpy draws a range
+    below 2^32 by the same 32-bit steps for both. Counted here with bincount."""
+    from satmodel.inference import driver
+
+    got = driver.BootstrapCounts(12, n, np.random.default_rng(9)).draw(12)
+    idx = np.random.default_rng(9).integers(0, n, size=(12, n))
+    want = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+    np.testing.assert_array_equal(got, want)

@@ -85,7 +85,11 @@ class BootstrapCounts(Weights):
     desc: str = "bootstrap"
 
     def draw(self, size: int) -> np.ndarray:
-        idx = self.rng.integers(0, self.n, size=(size, self.n))
+        # int32 indices when they fit: numpy draws a range below 2^32 with the same 32-bit
+        # steps for int32 and int64, so the same rows (and half the bytes to write)
+        small = self.n <= np.iinfo(np.int32).max
+        idx = self.rng.integers(0, self.n, size=(size, self.n),
+                                dtype=np.int32 if small else np.int64)
         ran, counts = _ROW_COUNTS.call(idx, self.n, numba_loaded=True)
         if ran:  # one pass, no flat index and integer copy (the same counts)
             return counts

@@ -47,33 +47,34 @@ def covariances_to_correlations(cov, std):
 @njit(cache=True, nogil=True, error_model="numpy")
 def correlations_from_sums(P, where, m, mean, std, corr):
     """Per element g of ``m[g]`` (weighted) rows: ``P[g, where[i, j]]`` holds the exact
-    cross products of the items and a column of ones (index p: the sums; the columns
-    of row i's entries j >= i are consecutive). Means, SDs and correlations into
-    ``mean``, ``std`` and ``corr`` with the operations of the numpy steps: the exact
-    centred sums ``t = m X'X - s s'``, SDs ``sqrt(t_ii / (m (m - 1)))``, correlations
-    ``t_ij (u_i u_j)`` with ``u_i = 1 / sqrt(t_ii)``, unit diagonal. Each operation is
-    symmetric in (i, j), so the upper triangle is computed and mirrored: the numpy
-    steps' bits."""
+    cross products of the items and a column of ones (index p: the sums). Means, SDs
+    and correlations into ``mean``, ``std`` and ``corr`` with the operations of the
+    numpy steps: the exact centred sums ``t = m X'X - s s'``, SDs
+    ``sqrt(t_ii / (m (m - 1)))``, correlations ``t_ij (u_i u_j)`` with
+    ``u_i = 1 / sqrt(t_ii)``, unit diagonal: the numpy steps' bits. Each operation is
+    symmetric in (i, j), so the matrix is exactly symmetric; it is written a whole row
+    at a time (gathered products, then one pass a row: contiguous, vectorized)."""
     G, p = corr.shape[0], corr.shape[1]
     s, u = np.empty(p), np.empty(p)
     for g in range(G):
         mf = m[g]
         d = mf * (mf - 1.0)
+        sums, out = P[g], corr[g]
         for j in range(p):
-            s[j] = float(P[g, where[p, j]])
+            s[j] = float(sums[where[p, j]])
             mean[g, j] = s[j] / mf
         for i in range(p):
-            t = float(P[g, where[i, i]]) * mf - s[i] * s[i]
+            t = float(sums[where[i, i]]) * mf - s[i] * s[i]
             std[g, i] = math.sqrt(t / d)
             u[i] = 1.0 / math.sqrt(t)
         for i in range(p):
-            row = where[i, i] - i  # row i's entries j >= i are consecutive
-            ui = u[i]
-            corr[g, i, i] = 1.0
-            for j in range(i + 1, p):
-                r = (float(P[g, row + j]) * mf - s[i] * s[j]) * (ui * u[j])
-                corr[g, i, j] = r
-                corr[g, j, i] = r
+            for j in range(p):
+                out[i, j] = float(sums[where[i, j]]) * mf
+        for i in range(p):
+            si, ui = s[i], u[i]
+            for j in range(p):
+                out[i, j] = (out[i, j] - si * s[j]) * (ui * u[j])
+            out[i, i] = 1.0
 
 
 @njit(cache=True, nogil=True)
