@@ -29,6 +29,8 @@ BLOCK_BYTES = 16 * 2**20  # row-wise products of one block of rows
 #: :func:`moments_from_sums`'s numpy steps, compiled
 _FROM_SUMS = Compiled("satmodel.moments._core_jit", "correlations_from_sums",
                       "moments from exact sums")
+#: the sums of :func:`weighted_moments` in bytes with AVX-512 VNNI (when the CPU has it)
+_BYTE_SUMS = Compiled("satmodel.moments._bytes_jit", "byte_sums", "byte cross products")
 #: the weights' check and float32 copy of :func:`weighted_moments`, compiled
 _INTEGER_WEIGHTS = Compiled("satmodel.moments._core_jit", "integer_weights",
                             "integer weight check")
@@ -81,7 +83,9 @@ def covariances_to_correlations(cov: np.ndarray, m: np.ndarray, std: np.ndarray)
 
 def weighted_moments(c: np.ndarray, X: np.ndarray) -> tuple | None:
     """``(n, mean, std, corr)`` of the rows of ``X`` (n_rows, p) under each weight vector
-    of ``c`` (B, n_rows) from exact float32 sums, or None when they would not be exact:
+    of ``c`` (B, n_rows) from exact sums (32-bit integers by AVX-512 VNNI where the CPU
+    has it and weights and products fit in bytes, else float32: the same numbers), or
+    None when they would not be exact:
     a value of ``X`` or a weight that is not an integer, a negative weight, or weighted
     products that could reach 2^24 (the largest sum of a weight vector times
     max(|x|, 1)²). The row-wise products are formed a block of rows at a time
@@ -90,6 +94,27 @@ def weighted_moments(c: np.ndarray, X: np.ndarray) -> tuple | None:
     top = float(np.abs(X).max(initial=0.0)) if X.size else 0.0
     if not np.isfinite(top) or not np.array_equal(np.rint(X), X):
         return None
+    rows, p = X.shape
+    j, k = np.triu_indices(p + 1)
+    big = max(top, 1.0)
+    ran, sums = _BYTE_SUMS.call(c, X, j, k, big, FLOAT32_EXACT, numba_loaded=True)
+    if not ran or sums is None:
+        sums = _float32_sums(c, X, j, k, big)
+    if sums is None:
+        return None
+    where = np.empty((p + 1, p + 1), dtype=np.int64)
+    where[j, k] = where[k, j] = np.arange(j.size)
+    B = c.shape[0]
+    n = sums[:, where[p, p]].astype(np.float64)
+    mean, std, corr = np.empty((B, p)), np.empty((B, p)), np.empty((B, p, p))
+    moments_from_sums(sums, where, n, mean, std, corr)
+    return n, mean, std, corr
+
+
+def _float32_sums(c: np.ndarray, X: np.ndarray, j: np.ndarray, k: np.ndarray,
+                  big: float) -> np.ndarray | None:
+    """The sums of :func:`weighted_moments` as a float32 product, or None when they
+    would not be exact (weights not integers in [0, 2^24), or reaching 2^24)."""
     c32 = np.empty(c.shape, dtype=np.float32)
     ran, most = _INTEGER_WEIGHTS.call(c, c32, numba_loaded=True)
     if not ran:
@@ -98,11 +123,9 @@ def weighted_moments(c: np.ndarray, X: np.ndarray) -> tuple | None:
         most = float(c.sum(axis=1).max(initial=0.0)) if whole else -1.0
         if whole:
             c32[:] = c
-    big = max(top, 1.0)
     if most < 0.0 or most * big * big >= FLOAT32_EXACT:
         return None
     rows, p = X.shape
-    j, k = np.triu_indices(p + 1)
     step = max(1, BLOCK_BYTES // (4 * j.size))
     sums = np.empty((c.shape[0], j.size), dtype=np.float32)
     for start in range(0, max(rows, 1), step):  # every partial sum an integer < 2^24: exact
@@ -113,10 +136,4 @@ def weighted_moments(c: np.ndarray, X: np.ndarray) -> tuple | None:
             sums += c32[:, start:start + step] @ products
         else:
             np.matmul(c32[:, :step], products, out=sums)
-    where = np.empty((p + 1, p + 1), dtype=np.int64)
-    where[j, k] = where[k, j] = np.arange(j.size)
-    B = c.shape[0]
-    n = sums[:, where[p, p]].astype(np.float64)
-    mean, std, corr = np.empty((B, p)), np.empty((B, p)), np.empty((B, p, p))
-    moments_from_sums(sums, where, n, mean, std, corr)
-    return n, mean, std, corr
+    return sums
