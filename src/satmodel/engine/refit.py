@@ -95,10 +95,7 @@ class Refit:
         """Estimate on given (batched) moments; a non-finite correlation matrix (a constant
         item in a resample) is replaced by the identity and flagged ``degenerate``."""
         S = np.asarray(mom.corr, dtype=float)
-        # a NaN or inf makes a matrix's sum non-finite, and correlations (|r| <= 1)
-        # cannot overflow it: one product with ones (a fifth of an isfinite pass)
-        flat = S.reshape(S.shape[:-2] + (-1,))
-        degenerate = ~np.isfinite(flat @ np.ones(flat.shape[-1]))
+        degenerate = ~np.isfinite(S).all((-1, -2))
         if degenerate.any():
             S = np.where(degenerate[..., None, None], np.eye(S.shape[-1]), S)
         est = self.estimate(S, mom.n, mom.std, sign_reference=sign_reference)
