@@ -47,7 +47,8 @@ def test_byte_sums_equal_the_products(M, rows, p):
 def test_row_steps_give_the_same_sums(monkeypatch):
     c, X = _case(30, 103, 5)
     want, j, k = _products(c, X)
-    monkeypatch.setattr(bj, "STEP", 8)  # 13 steps of rows, the last one short
+    monkeypatch.setattr(bj, "BLOCK_BYTES", 8 * 21 * 8)  # blocks of 8 rows (21 products):
+    # 13 blocks, the last one short
     np.testing.assert_array_equal(bj.byte_sums(c, X, j, k, 10.0, LIMIT)[:, :j.size], want)
 
 

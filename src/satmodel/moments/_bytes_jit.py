@@ -141,8 +141,8 @@ def supported() -> bool:
 
 #: the target's answer, found once
 _SUPPORTED: list[bool] = []
-#: rows of products packed at a time (a multiple of 4; bounds the packed block's bytes)
-STEP = 1 << 14
+#: bytes of the float64 products of one block of rows (the rows packed at a time)
+BLOCK_BYTES = 16 * 2**20
 
 
 def byte_sums(c: np.ndarray, X: np.ndarray, j: np.ndarray, k: np.ndarray,
@@ -162,9 +162,10 @@ def byte_sums(c: np.ndarray, X: np.ndarray, j: np.ndarray, k: np.ndarray,
         return None
     width = -(-j.size // COLS) * COLS
     out = np.zeros((M, width), np.int32)
-    for start in range(0, max(rows, 1), STEP):
-        X1 = np.ones((min(STEP, rows - start), p + 1))
-        X1[:, :p] = X[start:start + STEP]
+    step = max(4, BLOCK_BYTES // (8 * j.size) // 4 * 4)  # rows a block: a multiple of 4
+    for start in range(0, max(rows, 1), step):
+        X1 = np.ones((min(step, rows - start), p + 1))
+        X1[:, :p] = X[start:start + step]
         Zp = np.empty(-(-len(X1) // 4) * 4 * width, np.int8)
         if not pack_products(X1[:, j] * X1[:, k], Zp.size // width, width, Zp):
             return None
