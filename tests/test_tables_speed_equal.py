@@ -31,7 +31,7 @@ import satmodel as sm
 from satmodel._compiled import enabled
 from satmodel.spec.layout import layout_of
 from satmodel.tables import TABLES, Context
-from satmodel.tables import criteria, validity
+from satmodel.tables import criteria, pairs, validity
 from satmodel.tables.core import cronbach_alpha
 from satmodel.tables.validity import htmt_matrix
 
@@ -67,7 +67,8 @@ def test_compiled_and_numpy_paths_give_the_same_tables(batch, monkeypatch):
     fast = _values(fitted, spec)
     monkeypatch.setenv("SATMODEL_NUMBA", "0")
     plain = _values(fitted, spec)
-    assert validity._BLOCK_INVERSE_DIAGONALS.fn and criteria._F2_PATHS.fn  # both ran
+    # both ran (the indicator VIFs' compiled Cholesky runs in the pair-sum pass)
+    assert pairs._SIGNED_AND_ABS.fn and criteria._F2_PATHS.fn
     for key, a in fast.items():
         b = plain[key]
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=key)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._validity_jit import block_scratch, blocks_wide
+
 #: numpy's pairwise summation: runs of at most this many values are summed by eight
 #: interleaved accumulators, longer ones split in two (numpy's PW_BLOCKSIZE)
 BLOCK = 128
@@ -94,16 +96,25 @@ def _group_sums(a, first, out, n0, m, rest, r):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def signed_and_abs_sums(S, at, first, work, signed, absolute):
+def signed_and_abs_sums(S, at, first, work, signed, absolute, blocks, starts, vif, small):
     """For the matrices ``S`` (N, p * p, rows flattened), their item pairs ``S[n, at[t]]``
     (t in group order, groups starting at ``first``): per group, the sums of the values
     into ``signed[n]`` and of their absolute values into ``absolute[n]`` (N, G),
     as ``np.add.reduceat`` over the pairs gives them; the absolute values kept in
     ``work`` (ceil(N / width), P, width): ``work[b, t, q]`` that of matrix b width + q,
     1.0 past N (any width; the caller's is :data:`WIDTH`). Returns how many |r| are at
-    most 1e-12 (NaN is not)."""
+    most 1e-12 (NaN is not); after their sums, such an |r| becomes 1.0 in ``work``
+    (log 0, as the numpy path takes it) and its group is flagged in ``small`` (N, G,
+    False on entry).
+
+    Also, for the blocks ``starts`` (none: ``[0]``), the indicator VIFs of
+    :func:`._validity_jit.block_inverse_diagonals` of ``blocks`` (the same matrices,
+    (N, p, p)) into ``vif``, the same numbers: each width of matrices right after
+    their pairs are read, while their blocks are in the cache (from memory, reading S
+    a second time cost as much as the VIFs' arithmetic)."""
     N, P, width = S.shape[0], at.shape[0], work.shape[2]
     rest, r = np.empty(width), np.empty((8, width))
+    scratch = block_scratch(starts, width)
     zero = 0
     for b in range(work.shape[0]):
         n0 = b * width
@@ -113,7 +124,9 @@ def signed_and_abs_sums(S, at, first, work, signed, absolute):
             at_t, wt = at[t], w[t]
             for q in range(m):
                 wt[q] = S[n0 + q, at_t]
+        blocks_wide(blocks, starts, n0, m, scratch, vif)
         _group_sums(w, first, signed, n0, m, rest, r)
+        before = zero
         for t in range(P):
             wt = w[t]
             for q in range(m):
@@ -123,7 +136,23 @@ def signed_and_abs_sums(S, at, first, work, signed, absolute):
             for q in range(m, width):
                 wt[q] = 1.0
         _group_sums(w, first, absolute, n0, m, rest, r)
+        if zero > before:  # rare (integer data: an exact zero)
+            _flag_small(w, first, n0, m, small)
     return zero
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _flag_small(w, first, n0, m, small):
+    """Each |r| at most 1e-12 of the pair-major ``w`` (m matrices): its group flagged
+    in ``small[n0 + q]``, 1.0 in its place."""
+    G, P = first.shape[0], w.shape[0]
+    for g in range(G):
+        for t in range(first[g], first[g + 1] if g + 1 < G else P):
+            wt = w[t]
+            for q in range(m):
+                if wt[q] <= 1e-12:
+                    small[n0 + q, g] = True
+                    wt[q] = 1.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -132,13 +132,13 @@ WIDE = 32
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _spd_wide(S, n0, m, a, k, L, d, ok, out):
-    """:func:`_diag_of_inverse_spd` of the block at ``a`` (k items) of the m <= WIDE
-    matrices ``S[n0:n0 + m]`` side by side: per matrix the same operations in the same
-    order, so the same numbers; the matrices innermost, over a runtime count (loops over
+    """:func:`_diag_of_inverse_spd` of the block at ``a`` (k items) of the m matrices
+    ``S[n0:n0 + m]`` side by side: per matrix the same operations in the same order, so
+    the same numbers; the matrices innermost, over a runtime count (loops over
     contiguous rows the compiler vectorizes, which it did not for eight fixed lanes).
-    ``L`` (k, k, WIDE) and ``d`` (k + 1, WIDE) are scratch; ``ok[q]`` is False where that
-    matrix's block is not positive definite (nothing written there: the caller takes the
-    LU route). ``L[r, c]`` becomes the Cholesky factor, then its inverse, in place."""
+    ``L`` (k, k, lanes) and ``d`` (k + 1, lanes) are scratch (lanes >= m, usually
+    WIDE); ``ok[q]`` is False where that matrix's block is not positive definite
+    (nothing written there: the caller takes the LU route). ``L[r, c]`` becomes the Cholesky factor, then its inverse, in place."""
     for q in range(m):
         ok[q] = True
     for r in range(k):
@@ -183,25 +183,38 @@ def block_inverse_diagonals(S, starts, out):
     positive definite (a correlation matrix's blocks are), else LU with partial pivoting;
     the two agree to rounding (relative differences of a few units of 1e-16 times the
     block's condition number)."""
-    N, J = S.shape[0], starts.shape[0] - 1
+    N = S.shape[0]
+    scratch = block_scratch(starts, WIDE)
+    for n0 in range(0, N, WIDE):  # WIDE matrices at a time, block by block (each read once)
+        blocks_wide(S, starts, n0, min(WIDE, N - n0), scratch, out)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def block_scratch(starts, width):
+    """The scratch of :func:`blocks_wide` for the blocks ``starts``, ``width`` lanes."""
     big = 1
-    for j in range(J):
+    for j in range(starts.shape[0] - 1):
         big = max(big, starts[j + 1] - starts[j])
-    scratch, perm, work = np.empty((big, big)), np.empty(big, np.int64), np.empty((big, big))
-    lanes, d = np.zeros((big, big, WIDE)), np.ones((big + 1, WIDE))
-    ok = np.zeros(WIDE, np.bool_)
-    for j in range(J):  # batch elements innermost: one block size at a time
+    return (np.empty((big, big)), np.empty(big, np.int64), np.empty((big, big)),
+            np.zeros((big, big, width)), np.ones((big + 1, width)), np.zeros(width, np.bool_))
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def blocks_wide(S, starts, n0, m, scratch, out):
+    """:func:`block_inverse_diagonals` of the m matrices ``S[n0:n0 + m]`` (m at most the
+    scratch's lanes), every block of two or more items: Cholesky side by side, LU for
+    a matrix whose block is not positive definite."""
+    lu, perm, work, lanes, d, ok = scratch
+    for j in range(starts.shape[0] - 1):  # batch elements innermost
         a, k = starts[j], starts[j + 1] - starts[j]
         if k < 2:
             continue
-        for n0 in range(0, N, WIDE):
-            m = min(WIDE, N - n0)
-            _spd_wide(S, n0, m, a, k, lanes, d, ok, out)
-            for q in range(m):
-                if ok[q]:
-                    continue
-                n, LU = n0 + q, scratch[:k, :k]
-                for r in range(k):
-                    for c in range(k):
-                        LU[r, c] = S[n, a + r, a + c]
-                _diag_of_inverse(LU, perm[:k], work[:k, :k], out[n], a)
+        _spd_wide(S, n0, m, a, k, lanes, d, ok, out)
+        for q in range(m):
+            if ok[q]:
+                continue
+            n, LU = n0 + q, lu[:k, :k]
+            for r in range(k):
+                for c in range(k):
+                    LU[r, c] = S[n, a + r, a + c]
+            _diag_of_inverse(LU, perm[:k], work[:k, :k], out[n], a)

@@ -19,7 +19,7 @@ Example
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..engine.refit import Refit, Refitted
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 from ..survey.adapters import copy_on_write
+from ._held import per_model
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,9 @@ class Context:
         return self.memo[key]
 
     @property
-    def pos(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.spec.construct_names)}
+    def pos(self) -> Mapping[str, int]:
+        """Construct name -> position (spec order); read-only, made once per model."""
+        return model_index(self)["pos"]
 
     @classmethod
     def of(cls, fitted: Refitted, spec: ModelSpec) -> Context:
@@ -154,11 +156,45 @@ def square(values: np.ndarray, names: list[str]) -> pd.DataFrame:
 # ------------------------------------------------------------------ keys
 
 def path_index(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """Source and target construct positions of the spec's paths (spec path order)."""
-    pos = ctx.pos
-    i = np.array([pos[p.source] for p in ctx.spec.paths], dtype=int)
-    j = np.array([pos[p.target] for p in ctx.spec.paths], dtype=int)
-    return i, j
+    """Source and target construct positions of the spec's paths (spec path order;
+    read-only, made once per spec and layout)."""
+    return model_index(ctx)["paths"]
+
+
+def model_index(ctx: Context) -> Mapping[str, Any]:
+    """Index arrays of the context's spec and layout, made once per pair and read-only:
+    ``pos`` (name -> position); source and target positions (two int arrays) of the
+    ``paths`` and the ``effects`` (:func:`effect_pairs`); ``endogenous`` (positions);
+    the layout's ``membership`` as floats, the block ``sizes`` (int), the ``endo`` mask
+    and ``n_preds`` (int, per construct).
+
+    >>> import satmodel as sm
+    >>> res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+    >>> model_index(res.context)["sizes"].tolist()
+    [5, 5, 5, 4, 4, 4]
+    """
+    return per_model(ctx.spec, ctx.layout, "model_index", _make_model_index)
+
+
+def _make_model_index(spec: ModelSpec, lay: Layout) -> dict[str, Any]:
+    names = spec.construct_names
+    pos = {c: i for i, c in enumerate(names)}
+
+    def index(pairs) -> tuple[np.ndarray, np.ndarray]:
+        return (np.array([pos[s] for s, _ in pairs], dtype=int),
+                np.array([pos[t] for _, t in pairs], dtype=int))
+
+    membership = lay.membership
+    return {
+        "pos": pos,
+        "paths": index([(p.source, p.target) for p in spec.paths]),
+        "effects": index(effect_pairs(spec)),
+        "endogenous": np.array([pos[c] for c in spec.endogenous], dtype=int),
+        "membership": membership.astype(float),
+        "sizes": membership.sum(axis=0),
+        "endo": lay.adjacency.any(axis=0),
+        "n_preds": lay.adjacency.sum(axis=0),
+    }
 
 
 def path_keys(spec: ModelSpec) -> pd.DataFrame:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Context, TableDef, ValueFn, construct_keys, effect_keys, effect_pairs, \
-    endogenous_keys, outer_keys, path_keys
+from .base import Context, TableDef, ValueFn, construct_keys, effect_keys, endogenous_keys, \
+    model_index, outer_keys, path_index, path_keys
 from .pairs import groups, shared_group_sums
 
 
@@ -25,7 +25,8 @@ def pairs_of(ctx: Context, pairs, matrix: np.ndarray) -> np.ndarray:
 
 
 def _path_values(ctx: Context) -> np.ndarray:
-    return pairs_of(ctx, [(p.source, p.target) for p in ctx.spec.paths], ctx.est.paths)
+    i, j = path_index(ctx)
+    return ctx.est.paths[..., i, j]
 
 
 def _effect(kind: str) -> ValueFn:
@@ -36,15 +37,15 @@ def _effect(kind: str) -> ValueFn:
 
 def _effects(ctx: Context) -> dict[str, np.ndarray]:
     """Direct, indirect and total effects of every route, made once per context."""
-    pairs = effect_pairs(ctx.spec)
-    direct = pairs_of(ctx, pairs, ctx.est.paths)
-    total = pairs_of(ctx, pairs, ctx.est.total)
+    i, j = model_index(ctx)["effects"]
+    direct = ctx.est.paths[..., i, j]
+    total = ctx.est.total[..., i, j]
     return {"direct": direct, "total": total, "indirect": total - direct}
 
 
 def _block_sum(ctx: Context, values: np.ndarray) -> np.ndarray:
     """Sum of per-indicator values within each block: (..., p) -> (..., J)."""
-    return values @ ctx.layout.membership.astype(float)
+    return values @ model_index(ctx)["membership"]
 
 
 def cronbach_alpha(S: np.ndarray, membership: np.ndarray) -> np.ndarray:
@@ -70,7 +71,7 @@ def _alpha(ctx: Context) -> np.ndarray:
     """Cronbach's alpha from the context's shared item pairs (see :func:`cronbach_alpha`):
     the sum of a block's correlations is k + 2 Σ_{k<l} r_kl."""
     lay = ctx.layout
-    k = lay.membership.sum(axis=0)
+    k = model_index(ctx)["sizes"]
     group = groups(lay)[0]
     within = np.zeros(np.shape(ctx.S)[:-2] + (k.size,))
     if (group >= 0).any():  # the sum of a block's pairs k < l (0 for a single item)
@@ -89,18 +90,17 @@ def _rho_c(ctx: Context) -> np.ndarray:
 
 
 def _ave(ctx: Context) -> np.ndarray:
-    k = ctx.layout.membership.sum(axis=0)
+    k = model_index(ctx)["sizes"]
     return _block_sum(ctx, ctx.est.loadings**2) / k
 
 
 def _r2_all(ctx: Context) -> np.ndarray:
     """R² per construct; NaN for exogenous constructs (not defined)."""
-    endo = ctx.layout.adjacency.any(axis=0)
-    return np.where(endo, ctx.est.r2, np.nan)
+    return np.where(model_index(ctx)["endo"], ctx.est.r2, np.nan)
 
 
 def _r2_adj_all(ctx: Context) -> np.ndarray:
-    k = ctx.layout.adjacency.sum(axis=0)
+    k = model_index(ctx)["n_preds"]
     n = np.asarray(ctx.n_obs, dtype=float)[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
         adj = 1.0 - (1.0 - ctx.est.r2) * (n - 1.0) / (n - k - 1.0)
@@ -108,8 +108,7 @@ def _r2_adj_all(ctx: Context) -> np.ndarray:
 
 
 def _r2_endogenous(ctx: Context) -> np.ndarray:
-    pos = ctx.pos
-    return ctx.est.r2[..., [pos[c] for c in ctx.spec.endogenous]]
+    return ctx.est.r2[..., model_index(ctx)["endogenous"]]
 
 
 PATHS = TableDef(path_keys, {"estimate": _path_values})

@@ -53,7 +53,8 @@ from ..engine.pls import Estimate
 from ..engine.refit import Refit
 from ..spec.layout import Layout, structural_order
 from ..spec.model import ModelSpec
-from .base import Context, TableDef, endogenous_keys, path_index, path_keys
+from ._held import per_layout
+from .base import Context, TableDef, endogenous_keys, model_index, path_index, path_keys
 from .validity import predecessors
 
 __all__ = ["f2_matrix", "f2_reestimated", "information_criteria_values", "gof_value",
@@ -91,7 +92,7 @@ def f2_matrix(construct_corr: np.ndarray, r2: np.ndarray, layout: Layout) -> np.
             and r2.shape == R.shape[:2] and R.dtype.isnative and r2.dtype.isnative:
         # (numba checks no bounds: the shapes are checked here)
         ran, _ = _F2_PATHS.call(np.ascontiguousarray(R), np.ascontiguousarray(r2),
-                                *predecessors(layout), out)
+                                *per_layout(layout, "predecessors", predecessors), out)
         if ran:  # every path in one compiled pass (Cholesky, LU where not definite)
             return out
     for j in range(layout.n_constructs):
@@ -196,14 +197,17 @@ def _criteria(r2: np.ndarray, k: np.ndarray, n_obs,
     with np.errstate(all="ignore"):
         lsse = np.log(sse / n)
         lln = np.log(np.log(n))
+        # the formulas' common parts made once (the same operations, so the same numbers)
+        n_lsse, two_k, n_k = n * lsse, 2 * k, n - k
+        n_k_2, sse_nk = n_k - 2, sse / n_k
         out = {
-            "aic": n * lsse + 2 * k,
-            "aicc": n * (lsse + (n + k) / (n - k - 2)),
-            "aicu": n * np.log(sse / (n - k)) + 2 * k,
-            "bic": n * lsse + k * np.log(n),
-            "fpe": sse / (n - k) * (1 + k / n),
-            "hq": n * lsse + 2 * k * lln,
-            "hqc": n * lsse + 2 * k * n * lln / (n - k - 2),
+            "aic": n_lsse + two_k,
+            "aicc": n * (lsse + (n + k) / n_k_2),
+            "aicu": n * np.log(sse_nk) + two_k,
+            "bic": n_lsse + k * np.log(n),
+            "fpe": sse_nk * (1 + k / n),
+            "hq": n_lsse + two_k * lln,
+            "hqc": n_lsse + two_k * n * lln / n_k_2,
         }
         if mse is not None:
             out["gm"] = sse / mse + k * np.log(n)
@@ -230,17 +234,22 @@ def gof_value(est: Estimate, layout: Layout, *, single_items: bool = False) -> n
     >>> round(float(gof_value(est, lay, single_items=True)), 6)  # √((.64 + .36 + 1)/3 · .25)
     0.408248
     """
-    endo = layout.adjacency.any(axis=0)
+    endo, multi = per_layout(layout, "gof", _gof_masks)
     lam = np.asarray(est.loadings, dtype=float)
     if not single_items:
-        multi = np.bincount(layout.block_of, minlength=layout.n_constructs) > 1
-        lam = lam[..., multi[layout.block_of]]
+        lam = lam[..., multi]
     if not endo.any() or lam.shape[-1] == 0:
         return np.full(np.shape(est.r2)[:-1], np.nan)
     lam2 = np.mean(lam ** 2, axis=-1)
     r2 = np.mean(np.asarray(est.r2, dtype=float)[..., endo], axis=-1)
     with np.errstate(invalid="ignore"):
         return np.sqrt(lam2 * r2)
+
+
+def _gof_masks(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """The endogenous constructs and the items of multi-item blocks (bool masks)."""
+    multi = np.bincount(layout.block_of, minlength=layout.n_constructs) > 1
+    return layout.adjacency.any(axis=0), multi[layout.block_of]
 
 
 # ------------------------------------------------------------------ tables
@@ -253,10 +262,13 @@ def _f2_values(ctx: Context) -> np.ndarray:
 def _ic_endogenous(ctx: Context) -> dict[str, np.ndarray]:
     """The batched criteria of the endogenous constructs (spec order): the numbers of
     :func:`information_criteria_values`, computed on those columns only."""
-    cols = [ctx.pos[c] for c in ctx.spec.endogenous]
-    k = ctx.layout.adjacency.sum(axis=0)[cols] + 1.0
+    index = model_index(ctx)
+    cols = index["endogenous"]
+    k = index["n_preds"][cols] + 1.0
     out = _criteria(np.asarray(ctx.est.r2, dtype=float)[..., cols], k, ctx.n_obs, None)
-    return {c: np.where(np.isfinite(out[c]), out[c], np.nan) for c in _BATCHED}
+    values = np.stack([out[c] for c in _BATCHED])  # one finiteness pass for all
+    values = np.where(np.isfinite(values), values, np.nan)
+    return dict(zip(_BATCHED, values))
 
 
 def _ic_column(name: str):

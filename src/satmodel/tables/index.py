@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError
+from ._held import per_model
 from .base import TableDef, construct_keys
 
 __all__ = ["index_weights", "block_index", "respondent_index", "score_sd", "impact",
@@ -133,14 +134,20 @@ def declared_scales(spec) -> tuple[np.ndarray, np.ndarray]:
 def _index_values(ctx) -> np.ndarray:
     """Index of every construct, batched; NaN (not defined) where an item has no declared
     scale or the block has a negative weight (docs/methods.md §6.2)."""
-    lo, hi = declared_scales(ctx.spec)
-    M = ctx.layout.membership.astype(float)
+    lo, hi, M, undeclared = per_model(ctx.spec, ctx.layout, "index", _index_arrays)
     u = ctx.est.weights / ctx.std
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = block_index(u, ctx.mean, np.nan_to_num(lo), np.nan_to_num(hi), M)
+        values = block_index(u, ctx.mean, lo, hi, M)
     negative = ((u < 0) @ M) > 0
-    undeclared = (np.isnan(lo) @ M) > 0
     return np.where(negative | undeclared, np.nan, values)
+
+
+def _index_arrays(spec, layout) -> tuple[np.ndarray, ...]:
+    """For :func:`_index_values`: the declared scale end points (0 where none), the
+    membership as floats and the blocks with an undeclared scale."""
+    lo, hi = declared_scales(spec)
+    M = layout.membership.astype(float)
+    return np.nan_to_num(lo), np.nan_to_num(hi), M, (np.isnan(lo) @ M) > 0
 
 
 INDEX = TableDef(construct_keys, {"index": _index_values}, nullable=("index",))

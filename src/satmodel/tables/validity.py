@@ -44,8 +44,9 @@ from .._compiled import MIN_BATCH, Compiled
 from .._linalg import inv
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
+from ._held import per_layout, per_model
 from .base import Context, TableDef, outer_keys, path_index, path_keys
-from .pairs import block_sums, groups, item_pairs, pair_counts, shared_group_sums
+from .pairs import block_sums, groups, item_pairs, pair_counts, shared_group_sums, shared_vif
 
 __all__ = ["abs_item_pairs", "htmt_matrix", "fornell_larcker_matrix", "indicator_vif", "inner_vif",
            "construct_pairs", "predecessors"]
@@ -149,7 +150,7 @@ def indicator_vif(S: np.ndarray, layout: Layout) -> np.ndarray:
     """
     S = np.asarray(S, dtype=float)
     out = np.ones(S.shape[:-1])
-    starts = layout.starts()
+    starts = per_layout(layout, "starts", lambda lay: (lay.starts(),))[0]
     if S.ndim == 3 and len(S) >= MIN_BATCH and starts is not None \
             and S.shape[1:] == (starts[-1], starts[-1]):  # (numba checks no bounds)
         ran, _ = _BLOCK_INVERSE_DIAGONALS.call(np.ascontiguousarray(S), starts, out)
@@ -212,13 +213,17 @@ def inner_vif(construct_corr: np.ndarray, layout: Layout) -> np.ndarray:
     """
     R = np.asarray(construct_corr, dtype=float)
     out = np.zeros(R.shape)
-    for j in range(layout.n_constructs):
-        pred = np.flatnonzero(layout.adjacency[:, j])
+    for j, pred in enumerate(per_layout(layout, "predictor_lists", _predictor_lists)):
         if pred.size == 1:
             out[..., pred[0], j] = 1.0
         elif pred.size > 1:
             out[..., pred, j] = _inverse_diagonal(R[..., pred[:, None], pred[None, :]])
     return out
+
+
+def _predictor_lists(layout: Layout) -> tuple[np.ndarray, ...]:
+    """Each construct's predictors (ascending positions)."""
+    return tuple(np.flatnonzero(layout.adjacency[:, j]) for j in range(layout.n_constructs))
 
 
 # ------------------------------------------------------------------ tables
@@ -238,8 +243,8 @@ def _htmt_pairs(ctx: Context, geometric: bool) -> np.ndarray:
     sums: the operations of :func:`htmt_matrix` on those pairs only, so the same numbers
     (its (..., J, J) matrices are never made)."""
     lay = ctx.layout
-    within, between, counts = groups(lay)
-    i, j = _pair_index(ctx)
+    counts = groups(lay)[2]
+    i, j, single, within, between = per_model(ctx.spec, lay, "htmt_pairs", _htmt_index)
     if not counts.size:  # one single-item construct: no pairs
         return np.zeros(np.shape(ctx.S)[:-2] + (i.size,))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -249,22 +254,36 @@ def _htmt_pairs(ctx: Context, geometric: bool) -> np.ndarray:
             zero = shared_group_sums(ctx, "zero")
             if zero is not None:
                 avg = np.where(zero, 0.0, avg)
-        single = lay.membership.sum(axis=0) == 1
-        w = np.where(single, 1.0, avg[..., np.maximum(within, 0)])
-        out = avg[..., between[i, j]] / np.sqrt(w[..., i] * w[..., j])
+        w = np.where(single, 1.0, avg[..., within])
+        out = avg[..., between] / np.sqrt(w[..., i] * w[..., j])
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def _pair_index(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    pos = ctx.pos
-    pairs = construct_pairs(ctx.spec)
-    return (np.array([pos[a] for a, _ in pairs], dtype=int),
-            np.array([pos[b] for _, b in pairs], dtype=int))
+def _htmt_index(spec: ModelSpec, lay: Layout) -> tuple[np.ndarray, ...]:
+    """For :func:`_htmt_pairs`: the construct pairs (i, j) of the table, single-item
+    blocks, each block's own group (0 for a single item) and each pair's group."""
+    within, between, _ = groups(lay)
+    pos = {c: n for n, c in enumerate(spec.construct_names)}
+    pairs = construct_pairs(spec)
+    i = np.array([pos[a] for a, _ in pairs], dtype=int)
+    j = np.array([pos[b] for _, b in pairs], dtype=int)
+    single = lay.membership.sum(axis=0) == 1
+    return i, j, single, np.maximum(within, 0), between[i, j]
 
 
 def _inner_vif_values(ctx: Context) -> np.ndarray:
     i, j = path_index(ctx)
     return inner_vif(ctx.est.construct_corr, ctx.layout)[..., i, j]
+
+
+def _vif_values(ctx: Context) -> np.ndarray:
+    """:func:`indicator_vif` of the context's correlations; for a batch, those the shared
+    compiled pair-sum pass computes on the way (the same kernel's numbers, checked here
+    as there)."""
+    out = shared_vif(ctx)
+    if out is None:
+        return indicator_vif(ctx.S, ctx.layout)
+    return np.where(np.isfinite(out) & (out >= 1.0 - 1e-12), out, np.nan)
 
 
 HTMT_PAIRS = TableDef(
@@ -273,5 +292,5 @@ HTMT_PAIRS = TableDef(
      "htmt2": lambda c: _htmt_pairs(c, geometric=True)},
     nullable=("htmt", "htmt2"),
 )
-VIF = TableDef(outer_keys, {"vif": lambda c: indicator_vif(c.S, c.layout)}, nullable=("vif",))
+VIF = TableDef(outer_keys, {"vif": _vif_values}, nullable=("vif",))
 INNER_VIF = TableDef(path_keys, {"vif": _inner_vif_values}, nullable=("vif",))
