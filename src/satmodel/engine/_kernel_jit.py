@@ -7,18 +7,18 @@ Mode B regressions, unit weights), scaling to unit proxy variance, the stop rule
 batch runs :data:`LANES` elements at a time, the element index innermost (every loop
 over an element's small matrices runs over the lanes together, in SIMD registers); each
 element is iterated on its own and frozen when it stops, as in the numpy path. The hot
-loops (the rows of S W a step reads, proxy covariances, the updates, the small solves)
-use vector helpers written in LLVM IR (``_dot``, ``_sub_mul``, ...): numba's own loops
-over a run-time lane count pay aliasing checks at every short loop, and with a constant
-count they are unrolled to scalar code (numba does not run LLVM's SLP vectorizer). Each
-helper does the scalar loop's operations in its order, without fused multiply-adds, so
-the results are the plain loops' bit for bit. Status
-per element: 0 converged, 1 ``max_iter`` reached, 2 redo on the numpy path (a zero
-pivot, a non-positive proxy variance or non-finite numbers: the numpy path reports
-those; also every element with a non-finite correlation). Systems are solved without
-pivoting where every pivot is positive (a symmetric positive definite system: stable,
-as proxy and item correlation matrices are); any other system sends the element to the
-numpy path, which pivots.
+loops use the vector helpers of :mod:`satmodel.engine._lanes_jit` and
+:mod:`satmodel.engine._interleave_jit` (LLVM IR: the plain loops' operations in their
+order, without fused multiply-adds, so the results are the plain loops' bit for bit):
+S W a few rows at a time, small systems solved in registers, the stop rules, the
+lanes' matrices transposed in registers and checked for NaN/inf in the same pass. Each
+proxy covariance the inner weights read is computed once a step, and plspm's loop
+weights only for its stop rule. Status per element: 0 converged, 1 ``max_iter`` reached, 2
+redo on the numpy path (a zero pivot, a non-positive proxy variance or non-finite
+numbers: the numpy path reports those; also every element with a non-finite
+correlation). Systems are solved without pivoting where every pivot is positive (a
+symmetric positive definite system: stable, as proxy and item correlation matrices
+are); any other system sends the element to the numpy path, which pivots.
 """
 
 from __future__ import annotations
@@ -26,145 +26,25 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from llvmlite import ir
 from numba import njit
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 
-#: lanes of the vector helpers below (``run`` requires ``L == LANES``)
-LANES = 16
-
-
-def _lanes_at(context, builder, arrty, arr, offset):
-    """Pointer to the LANES doubles of C-contiguous ``arr`` from flat index ``offset`` (no
-    bounds check: the callers below index their own work arrays)."""
-    data = context.make_array(arrty)(context, builder, value=arr).data
-    vec = ir.VectorType(ir.DoubleType(), LANES)
-    return builder.bitcast(builder.gep(data, [offset]), vec.as_pointer())
-
-
-def _dot_codegen(scaled=False, gather=False):
-    """LLVM IR of :func:`_dot` and its variants: a LANES-wide accumulator in a register."""
-    def codegen(context, builder, sig, args):
-        out, o, x, xo, xs, y, yo, ys, n = args[:9]
-        vec = ir.VectorType(ir.DoubleType(), LANES)
-        acc = cgutils.alloca_once_value(builder, ir.Constant(vec, [0.0] * LANES))
-        with cgutils.for_range(builder, n) as loop:
-            m = loop.index
-            if gather:  # x's m-th offset: idx[at + m] * xs + xo
-                idx = context.make_array(sig.args[9])(context, builder, value=args[9]).data
-                at = builder.load(builder.gep(idx, [builder.add(args[10], m)]))
-                xm = builder.add(xo, builder.mul(at, xs))
-            else:
-                xm = builder.add(xo, builder.mul(m, xs))
-            vx = builder.load(_lanes_at(context, builder, sig.args[2], x, xm), align=8)
-            vy = builder.load(_lanes_at(context, builder, sig.args[5], y,
-                                        builder.add(yo, builder.mul(m, ys))), align=8)
-            builder.store(builder.fadd(builder.load(acc), builder.fmul(vx, vy)), acc)
-        total = builder.load(acc)
-        if scaled:
-            f = builder.load(_lanes_at(context, builder, sig.args[9], args[9], args[10]),
-                             align=8)
-            total = builder.fmul(total, f)
-        builder.store(total, _lanes_at(context, builder, sig.args[0], out, o), align=8)
-        return context.get_dummy_value()
-    return codegen
-
-
-@intrinsic
-def _dot(typingctx, out, o, x, xo, xs, y, yo, ys, n):
-    """Flat C-contiguous arrays, LANES lanes at once: out[o:] = 0.0 + x[xo:] * y[yo:]
-    + x[xo + xs:] * y[yo + ys:] + ... (n terms, in this order: the scalar loop's sums,
-    bit for bit; vectors of LANES doubles in registers, no aliasing checks)."""
-    return types.void(out, o, x, xo, xs, y, yo, ys, n), _dot_codegen(False)
-
-
-@intrinsic
-def _dot_times(typingctx, out, o, x, xo, xs, y, yo, ys, n, f, fo):
-    """:func:`_dot` times ``f[fo:fo + LANES]`` (one rounding more, as ``(sum) * f``)."""
-    return types.void(out, o, x, xo, xs, y, yo, ys, n, f, fo), _dot_codegen(scaled=True)
-
-
-@intrinsic
-def _dot_gather(typingctx, out, o, x, xo, xs, y, yo, ys, n, idx, at):
-    """:func:`_dot` with the m-th term of x at ``idx[at + m] * xs + xo`` (int64 ``idx``)."""
-    return types.void(out, o, x, xo, xs, y, yo, ys, n, idx, at), _dot_codegen(gather=True)
-
-
-def _elementwise_codegen(kind):
-    """LLVM IR of the LANES-wide ``copy``, ``div``, ``mul`` and ``sub_mul`` below."""
-    def codegen(context, builder, sig, args):
-        out, o, a, ao = args[:4]
-        va = builder.load(_lanes_at(context, builder, sig.args[2], a, ao), align=8)
-        to = _lanes_at(context, builder, sig.args[0], out, o)
-        if kind == "copy":
-            value = va
-        else:
-            vb = builder.load(_lanes_at(context, builder, sig.args[4], args[4], args[5]),
-                              align=8)
-            if kind == "div":
-                value = builder.fdiv(va, vb)
-            elif kind == "mul":
-                value = builder.fmul(va, vb)
-            else:
-                value = builder.fsub(builder.load(to, align=8), builder.fmul(va, vb))
-        builder.store(value, to, align=8)
-        return context.get_dummy_value()
-    return codegen
-
-
-@intrinsic
-def _copy(typingctx, out, o, a, ao):
-    """LANES lanes at once (flat C-contiguous arrays): out[o:] = a[ao:]."""
-    return types.void(out, o, a, ao), _elementwise_codegen("copy")
-
-
-@intrinsic
-def _div(typingctx, out, o, a, ao, b, bo):
-    """LANES lanes at once: out[o:] = a[ao:] / b[bo:]."""
-    return types.void(out, o, a, ao, b, bo), _elementwise_codegen("div")
-
-
-@intrinsic
-def _mul(typingctx, out, o, a, ao, b, bo):
-    """LANES lanes at once: out[o:] = a[ao:] * b[bo:]."""
-    return types.void(out, o, a, ao, b, bo), _elementwise_codegen("mul")
-
-
-@intrinsic
-def _sub_mul(typingctx, out, o, a, ao, b, bo):
-    """LANES lanes at once: out[o:] = out[o:] - a[ao:] * b[bo:] (two roundings)."""
-    return types.void(out, o, a, ao, b, bo), _elementwise_codegen("sub_mul")
-
-
-@intrinsic
-def _interleave(typingctx, T, S, b0, nl):
-    """T[r, c, i] = S[b0 + i, r, c] for the LANES lanes (lane i >= nl copies lane 0):
-    per (r, c) LANES scalar loads from the elements' matrices, one vector store."""
-    def codegen(context, builder, sig, args):
-        t_arr = context.make_array(sig.args[0])(context, builder, value=args[0])
-        s_arr = context.make_array(sig.args[1])(context, builder, value=args[1])
-        b0_, nl_ = args[2], args[3]
-        p = builder.extract_value(s_arr.shape, 1)
-        pp = builder.mul(p, p)
-        i64 = ir.IntType(64)
-        bases = []
-        for i in range(LANES):
-            lane = ir.Constant(i64, i)
-            spare = builder.icmp_signed(">=", lane, nl_)
-            src = builder.select(spare, b0_, builder.add(b0_, lane))
-            bases.append(builder.gep(s_arr.data, [builder.mul(src, pp)]))
-        vec = ir.VectorType(ir.DoubleType(), LANES)
-        with cgutils.for_range(builder, pp) as loop:
-            rc = loop.index
-            v = ir.Constant(vec, ir.Undefined)
-            for i in range(LANES):
-                v = builder.insert_element(v, builder.load(builder.gep(bases[i], [rc])),
-                                           ir.Constant(ir.IntType(32), i))
-            out = builder.gep(t_arr.data, [builder.mul(rc, ir.Constant(i64, LANES))])
-            builder.store(v, builder.bitcast(out, vec.as_pointer()), align=8)
-        return context.get_dummy_value()
-    return types.void(T, S, b0, nl), codegen
+from ._interleave_jit import interleave as _interleave
+from ._lanes_jit import LANES
+from ._lanes_jit import copy as _copy
+from ._lanes_jit import div as _div
+from ._lanes_jit import dot as _dot
+from ._lanes_jit import dot_gather as _dot_gather
+from ._lanes_jit import dot_rows as _dot_rows
+from ._lanes_jit import dot_times as _dot_times  # noqa: F401 (tests use it from here)
+from ._lanes_jit import inv_sqrt as _inv_sqrt
+from ._lanes_jit import max_abs as _max_abs
+from ._lanes_jit import mul as _mul
+from ._lanes_jit import positive as _positive
+from ._lanes_jit import sign as _sign
+from ._lanes_jit import solve_small as _solve_small
+from ._lanes_jit import sub_mul as _sub_mul
+from ._lanes_jit import sum_abs as _sum_abs
+from ._lanes_jit import sum_sq as _sum_sq
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -173,26 +53,49 @@ def _scaled(T, raw, starts, rptr, rlo, rhi, w, Y, bad, L, f):
     the step reads (construct j: items ``rlo[t]:rhi[t]`` for t in ``rptr[j]:rptr[j + 1]``,
     its own block among them), from T = S (p, p, lanes); a lane whose variance is not
     positive or not finite is marked in ``bad``. ``f``: scratch (lanes,). Each entry is
-    (sum over the block's items in order) times the scale, as in the numpy path."""
+    (sum over the block's items in order) times the scale, as in the numpy path; the
+    rows of a range are summed ``_lanes_jit.ROWS`` at a time (``_lanes_jit.dot_rows``)."""
     p, J = raw.shape[0], starts.shape[0] - 1
     for j in range(J):
         a, e = starts[j], starts[j + 1]
-        for k in range(a, e):  # own block first: its variance gives the scale
-            _dot(Y, (j * p + k) * L, T, (k * p + a) * L, L, raw, a * L, L, e - a)
-        _dot(f, 0, raw, a * L, L, Y, (j * p + a) * L, L, e - a)
-        for i in range(L):  # branch-free, to vectorize: NaN, inf, <= 0 are bad
-            var = f[i]
-            ok = (var > 0.0) & (var < math.inf)
-            bad[i] = bad[i] | (not ok)
-            f[i] = 1.0 / math.sqrt(var if ok else 1.0)
+        n, y = e - a, j * p * L
+        # own block first: its variance gives the scale
+        _dot_rows(Y, y + a * L, L, T, (a * p + a) * L, p * L, L, raw, a * L, L, n, n, f, 0,
+                  False)
+        _dot(f, 0, raw, a * L, L, Y, y + a * L, L, n)
+        _inv_sqrt(f, 0, bad)  # NaN, inf, <= 0 are bad (scale 1 then)
         for k in range(a, e):
-            _mul(Y, (j * p + k) * L, Y, (j * p + k) * L, f, 0)
+            _mul(Y, y + k * L, Y, y + k * L, f, 0)
             _mul(w, k * L, raw, k * L, f, 0)
-        for t in range(rptr[j], rptr[j + 1]):
-            for k in range(rlo[t], rhi[t]):
-                if k < a or k >= e:
-                    _dot_times(Y, (j * p + k) * L, T, (k * p + a) * L, L, raw, a * L, L,
-                               e - a, f, 0)
+        for t in range(rptr[j], rptr[j + 1]):  # the other rows read: (sum) * scale
+            lo, hi = rlo[t], rhi[t]
+            top, bottom = min(hi, a), max(lo, e)
+            if top > lo:
+                _dot_rows(Y, y + lo * L, L, T, (lo * p + a) * L, p * L, L, raw, a * L, L, n,
+                          top - lo, f, 0, True)
+            if hi > bottom:
+                _dot_rows(Y, y + bottom * L, L, T, (bottom * p + a) * L, p * L, L, raw,
+                          a * L, L, n, hi - bottom, f, 0, True)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _covs_read(nptr, nidx, pptr, pidx, scheme, J):
+    """The entries C[ci[t], cj[t]], t < n, the inner weights read, each once: each
+    construct's neighbours' and (path scheme) its predecessors' among themselves."""
+    need = np.zeros((J, J), np.bool_)
+    for c in range(J):
+        for t in range(nptr[c], nptr[c + 1]):
+            need[nidx[t], c] = True
+        if scheme == 0:
+            for t in range(pptr[c], pptr[c + 1]):
+                for t2 in range(pptr[c], pptr[c + 1]):
+                    need[pidx[t], pidx[t2]] = True
+    ci, cj, n = np.empty(J * J, np.int64), np.empty(J * J, np.int64), 0
+    for i in range(J):
+        for j in range(J):
+            if need[i, j]:
+                ci[n], cj[n], n = i, j, n + 1
+    return ci, cj, n
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -207,15 +110,14 @@ def _solve_lanes(A, b, x, m, bad, L, f):
     """x = A^-1 b for each lane, Gaussian elimination without pivoting, stable for a
     symmetric positive definite A: that is, every pivot positive (Sylvester). A pivot
     that is not positive or not finite marks the lane bad (the numpy path, with
-    pivoting, redoes it: an indefinite or singular system)."""
+    pivoting, redoes it: an indefinite or singular system). Small systems (the inner
+    weights' usually) in registers: ``_lanes_jit.solve_small``, the same operations."""
+    if _solve_small(A, b, x, m, bad):
+        return
     P = A.shape[1]
     for c in range(m):
-        for i in range(L):  # branch-free, to vectorize: NaN, inf, <= 0 are bad
-            d = A[c, c, i]
-            ok = (d > 0.0) & (d < math.inf)
-            bad[i] = bad[i] | (not ok)
-            A[c, c, i] = d if ok else 1.0
         cc = (c * P + c) * L
+        _positive(A, cc, bad)  # NaN, inf, <= 0 are bad (pivot 1 then)
         for r in range(c + 1, m):
             _div(f, 0, A, (r * P + c) * L, A, cc)
             for q in range(c, m):
@@ -251,33 +153,40 @@ def run(S, block_of, starts, modes, nptr, nidx, pptr, pidx, rptr, rlo, rhi, alon
     tmp = np.empty(L)
     live = np.empty(L, np.bool_)
     bad = np.empty(L, np.bool_)
+    ci, cj, ncov = _covs_read(nptr, nidx, pptr, pidx, scheme, J)
+    shared = scale.shape[0] == 1  # one item scale for all: its roots once
+    root = np.empty(p)
+    for q in range(p if shared else 0):
+        root[q] = math.sqrt(scale[0, q])
     for b0 in range(0, B, L):
         nl = min(L, B - b0)
-        _interleave(T, S, b0, nl)  # T[r, c, i] = S[b0 + i, r, c]
+        # T[r, c, i] = S[b0 + i, r, c]; bad: a NaN or inf anywhere (the numpy path
+        # spreads it): redo
+        _interleave(T, S, b0, nl, bad)
         for i in range(L):
-            src = b0 + (i if i < nl else 0)
-            sb = 0 if scale.shape[0] == 1 else src
-            for q in range(p):
-                sc[q, i] = scale[sb, q]
-                root = math.sqrt(scale[sb, q])
-                upd[q, i] = root
-                factor[q, i] = (1.0 / k[src] if modes[block_of[q]] == 1 else k[src]) / root
             live[i] = i < nl
-            bad[i] = False
-            tmp[i] = 0.0
-        for r in range(p):  # a NaN or inf anywhere (the numpy path spreads it): redo
-            for c in range(p):
+            if not shared:
+                for q in range(p):
+                    sc[q, i] = scale[b0 + (i if i < nl else 0), q]
+                    upd[q, i] = math.sqrt(sc[q, i])
+        if shared:
+            for q in range(p):
                 for i in range(L):
-                    tmp[i] += T[r, c, i] * 0.0  # 0 for finite entries, else NaN
-        for i in range(L):
-            if not (tmp[i] == 0.0):
-                bad[i] = True
+                    sc[q, i] = scale[0, q]
+                    upd[q, i] = root[q]
+        if stop == 2:  # plspm's loop weights: only its stop rule reads them
+            for i in range(L):
+                kk = k[b0 + (i if i < nl else 0)]
+                for q in range(p):
+                    factor[q, i] = (1.0 / kk if modes[block_of[q]] == 1 else kk) / upd[q, i]
         for i in range(nl):
             n_out[b0 + i] = 0
         _scaled(T, upd, starts, rptr, rlo, rhi, w, Y, bad, L, tmp)
         for i in range(L):
-            for q in range(p):
-                loop_old[q, i] = w[q, i] / (k[b0 + (i if i < nl else 0)] * math.sqrt(sc[q, i]))
+            if stop == 2:
+                kk = k[b0 + (i if i < nl else 0)]
+                for q in range(p):
+                    loop_old[q, i] = w[q, i] / (kk * upd[q, i])
             if bad[i] and live[i]:
                 status[b0 + i] = 2
                 live[i] = False
@@ -291,20 +200,13 @@ def run(S, block_of, starts, modes, nptr, nidx, pptr, pidx, rptr, rlo, rhi, alon
             if not anylive:
                 break
             it += 1
-            for c in range(J):  # the proxy covariances the inner weights read
-                for t in range(nptr[c], nptr[c + 1]):
-                    _proxy_cov(w, Y, starts, nidx[t], c, C, L)
-                if scheme == 0:
-                    for t in range(pptr[c], pptr[c + 1]):
-                        for t2 in range(pptr[c], pptr[c + 1]):
-                            _proxy_cov(w, Y, starts, pidx[t], pidx[t2], C, L)
+            for t in range(ncov):  # the proxy covariances the inner weights read
+                _proxy_cov(w, Y, starts, ci[t], cj[t], C, L)
             for c in range(J):
                 for t in range(nptr[c], nptr[c + 1]):
                     ii = nidx[t]
                     if scheme == 1:
-                        for i in range(L):
-                            v = C[ii, c, i]
-                            ew[t, i] = 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
+                        _sign(ew, t * L, C, (ii * J + c) * L)
                     else:
                         _copy(ew, t * L, C, (ii * J + c) * L)
                 if scheme == 0:
@@ -353,21 +255,15 @@ def run(S, block_of, starts, modes, nptr, nidx, pptr, pidx, rptr, rlo, rhi, alon
                         for i in range(L):
                             upd[q, i] *= sc[q, i]
             _scaled(T, upd, starts, rptr, rlo, rhi, wn, Yn, bad, L, tmp)
-            for i in range(L):
-                crit[i] = 0.0
-            for q in range(p):
-                if stop == 2:
-                    for i in range(L):
-                        d = abs(loop_old[q, i]) - abs(upd[q, i] * factor[q, i])
-                        crit[i] += d * d
-                elif stop == 1:
-                    for i in range(L):
-                        crit[i] += abs(wn[q, i] - w[q, i])
-                else:
-                    for i in range(L):
-                        crit[i] = max(crit[i], abs(wn[q, i] - w[q, i]))
-            for q in range(p):
-                _mul(loop_old, q * L, upd, q * L, factor, q * L)
+            if stop == 2:  # crit: the stop rule's value
+                _sum_sq(crit, loop_old, upd, factor, p)
+            elif stop == 1:
+                _sum_abs(crit, wn, w, w, p)
+            else:
+                _max_abs(crit, wn, w, w, p)
+            if stop == 2:
+                for q in range(p):
+                    _mul(loop_old, q * L, upd, q * L, factor, q * L)
             w, wn, Y, Yn = wn, w, Yn, Y
             for i in range(nl):
                 if not live[i]:
