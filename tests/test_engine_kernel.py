@@ -63,6 +63,19 @@ def both(S, lay, scheme, stop, scale=None, k=None, tol=1e-7, max_iter=300):
     return ref, out
 
 
+def assert_iterate_matches_numpy(S, lay, scheme):
+    """The compiled iteration (no element redone) against the numpy path: weights to
+    1e-12 (the same terms summed in another order), iterations and convergence equal."""
+    M = lay.membership.astype(float)
+    ref = pls._iterate(S, lay, M, scheme, 1e-7, 300, "max_abs", None, np.ones((len(S), 1)))
+    w, n_iter, converged, redo = kernel.iterate(S, lay, scheme, 1e-7, 300, "max_abs",
+                                                None, None)
+    assert not redo.any()
+    np.testing.assert_allclose(w, ref[0], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(n_iter, ref[1])
+    np.testing.assert_array_equal(converged, ref[2])
+
+
 def assert_same(ref, out):
     w, n_iter, converged, redo = out
     assert not redo.any()

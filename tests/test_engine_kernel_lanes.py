@@ -16,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from satmodel.engine import kernel, pls
+from satmodel.engine import kernel
 from satmodel.spec.layout import Layout
-from tests.test_engine_kernel import LAY, mixed_layout, needs_numba, resampled
+from tests.test_engine_kernel import LAY, assert_iterate_matches_numpy, mixed_layout, \
+    needs_numba, resampled
 
 L = 16
 
@@ -118,14 +119,7 @@ def test_sparse_chain_matches_numpy(scheme, modes):
     S = chain_resamples()
     ptr, lo, hi = kernel._rows_read(lay.starts(), *kernel._neighbours(lay, scheme))
     assert (hi - lo).sum() < 0.5 * lay.n_constructs * S.shape[-1]  # most rows skipped
-    M = lay.membership.astype(float)
-    ref = pls._iterate(S, lay, M, scheme, 1e-7, 300, "max_abs", None, np.ones((len(S), 1)))
-    w, n_iter, converged, redo = kernel.iterate(S, lay, scheme, 1e-7, 300, "max_abs",
-                                                None, None)
-    assert not redo.any()
-    np.testing.assert_allclose(w, ref[0], rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(n_iter, ref[1])
-    np.testing.assert_array_equal(converged, ref[2])
+    assert_iterate_matches_numpy(S, lay, scheme)
 
 
 @needs_numba

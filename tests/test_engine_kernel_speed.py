@@ -17,9 +17,10 @@ import math
 import numpy as np
 import pytest
 
-from satmodel.engine import kernel, pls
+from satmodel.engine import kernel
 from satmodel.spec.layout import Layout
-from tests.test_engine_kernel import LAY, assert_same, both, needs_numba, resampled
+from tests.test_engine_kernel import LAY, assert_iterate_matches_numpy, assert_same, both, \
+    needs_numba, resampled
 
 L = 16
 
@@ -282,11 +283,4 @@ def test_large_mode_b_block_uses_the_loop_solve(scheme):
                                                            0.5 * np.eye(3)).T
     X = eta[:, block_of] * 0.7 + 0.7 * rng.standard_normal((n, block_of.size))
     S = np.stack([np.corrcoef(X[r], rowvar=False) for r in rng.integers(0, n, (35, n))])
-    M = lay.membership.astype(float)
-    ref = pls._iterate(S, lay, M, scheme, 1e-7, 300, "max_abs", None, np.ones((35, 1)))
-    w, n_iter, converged, redo = kernel.iterate(S, lay, scheme, 1e-7, 300, "max_abs",
-                                                None, None)
-    assert not redo.any()
-    np.testing.assert_allclose(w, ref[0], rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(n_iter, ref[1])
-    np.testing.assert_array_equal(converged, ref[2])
+    assert_iterate_matches_numpy(S, lay, scheme)

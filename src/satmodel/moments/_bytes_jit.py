@@ -21,6 +21,8 @@ from numba import njit
 from numba.core import cgutils, config, types
 from numba.extending import intrinsic
 
+from ._core_jit import integer_weights
+
 #: output rows (weight vectors) and columns (products) of one register tile
 ROWS, COLS = 12, 32
 _VEC = COLS // 2  # two vectors of 16 int32 a tile row
@@ -108,26 +110,6 @@ def pack_products(Z, kpad, width, Zp):
     return True
 
 
-@njit(cache=True, nogil=True)
-def byte_weights(c, A):
-    """Weights ``c`` (M, k) into ``A`` uint8 (M, kpad, zeros past k) when every weight is
-    an integer in [0, 255]; the largest row sum, or -1.0 otherwise (``A`` unusable)."""
-    M, K = c.shape
-    top = 0.0
-    for m in range(M):
-        s = 0.0
-        for k in range(K):
-            v = c[m, k]
-            if not (v >= 0.0 and v <= 255.0) or v != np.floor(v):
-                return -1.0
-            A[m, k] = np.uint8(v)
-            s += v
-        for k in range(K, A.shape[1]):
-            A[m, k] = 0
-        top = max(top, s)
-    return top
-
-
 def supported() -> bool:
     """Whether numba compiles for a CPU with AVX-512 VNNI (the host's, unless
     ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` name another target: then only when its
@@ -157,7 +139,7 @@ def byte_sums(c: np.ndarray, X: np.ndarray, j: np.ndarray, k: np.ndarray,
         return None
     M, (rows, p) = c.shape[0], X.shape
     A = np.empty((M, -(-rows // 4) * 4), np.uint8)
-    most = byte_weights(c, A)
+    most = integer_weights(c, A, 256.0)
     if most < 0.0 or most * big * big >= limit:
         return None
     width = -(-j.size // COLS) * COLS

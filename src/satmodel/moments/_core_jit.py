@@ -78,19 +78,22 @@ def correlations_from_sums(P, where, m, mean, std, corr):
 
 
 @njit(cache=True, nogil=True)
-def integer_weights(c, out):
-    """``c`` (B, n) into float32 ``out`` when every weight is an integer in [0, 2^24)
-    (exact in float32); the largest row sum, or -1.0 when a weight is not such an
-    integer (``out`` is then unusable)."""
+def integer_weights(c, out, limit):
+    """``c`` (B, n) into ``out`` (B, >= n; float32 or uint8, zeros past n) when every
+    weight is an integer in [0, ``limit``) (2^24: exact in float32; 256: a byte); the
+    largest row sum, or -1.0 when a weight is not such an integer (``out`` is then
+    unusable)."""
     B, n = c.shape
     top = 0.0
     for b in range(B):
         s = 0.0
         for r in range(n):
             v = c[b, r]
-            if not (v >= 0.0 and v < 16777216.0) or v != math.floor(v):
+            if not (v >= 0.0 and v < limit) or v != math.floor(v):
                 return -1.0
             out[b, r] = v
             s += v
+        for r in range(n, out.shape[1]):
+            out[b, r] = 0
         top = max(top, s)
     return top

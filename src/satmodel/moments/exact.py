@@ -116,7 +116,7 @@ def _float32_sums(c: np.ndarray, X: np.ndarray, j: np.ndarray, k: np.ndarray,
     """The sums of :func:`weighted_moments` as a float32 product, or None when they
     would not be exact (weights not integers in [0, 2^24), or reaching 2^24)."""
     c32 = np.empty(c.shape, dtype=np.float32)
-    ran, most = _INTEGER_WEIGHTS.call(c, c32, numba_loaded=True)
+    ran, most = _INTEGER_WEIGHTS.call(c, c32, FLOAT32_EXACT, numba_loaded=True)
     if not ran:
         whole = c.size == 0 or (c.min() >= 0.0 and c.max() < FLOAT32_EXACT
                                 and np.array_equal(np.rint(c), c))
