@@ -8,6 +8,7 @@ to the numpy path when numba is not loaded, switched off or broken.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 
 import numpy as np
@@ -241,3 +242,33 @@ def test_bootstrap_counts_are_numpys_default_draws(n):
     idx = np.random.default_rng(9).integers(0, n, size=(12, n))
     want = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
     np.testing.assert_array_equal(got, want)
+
+
+def test_numbas_pure_python_mode_takes_the_numpy_path():
+    """With ``NUMBA_DISABLE_JIT=1`` numba runs kernels as Python, which our LLVM
+    intrinsics cannot do: every compiled step must stand aside (a fresh process, as the
+    variable is read when numba is imported) and the bootstrap give the numpy path's
+    draws."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, satmodel as sm\n"
+        "res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load('ecsi_satisfaction'))\n"
+        "d = res.bootstrap(n=100, seed=3, progress=False).inference.draws\n"
+        "np.save('{out}', d['paths']['estimate'])\n"
+        "from satmodel.engine import kernel\n"
+        "from satmodel.moments import exact\n"
+        "assert kernel.ITERATION.fn is False and kernel.FINISH.fn is False\n"
+        "assert exact._BYTE_SUMS.fn in (None, False) and exact._FROM_SUMS.fn in (None, False)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    out = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"nojit_{os.getpid()}.npy")
+    done = subprocess.run([sys.executable, "-c", code.format(out=out)], capture_output=True,
+                          text=True, env={**env, "NUMBA_DISABLE_JIT": "1"}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    res = sm.fit_pls(sm.templates.ecsi(), sm.datasets.load("ecsi_satisfaction"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SATMODEL_NUMBA", "0")
+        plain = res.bootstrap(n=100, seed=3, progress=False).inference.draws
+    np.testing.assert_array_equal(np.load(out), plain["paths"]["estimate"])
+    os.remove(out)

@@ -96,3 +96,21 @@ def test_another_target_cpu_needs_vnni_in_its_features(monkeypatch):
     assert not bj.supported()
     monkeypatch.setattr(bj.config, "CPU_FEATURES", "+avx512f,+avx512bw,+avx512vnni")
     assert bj.supported()
+
+
+@pytest.mark.parametrize("variable", ["NUMBA_ENABLE_AVX=0", "NUMBA_DISABLE_JIT=1"])
+def test_no_bytes_where_numba_builds_without_avx(variable):
+    """numba switches AVX off with NUMBA_ENABLE_AVX=0 (and by default on some virtual
+    CPUs); VNNI code built then would stop the process (LLVM cannot lower it). A fresh
+    process reads the variable at numba's import: the byte path must say no."""
+    import os
+    import subprocess
+    import sys
+
+    name, value = variable.split("=")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    code = "from satmodel.moments import _bytes_jit as bj; print(bj.supported())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**env, name: value}, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"

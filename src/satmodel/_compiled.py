@@ -3,7 +3,8 @@
 A :class:`Compiled` names a jitted function in a module that imports numba; it is
 imported on the first :meth:`Compiled.get`, never at package import. It is None (the
 caller's numpy path does the work, with the same numbers) when numba is not installed,
-when the environment variable ``SATMODEL_NUMBA=0`` switches compiled code off, or after
+when the environment variable ``SATMODEL_NUMBA=0`` switches compiled code off (or
+numba's own ``NUMBA_DISABLE_JIT`` does), or after
 numba failed to load or build the code at a call (a broken disk cache):
 :meth:`Compiled.call` then switches it off for the process and says so once.
 
@@ -41,6 +42,13 @@ def unusable(err: BaseException) -> bool:
     return isinstance(err, UNUSABLE) or type(err).__module__.startswith("numba")
 
 
+def _jit_disabled() -> bool:
+    """``NUMBA_DISABLE_JIT`` is set: numba runs the kernels as plain Python, which the
+    LLVM intrinsics in them cannot do (and the numpy path does faster)."""
+    config = sys.modules.get("numba.core.config")
+    return bool(getattr(config, "DISABLE_JIT", False))
+
+
 def enabled() -> bool:
     """Whether compiled code may run (``SATMODEL_NUMBA=0`` says no)."""
     return os.environ.get("SATMODEL_NUMBA", "1") != "0"
@@ -70,6 +78,8 @@ class Compiled:
                         found = getattr(importlib.import_module(self.module), self.name)
                     except (ImportError, OSError, RuntimeError):  # no numba / cache dir
                         pass
+                    if _jit_disabled():  # numba's pure-Python mode: the numpy path
+                        found = False
                     self.fn = found
         return self.fn or None
 

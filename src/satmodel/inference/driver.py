@@ -93,7 +93,7 @@ class BootstrapCounts(Weights):
         ran, counts = _ROW_COUNTS.call(idx, self.n, numba_loaded=True)
         if ran:  # one pass, no flat index and integer copy (the same counts)
             return counts
-        flat = (idx + self.n * np.arange(size)[:, None]).ravel()
+        flat = (idx + self.n * np.arange(size, dtype=np.int64)[:, None]).ravel()
         return np.bincount(flat, minlength=size * self.n).reshape(size, self.n).astype(float)
 
 
@@ -299,9 +299,9 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
     in flight and evaluates that many at once when the process may use several cores:
     the calling thread and helper threads each draw their next chunk when they are free
     (the draws are made in order, under a lock, and the chunks kept in order, so the
-    numbers do not depend on the cores; no thread waits for another to draw, and no third
-    thread competes for the cores). ``meanwhile`` (optional) is called once by the
-    calling thread while the helpers evaluate the first chunks.
+    numbers do not depend on the cores; no idle thread draws ahead for the others, and no
+    third thread competes for the cores). ``meanwhile`` (optional) is called once by the
+    calling thread before it takes its first chunk (the helpers start at once).
     """
     reuse_freed_memory()
     share = PARALLEL_CHUNKS if parallel and chunk is None else 1
@@ -329,6 +329,7 @@ def run(weights: Weights, evaluate: Evaluate, bytes_per_draw: int, *,
                 helper.result()  # a helper's error
             feed.show(bar)
     finally:
+        feed.stopped = True  # (after a normal run: nothing left) a helper takes no more
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:

@@ -94,7 +94,7 @@ def add_products(out, A, k0, Zp):
 
 
 @njit(cache=True, nogil=True)
-def pack_products(Z, kpad, width, Zp):
+def pack_products(Z, width, Zp):
     """``Z`` (k, n) integer products (float) into ``Zp`` int8 (kpad * width): four rows
     side by side a column (``Zp[(k // 4 * width + c) * 4 + k % 4]``), zeros past ``Z``;
     False when a product is not an integer in [-128, 127] (``Zp`` is then unusable)."""
@@ -111,14 +111,17 @@ def pack_products(Z, kpad, width, Zp):
 
 
 def supported() -> bool:
-    """Whether numba compiles for a CPU with AVX-512 VNNI (the host's, unless
-    ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` name another target: then only when its
-    features list it)."""
+    """Whether the code numba builds may use AVX-512 VNNI: the host has it (else the
+    instruction would stop the process), numba compiles (``NUMBA_DISABLE_JIT`` unset)
+    with AVX (``NUMBA_ENABLE_AVX``, which numba turns off on some virtual CPUs), and a
+    target named by ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` (portable caches) lists it."""
+    host = llvm.get_host_cpu_features()
+    if config.DISABLE_JIT or not (host.get("avx512vnni") and host.get("avx512bw")):
+        return False
     if config.CPU_NAME or config.CPU_FEATURES:
-        return "+avx512vnni" in (config.CPU_FEATURES or "") and \
-            "+avx512bw" in (config.CPU_FEATURES or "")
-    found = llvm.get_host_cpu_features()
-    return bool(found.get("avx512vnni")) and bool(found.get("avx512bw"))
+        named = config.CPU_FEATURES or ""
+        return "+avx512vnni" in named and "+avx512bw" in named
+    return bool(config.ENABLE_AVX)
 
 
 #: the target's answer, found once
@@ -131,16 +134,17 @@ def byte_sums(c: np.ndarray, X: np.ndarray, j: np.ndarray, k: np.ndarray,
               big: float, limit: float) -> np.ndarray | None:
     """The exact sums ``c @ (X1[:, j] * X1[:, k])`` as int32 (M, width >= j.size), with
     X1 = ``X`` and a column of ones, or None: no VNNI, a weight not an integer in
-    [0, 255], a product not an integer in [-128, 127], or a weight vector's sum times
-    ``big``² (``big`` >= max |X|) reaching ``limit`` (the caller's exactness bound)."""
+    [0, 255], a product not an integer in [-128, 127] (``big`` >= max |X| above 11), or
+    a weight vector's sum times ``big``² reaching ``limit`` (the caller's exactness
+    bound) or 2^31."""
     if not _SUPPORTED:
         _SUPPORTED.append(supported())
-    if not _SUPPORTED[0]:
+    if not _SUPPORTED[0] or big > 11.0:  # |x| > 11: its square is no signed byte
         return None
     M, (rows, p) = c.shape[0], X.shape
     A = np.empty((M, -(-rows // 4) * 4), np.uint8)
     most = integer_weights(c, A, 256.0)
-    if most < 0.0 or most * big * big >= limit:
+    if most < 0.0 or most * big * big >= min(limit, 2.0**31):  # int32 holds every sum
         return None
     width = -(-j.size // COLS) * COLS
     out = np.zeros((M, width), np.int32)
@@ -149,7 +153,7 @@ def byte_sums(c: np.ndarray, X: np.ndarray, j: np.ndarray, k: np.ndarray,
         X1 = np.ones((min(step, rows - start), p + 1))
         X1[:, :p] = X[start:start + step]
         Zp = np.empty(-(-len(X1) // 4) * 4 * width, np.int8)
-        if not pack_products(X1[:, j] * X1[:, k], Zp.size // width, width, Zp):
+        if not pack_products(X1[:, j] * X1[:, k], width, Zp):
             return None
         add_products(out, A, start, Zp)
     return out

@@ -1,11 +1,13 @@
-"""Exact moment sums of integer survey codes: float32 products, float64 centring.
+"""Exact moment sums of integer survey codes: float32 (or byte) products, float64 centring.
 
 Survey answers are small integers. When the values and the row weights (bootstrap
 counts, jackknife and permutation masks) are integers whose weighted products sum
 below 2^24, every partial sum of a float32 product is an integer and so exact: the
 cross products cost half of float64's, and the centred sums ``m X'X - s s'`` are
 exact too (integers below 2^53), so each correlation takes one product and no
-division. The grouped fit
+division. Where the CPU has AVX-512 VNNI and the weights and codes fit in bytes
+(counts up to 255, codes up to 11 in magnitude), the same sums are made in 32-bit
+integers (:mod:`satmodel.moments._bytes_jit`): the same numbers, faster. The grouped fit
 (:mod:`satmodel.groups.pooled`) and batched reweightings (:func:`weighted_moments`)
 use it.
 

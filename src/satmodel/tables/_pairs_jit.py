@@ -7,6 +7,11 @@ plus numpy's pairwise sum of the others (:func:`_pairwise`), so the numbers are 
 numpy path's bit for bit. What is saved: numpy's gather (``take``), separate passes
 and reduceat's call per group and matrix. :data:`WIDTH` matrices are summed side by
 side (pair-major scratch, the matrices innermost: loops the compiler vectorizes).
+
+The indicator VIFs of the same matrices are computed in the same pass with
+:mod:`satmodel.tables._validity_jit`'s steps, inlined: numba's disk cache does not see
+edits there, so after editing ``_validity_jit.py`` delete
+``__pycache__/_pairs_jit*.nb[ic]`` (an installed upgrade replaces every file: no issue).
 """
 
 from __future__ import annotations

@@ -138,7 +138,8 @@ def _spd_wide(S, n0, m, a, k, L, d, ok, out):
     contiguous rows the compiler vectorizes, which it did not for eight fixed lanes).
     ``L`` (k, k, lanes) and ``d`` (k + 1, lanes) are scratch (lanes >= m, usually
     WIDE); ``ok[q]`` is False where that matrix's block is not positive definite
-    (nothing written there: the caller takes the LU route). ``L[r, c]`` becomes the Cholesky factor, then its inverse, in place."""
+    (nothing written there: the caller takes the LU route). ``L[r, c]`` becomes the
+    Cholesky factor, then its inverse, in place."""
     for q in range(m):
         ok[q] = True
     for r in range(k):
