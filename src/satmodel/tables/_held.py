@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["per_layout", "per_model"]
+__all__ = ["per_layout", "per_model", "starts_of"]
 
 #: (ids, kind) -> (weak references to the objects, value); cleared when this many are held
 _HELD: dict[tuple, tuple[tuple[weakref.ref, ...], Any]] = {}
@@ -66,3 +66,9 @@ def per_layout(lay, kind: str, make: Callable[[Any], Any]) -> Any:
 def per_model(spec, lay, kind: str, make: Callable[[Any, Any], Any]) -> Any:
     """``make(spec, lay)``, made once per (spec, layout) and ``kind`` (arrays read-only)."""
     return _held((spec, lay), kind, lambda: make(spec, lay))
+
+
+def starts_of(lay) -> np.ndarray | None:
+    """``lay.starts()`` (first item of each block, read-only; None when the blocks are
+    not consecutive items), made once per layout."""
+    return per_layout(lay, "starts", lambda lay: (lay.starts(),))[0]

@@ -26,7 +26,7 @@ import numpy as np
 
 from .._compiled import MIN_BATCH, Compiled
 from ..spec.layout import Layout
-from ._held import per_layout as _per_layout
+from ._held import per_layout as _per_layout, starts_of
 from .base import Context
 
 __all__ = ["block_sums", "group_sums", "groups", "item_pairs", "pair_counts", "shared_group_sums",
@@ -172,7 +172,7 @@ def _compiled_sums(S: np.ndarray, lay: Layout) -> dict | None:
     1 for a single item, not yet checked; else None). None when the compiled code is
     off or unusable (the numpy path then does the work)."""
     at, first = _flat_pairs(lay)
-    starts = _per_layout(lay, "starts", lambda lay: (lay.starts(),))[0]
+    starts = starts_of(lay)
     N = len(S)
     work = np.empty((-(-N // _WIDTH), at.size, _WIDTH))
     signed, absolute = np.empty((N, first.size)), np.empty((N, first.size))

@@ -44,7 +44,7 @@ from .._compiled import MIN_BATCH, Compiled
 from .._linalg import inv
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
-from ._held import per_layout, per_model
+from ._held import per_layout, per_model, starts_of
 from .base import Context, TableDef, outer_keys, path_index, path_keys
 from .pairs import block_sums, groups, item_pairs, pair_counts, shared_group_sums, shared_vif
 
@@ -150,7 +150,7 @@ def indicator_vif(S: np.ndarray, layout: Layout) -> np.ndarray:
     """
     S = np.asarray(S, dtype=float)
     out = np.ones(S.shape[:-1])
-    starts = per_layout(layout, "starts", lambda lay: (lay.starts(),))[0]
+    starts = starts_of(layout)
     if S.ndim == 3 and len(S) >= MIN_BATCH and starts is not None \
             and S.shape[1:] == (starts[-1], starts[-1]):  # (numba checks no bounds)
         ran, _ = _BLOCK_INVERSE_DIAGONALS.call(np.ascontiguousarray(S), starts, out)
