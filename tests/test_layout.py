@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1] / "src" / "satmodel"
 
 #: lowest layer first; a module may import its own layer and those below it
 LAYERS = [
-    {"errors", "_compiled", "_linalg", "_threads", "_validate", "diagnostics"},
+    {"errors", "_compiled", "_held", "_linalg", "_threads", "_validate", "diagnostics"},
     {"spec"},
     {"templates", "datasets"},
     {"survey"},

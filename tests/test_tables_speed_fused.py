@@ -20,6 +20,8 @@ Why each comparison is exact:
 
 from __future__ import annotations
 
+import dataclasses
+
 import importlib.util
 
 import numpy as np
@@ -166,7 +168,11 @@ def test_held_index_arrays_are_read_only_and_made_once_per_model():
     with pytest.raises(TypeError):
         index["pos"]["IMAG"] = 3  # type: ignore[index]
     assert ctx.pos["LOY"] == 5 and index["sizes"].tolist() == [5, 5, 5, 4, 4, 4]
-    lay2 = layout_of(spec)  # another layout object: its own arrays
+    assert layout_of(spec) is ctx.layout  # one layout a spec object, arrays read-only
+    with pytest.raises(ValueError):
+        ctx.layout.block_of[0] = 1
+    assert layout_of(sm.templates.ecsi()) is not ctx.layout  # another spec object
+    lay2 = dataclasses.replace(ctx.layout)  # another layout object: its own arrays
     other2 = Context(S=ctx.S, est=ctx.est, layout=lay2, spec=spec, n_obs=ctx.n_obs)
     assert model_index(other2) is not index
     made = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._held import held
 from .model import ModelSpec
 
 __all__ = ["Layout", "layout_of", "structural_order"]
@@ -126,7 +127,19 @@ def structural_order(names: list[str] | tuple[str, ...], paths: list[tuple[str, 
 
 
 def layout_of(spec: ModelSpec) -> Layout:
-    """Translate a spec into the engine's index layout (spec order throughout)."""
+    """Translate a spec into the engine's index layout (spec order throughout); made once
+    per spec object (a spec is frozen) and held while it lives, its arrays read-only, so
+    every fit of one spec shares one layout and what is derived from it."""
+    return held((spec,), "layout", lambda: _read_only(_layout_of(spec)))
+
+
+def _read_only(lay: Layout) -> Layout:
+    for a in (lay.block_of, lay.adjacency, lay.common_factor, lay.declared_common_factor):
+        a.flags.writeable = False
+    return lay
+
+
+def _layout_of(spec: ModelSpec) -> Layout:
     names = spec.construct_names
     pos = {c: i for i, c in enumerate(names)}
     block_of = np.array([pos[c.name] for c in spec.constructs for _ in c.indicators])
