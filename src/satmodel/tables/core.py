@@ -16,14 +16,6 @@ from .base import Context, TableDef, ValueFn, construct_keys, effect_keys, endog
 from .pairs import groups, shared_group_sums
 
 
-def pairs_of(ctx: Context, pairs, matrix: np.ndarray) -> np.ndarray:
-    """Entries (source, target) of a (..., J, J) construct matrix, batched."""
-    pos = ctx.pos
-    i = np.array([pos[s] for s, _ in pairs], dtype=int)
-    j = np.array([pos[t] for _, t in pairs], dtype=int)
-    return matrix[..., i, j]
-
-
 def _path_values(ctx: Context) -> np.ndarray:
     i, j = path_index(ctx)
     return ctx.est.paths[..., i, j]
