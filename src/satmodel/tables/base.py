@@ -176,13 +176,21 @@ def model_index(ctx: Context) -> Mapping[str, Any]:
     return per_model(ctx.spec, ctx.layout, "model_index", _make_model_index)
 
 
+def pair_positions(pos: Mapping[str, int], pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (two int arrays) of the (source, target) construct ``pairs``.
+
+    >>> [a.tolist() for a in pair_positions({"A": 0, "B": 1}, [("A", "B"), ("B", "A")])]
+    [[0, 1], [1, 0]]
+    """
+    return (np.array([pos[s] for s, _ in pairs], dtype=int),
+            np.array([pos[t] for _, t in pairs], dtype=int))
+
+
 def _make_model_index(spec: ModelSpec, lay: Layout) -> dict[str, Any]:
-    names = spec.construct_names
-    pos = {c: i for i, c in enumerate(names)}
+    pos = {c: i for i, c in enumerate(spec.construct_names)}
 
     def index(pairs) -> tuple[np.ndarray, np.ndarray]:
-        return (np.array([pos[s] for s, _ in pairs], dtype=int),
-                np.array([pos[t] for _, t in pairs], dtype=int))
+        return pair_positions(pos, pairs)
 
     membership = lay.membership
     return {

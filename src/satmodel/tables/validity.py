@@ -45,7 +45,7 @@ from .._linalg import inv
 from ..spec.layout import Layout
 from ..spec.model import ModelSpec
 from ._held import per_layout, per_model, starts_of
-from .base import Context, TableDef, outer_keys, path_index, path_keys
+from .base import Context, TableDef, outer_keys, pair_positions, path_index, path_keys
 from .pairs import block_sums, groups, item_pairs, pair_counts, shared_group_sums, shared_vif
 
 __all__ = ["abs_item_pairs", "htmt_matrix", "fornell_larcker_matrix", "indicator_vif", "inner_vif",
@@ -264,9 +264,7 @@ def _htmt_index(spec: ModelSpec, lay: Layout) -> tuple[np.ndarray, ...]:
     blocks, each block's own group (0 for a single item) and each pair's group."""
     within, between, _ = groups(lay)
     pos = {c: n for n, c in enumerate(spec.construct_names)}
-    pairs = construct_pairs(spec)
-    i = np.array([pos[a] for a, _ in pairs], dtype=int)
-    j = np.array([pos[b] for _, b in pairs], dtype=int)
+    i, j = pair_positions(pos, construct_pairs(spec))
     single = lay.membership.sum(axis=0) == 1
     return i, j, single, np.maximum(within, 0), between[i, j]
 
